@@ -1,0 +1,5 @@
+//! Scenario files: TOML -> raw mirror -> validated, immutable scenario.
+
+pub mod error;
+
+pub use error::{FieldError, ScenarioError};

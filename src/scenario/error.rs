@@ -1,0 +1,104 @@
+//! Scenario errors: every one names the file, line, column and key.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A semantic problem with one value, found after parsing: where it is (a span
+/// of the scenario source, when known) and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// Byte span of the offending value in the source.
+    pub span: Option<Range<usize>>,
+    /// Dotted key path, when the span is not known (e.g. a missing key).
+    pub key: Option<String>,
+    /// What was expected, and the fix.
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error about the value held by `spanned`.
+    pub fn at<T>(spanned: &toml::Spanned<T>, message: impl Into<String>) -> Self {
+        FieldError {
+            span: Some(spanned.span()),
+            key: None,
+            message: message.into(),
+        }
+    }
+    /// An error about the key `key` (dotted path), e.g. a missing one.
+    pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            span: None,
+            key: Some(key.into()),
+            message: message.into(),
+        }
+    }
+}
+
+/// A scenario that could not be loaded, with its position resolved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct ScenarioError {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// Dotted key path, when known.
+    pub key: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// The closest valid name, for a misspelled key or variant.
+    pub suggestion: Option<String>,
+    /// The source line, for a caret display.
+    pub source_line: Option<String>,
+    /// Set when the value came from `--set` or a sweep, not the file.
+    pub from_override: Option<String>,
+}
+
+impl ScenarioError {
+    /// An error about the file as a whole (unreadable, etc.).
+    pub fn whole_file(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        ScenarioError {
+            file: file.into(),
+            line: None,
+            column: None,
+            key: None,
+            message: message.into(),
+            suggestion: None,
+            source_line: None,
+            from_override: None,
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut s = self.file.display().to_string();
+        if let Some(l) = self.line {
+            s.push_str(&format!(":{l}"));
+            if let Some(c) = self.column {
+                s.push_str(&format!(":{c}"));
+            }
+        }
+        s.push_str(": ");
+        if let Some(k) = &self.key {
+            s.push_str(&format!("key `{k}`: "));
+        }
+        s.push_str(&self.message);
+        if let Some(sug) = &self.suggestion {
+            s.push_str(&format!(" (did you mean `{sug}`?)"));
+        }
+        if let Some(o) = &self.from_override {
+            s.push_str(&format!(
+                "\n  the value comes from the command line: --set {o}"
+            ));
+        } else if let (Some(src), Some(col)) = (&self.source_line, self.column) {
+            let lno = self.line.map(|l| l.to_string()).unwrap_or_default();
+            let pad = " ".repeat(lno.len());
+            s.push_str(&format!(
+                "\n {pad} |\n {lno} | {src}\n {pad} | {}^",
+                " ".repeat(col.saturating_sub(1))
+            ));
+        }
+        s
+    }
+}

@@ -1,0 +1,310 @@
+//! Simulation time: integer nanoseconds of *true* time.
+//!
+//! [`SimTime`] is an instant (nanoseconds since the start of a replication),
+//! [`SimDuration`] a signed span. Both are `i64` nanoseconds, so ordering is
+//! exact and a run is reproducible bit for bit. Host-local time is a function
+//! of true time and lives in [`crate::clock`].
+//!
+//! Arithmetic saturates instead of overflowing: sampled durations are clamped
+//! to [`SimDuration::MAX_SAMPLE`] and horizons to [`MAX_HORIZON`], so any sum a
+//! model forms stays far from `i64::MAX` (about 292 years).
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Neg, Sub};
+
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+/// The longest horizon a scenario may ask for: 100 years, leaving room below
+/// `i64::MAX` nanoseconds (292 years) for latencies and retries after it.
+pub const MAX_HORIZON: SimDuration = SimDuration(100 * 365 * 86_400 * NANOS_PER_SEC);
+
+/// An instant of true time, in nanoseconds since the start of the replication.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(i64);
+
+/// A signed span of time in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(i64);
+
+impl SimTime {
+    /// The start of every replication.
+    pub const ZERO: SimTime = SimTime(0);
+    /// The latest representable instant.
+    pub const MAX: SimTime = SimTime(i64::MAX);
+
+    /// An instant from nanoseconds since the start.
+    pub const fn from_nanos(ns: i64) -> Self {
+        SimTime(ns)
+    }
+    /// Nanoseconds since the start.
+    pub const fn as_nanos(self) -> i64 {
+        self.0
+    }
+    /// Seconds since the start, as a float (for reports and closed forms).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / NANOS_PER_SEC as f64
+    }
+    /// An instant from seconds since the start (saturating, rounded to the ns).
+    pub fn from_secs_f64(s: f64) -> Self {
+        SimTime(SimDuration::from_secs_f64(s).0)
+    }
+    /// The span from `earlier` to `self` (negative if `earlier` is later).
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+    /// `self + d`, or `None` on overflow.
+    pub fn checked_add(self, d: SimDuration) -> Option<SimTime> {
+        self.0.checked_add(d.0).map(SimTime)
+    }
+}
+
+impl SimDuration {
+    /// Zero length.
+    pub const ZERO: SimDuration = SimDuration(0);
+    /// The largest duration a distribution sample is clamped to (100 years).
+    pub const MAX_SAMPLE: SimDuration = MAX_HORIZON;
+
+    /// A duration from nanoseconds.
+    pub const fn from_nanos(ns: i64) -> Self {
+        SimDuration(ns)
+    }
+    /// A duration from whole seconds.
+    pub const fn from_secs(s: i64) -> Self {
+        SimDuration(s * NANOS_PER_SEC)
+    }
+    /// A duration from whole milliseconds.
+    pub const fn from_millis(ms: i64) -> Self {
+        SimDuration(ms * 1_000_000)
+    }
+    /// A duration from whole minutes.
+    pub const fn from_mins(m: i64) -> Self {
+        SimDuration(m * 60 * NANOS_PER_SEC)
+    }
+    /// A duration from whole hours.
+    pub const fn from_hours(h: i64) -> Self {
+        SimDuration(h * 3600 * NANOS_PER_SEC)
+    }
+    /// A duration from float seconds, rounded to the nanosecond and clamped to
+    /// +/- [`SimDuration::MAX_SAMPLE`] (NaN becomes zero).
+    pub fn from_secs_f64(s: f64) -> Self {
+        if s.is_nan() {
+            return SimDuration::ZERO;
+        }
+        let max = Self::MAX_SAMPLE.0 as f64;
+        let ns = (s * NANOS_PER_SEC as f64).round().clamp(-max, max);
+        SimDuration(ns as i64)
+    }
+    /// Nanoseconds.
+    pub const fn as_nanos(self) -> i64 {
+        self.0
+    }
+    /// Seconds as a float.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / NANOS_PER_SEC as f64
+    }
+    /// True if strictly negative.
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+    /// Absolute value (saturating).
+    pub const fn abs(self) -> Self {
+        SimDuration(self.0.saturating_abs())
+    }
+    /// `self * k`, saturating.
+    pub const fn saturating_mul(self, k: i64) -> Self {
+        SimDuration(self.0.saturating_mul(k))
+    }
+    /// `self * k`, or `None` on overflow.
+    pub fn checked_mul(self, k: i64) -> Option<Self> {
+        self.0.checked_mul(k).map(SimDuration)
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, d: SimDuration) {
+        *self = *self + d;
+    }
+}
+impl Sub<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn sub(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_sub(d.0))
+    }
+}
+impl Sub for SimTime {
+    type Output = SimDuration;
+    fn sub(self, other: SimTime) -> SimDuration {
+        self.since(other)
+    }
+}
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+impl AddAssign for SimDuration {
+    fn add_assign(&mut self, d: SimDuration) {
+        *self = *self + d;
+    }
+}
+impl Sub for SimDuration {
+    type Output = SimDuration;
+    fn sub(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(d.0))
+    }
+}
+impl Neg for SimDuration {
+    type Output = SimDuration;
+    fn neg(self) -> SimDuration {
+        SimDuration(self.0.saturating_neg())
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Human units with a sign, e.g. `-6m 12ms`, `250ms`, `0s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("0s");
+        }
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let d = std::time::Duration::new(
+            abs / NANOS_PER_SEC as u64,
+            (abs % NANOS_PER_SEC as u64) as u32,
+        );
+        write!(f, "{sign}{}", humantime::format_duration(d))
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// True time since the start as `d+hh:mm:ss.nnnnnnnnn` (day count first).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", format_clock_reading(self.0))
+    }
+}
+
+/// Formats nanoseconds since the start as `Dd HH:MM:SS.mmm` (negative readings,
+/// possible for a local clock behind at t = 0, get a leading `-`).
+pub fn format_clock_reading(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let abs = ns.unsigned_abs();
+    let total_ms = abs / 1_000_000;
+    let ms = total_ms % 1000;
+    let s = (total_ms / 1000) % 60;
+    let m = (total_ms / 60_000) % 60;
+    let h = (total_ms / 3_600_000) % 24;
+    let d = total_ms / 86_400_000;
+    format!("{sign}day {d} {h:02}:{m:02}:{s:02}.{ms:03}")
+}
+
+/// Why a duration string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Not a number with a unit.
+    #[error(
+        "`{text}` is not a duration: expected a number with a unit, like \"250ms\", \"5m\", \"1h30m\" or \"7d\" ({reason})"
+    )]
+    Syntax {
+        /// The text given.
+        text: String,
+        /// humantime's reason.
+        reason: String,
+    },
+    /// Too long for the `i64` nanosecond time type.
+    #[error(
+        "`{text}` is too long for racesim's time type (at most about 292 years of nanoseconds)"
+    )]
+    TooLong {
+        /// The text given.
+        text: String,
+    },
+}
+
+/// Parses a signed duration with units: `"250ms"`, `"5m"`, `"1h30m"`, `"7d"`,
+/// `"-6m"`, `"+2s"`, `"1.5s"`. A bare `"0"` is accepted as zero; any other bare
+/// number is refused because its unit would be a guess.
+pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
+    let t = text.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t.strip_prefix('+').unwrap_or(t).trim_start()),
+    };
+    if body == "0" {
+        return Ok(SimDuration::ZERO);
+    }
+    let d = humantime::parse_duration(body).map_err(|e| DurationError::Syntax {
+        text: text.to_string(),
+        reason: e.to_string(),
+    })?;
+    let ns = i64::try_from(d.as_nanos()).map_err(|_| DurationError::TooLong {
+        text: text.to_string(),
+    })?;
+    Ok(SimDuration(if neg { -ns } else { ns }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_signs() {
+        assert_eq!(
+            parse_duration("250ms").unwrap(),
+            SimDuration::from_millis(250)
+        );
+        assert_eq!(parse_duration("5m").unwrap(), SimDuration::from_mins(5));
+        assert_eq!(parse_duration("1h30m").unwrap(), SimDuration::from_mins(90));
+        assert_eq!(parse_duration("7d").unwrap(), SimDuration::from_hours(168));
+        assert_eq!(parse_duration("-6m").unwrap(), -SimDuration::from_mins(6));
+        assert_eq!(parse_duration("+2s").unwrap(), SimDuration::from_secs(2));
+        assert_eq!(
+            parse_duration("1.5s").unwrap(),
+            SimDuration::from_millis(1500)
+        );
+        assert_eq!(parse_duration("0").unwrap(), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn refuses_bare_numbers_and_overflow() {
+        assert!(matches!(
+            parse_duration("90"),
+            Err(DurationError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_duration("300y"),
+            Err(DurationError::TooLong { .. })
+        ));
+        assert!(matches!(
+            parse_duration("5 parsecs"),
+            Err(DurationError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(SimTime::MAX + SimDuration::from_secs(1), SimTime::MAX);
+        assert_eq!(
+            SimDuration::from_secs_f64(1e30),
+            SimDuration::MAX_SAMPLE,
+            "samples are clamped"
+        );
+        assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn displays_human_units() {
+        assert_eq!(SimDuration::from_mins(-6).to_string(), "-6m");
+        assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
+        assert_eq!(
+            SimTime::from_nanos(86_400_000_000_000 + 3_723_004_000_000).to_string(),
+            "day 1 01:02:03.004"
+        );
+    }
+}
