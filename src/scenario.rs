@@ -1,5 +1,486 @@
-//! Scenario files: TOML -> raw mirror -> validated, immutable scenario.
+//! Scenario files: TOML -> raw mirror ([`raw`]) -> validated, immutable
+//! [`Scenario`].
+//!
+//! Loading goes through [`source::parse`], which applies `--set` overrides and
+//! sweep points through one dotted-path mechanism and keeps every value's
+//! position, so every error names the file, line, column and key. After
+//! [`load`] nothing downstream sees a raw string.
 
 pub mod error;
+pub mod raw;
+pub mod source;
+pub mod units;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 pub use error::{FieldError, ScenarioError};
+pub use source::{Override, Source};
+
+use crate::clock::{ClockSpec, SyncMode, SyncSpec};
+use crate::dist::Dist;
+use crate::dist::DurationDist;
+use crate::models::checkout::CheckoutConfig;
+use crate::models::terminal::TerminalConfig;
+use crate::models::{Estimator, MetricDef};
+use crate::time::{MAX_HORIZON, SimDuration, SimTime};
+use raw::{ModelName, RawClock, RawScenario, RawSyncMode};
+use source::Located;
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name (also the output folder).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Replications.
+    pub replications: u32,
+    /// Simulated period of one replication.
+    pub horizon: SimDuration,
+    /// Plain sampling or conditional Monte Carlo.
+    pub estimator: Estimator,
+    /// Host clocks by name.
+    pub hosts: BTreeMap<String, ClockSpec>,
+    /// The model and its configuration.
+    pub model: ModelConfig,
+    /// The sweep axes (their grid is the sweep).
+    pub sweep: Vec<SweepAxis>,
+    /// Checks for `racesim check`.
+    pub expects: Vec<Expect>,
+    /// Overrides applied on top of the file, in order.
+    pub overrides: Vec<Override>,
+}
+
+/// The model of a scenario.
+#[derive(Debug, Clone)]
+pub enum ModelConfig {
+    /// Redirect vs transfer poller.
+    Checkout(CheckoutConfig),
+    /// Sequence counters.
+    Terminal(TerminalConfig),
+}
+
+impl ModelConfig {
+    /// `"checkout"` or `"terminal"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelConfig::Checkout(_) => "checkout",
+            ModelConfig::Terminal(_) => "terminal",
+        }
+    }
+}
+
+/// One swept key and its values (each in TOML syntax, applied as an override).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepAxis {
+    /// Dotted key path.
+    pub path: String,
+    /// Values in TOML syntax.
+    pub values: Vec<String>,
+}
+
+/// An `[[expect]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// Metric name.
+    pub metric: String,
+    /// Upper limit.
+    pub max: Option<f64>,
+    /// Lower limit.
+    pub min: Option<f64>,
+}
+
+impl Scenario {
+    /// Whole days the horizon covers (rounded up), for per-day series.
+    pub fn days(&self) -> u32 {
+        let day = SimDuration::from_hours(24).as_nanos();
+        ((self.horizon.as_nanos() + day - 1) / day).max(1) as u32
+    }
+    /// The metrics this scenario reports, with their back-of-envelope.
+    pub fn metrics(&self) -> Vec<MetricDef> {
+        match &self.model {
+            ModelConfig::Checkout(c) => crate::models::checkout::metrics(c, self.replications),
+            ModelConfig::Terminal(t) => crate::models::terminal::metrics(t, self.days()),
+        }
+    }
+}
+
+/// Reads and validates the scenario at `path` with `overrides` applied.
+pub fn load_file(
+    path: &std::path::Path,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    load(&Source::read(path)?, overrides)
+}
+
+/// Validates `source` with `overrides` applied.
+pub fn load(source: &Source, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let mut padded = Vec::new();
+    let (raw, located) = source::parse(source, overrides, &mut padded)?;
+    let fe = |e: FieldError| located.error(e.span, e.key, &e.message);
+    let mut sc = validate(&raw, source, &located).map_err(fe)?;
+    sc.overrides = overrides.to_vec();
+    Ok(sc)
+}
+
+fn validate(
+    raw: &RawScenario,
+    source: &Source,
+    located: &Located<'_>,
+) -> Result<Scenario, FieldError> {
+    let _ = located;
+    let base = source.base_dir();
+    let name = raw.name.get_ref().trim().to_string();
+    if name.is_empty()
+        || name.starts_with('.')
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+    {
+        return Err(FieldError::at(
+            &raw.name,
+            "name must be a non-empty folder name (no slashes, not starting with a dot)",
+        ));
+    }
+    let seed = match &raw.seed {
+        None => 1,
+        Some(s) if *s.get_ref() >= 0 => *s.get_ref() as u64,
+        Some(s) => return Err(FieldError::at(s, "seed must be an integer >= 0")),
+    };
+    let replications = match &raw.replications {
+        None => 32,
+        Some(r) if (1..=10_000_000).contains(r.get_ref()) => *r.get_ref() as u32,
+        Some(r) => {
+            return Err(FieldError::at(
+                r,
+                "replications must be an integer from 1 to 10000000",
+            ));
+        }
+    };
+    let horizon = raw.horizon.get_ref().0;
+    if horizon <= SimDuration::ZERO {
+        return Err(FieldError::at(
+            &raw.horizon,
+            "horizon must be a positive duration, e.g. \"7d\"",
+        ));
+    }
+    if horizon > MAX_HORIZON {
+        return Err(FieldError::at(
+            &raw.horizon,
+            format!(
+                "horizon {horizon} is too long for racesim's time type: at most 100 years (36500d)"
+            ),
+        ));
+    }
+    let mut hosts = BTreeMap::new();
+    for (name, h) in &raw.hosts {
+        let spec = match &h.clock {
+            None => ClockSpec::ideal(),
+            Some(c) => clock_spec(c, &base, name)?,
+        };
+        hosts.insert(name.clone(), spec);
+    }
+    let model = match raw.model {
+        ModelName::Checkout => {
+            if let Some(t) = &raw.terminal {
+                return Err(FieldError::at(
+                    t,
+                    "a [terminal] table belongs to model = \"terminal\", not \"checkout\"",
+                ));
+            }
+            let co = raw.checkout.as_ref().ok_or_else(|| {
+                FieldError::key("checkout", "model \"checkout\" needs a [checkout] table")
+            })?;
+            let tr = raw.transfer.as_ref().ok_or_else(|| {
+                FieldError::key("transfer", "model \"checkout\" needs a [transfer] table")
+            })?;
+            let cfg = CheckoutConfig::from_raw(co, tr, &hosts, horizon, &base)?;
+            if raw.estimator == Estimator::Conditional {
+                if let Some(why) = cfg.conditional_unsupported() {
+                    return Err(FieldError::key("estimator", why));
+                }
+            }
+            ModelConfig::Checkout(cfg)
+        }
+        ModelName::Terminal => {
+            for (t, name) in [
+                (raw.checkout.as_ref().map(|s| s.span()), "checkout"),
+                (raw.transfer.as_ref().map(|s| s.span()), "transfer"),
+            ] {
+                if let Some(span) = t {
+                    return Err(FieldError {
+                        span: Some(span),
+                        key: Some(name.into()),
+                        message: format!(
+                            "a [{name}] table belongs to model = \"checkout\", not \"terminal\""
+                        ),
+                    });
+                }
+            }
+            let t = raw.terminal.as_ref().ok_or_else(|| {
+                FieldError::key("terminal", "model \"terminal\" needs a [terminal] table")
+            })?;
+            ModelConfig::Terminal(TerminalConfig::from_raw(t.get_ref(), &base)?)
+        }
+    };
+    let mut sc = Scenario {
+        name,
+        description: raw.description.clone(),
+        file: source.path.clone(),
+        seed,
+        replications,
+        horizon,
+        estimator: raw.estimator,
+        hosts,
+        model,
+        sweep: Vec::new(),
+        expects: Vec::new(),
+        overrides: Vec::new(),
+    };
+    if let Some(sw) = &raw.sweep {
+        let mut axes = Vec::new();
+        flatten_sweep(sw.get_ref(), "", &mut axes).map_err(|m| FieldError::at(sw, m))?;
+        sc.sweep = axes;
+    }
+    let names: Vec<&str> = sc.metrics().iter().map(|m| m.name).collect();
+    for e in &raw.expect {
+        let x = e.get_ref();
+        let m = x.metric.get_ref();
+        if !names.contains(&m.as_str()) {
+            let hint = source::closest(m, &names)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_else(|| format!("; the metrics are: {}", names.join(", ")));
+            return Err(FieldError::at(
+                &x.metric,
+                format!("unknown metric `{m}`{hint}"),
+            ));
+        }
+        if x.max.is_none() && x.min.is_none() {
+            return Err(FieldError::at(
+                e,
+                "an [[expect]] needs `max`, `min` or both",
+            ));
+        }
+        if x.max.iter().chain(&x.min).any(|v| !v.is_finite()) {
+            return Err(FieldError::at(e, "`max` and `min` must be finite numbers"));
+        }
+        sc.expects.push(Expect {
+            metric: m.clone(),
+            max: x.max,
+            min: x.min,
+        });
+    }
+    Ok(sc)
+}
+
+fn clock_spec(c: &RawClock, base: &std::path::Path, host: &str) -> Result<ClockSpec, FieldError> {
+    let _ = host;
+    let offset = match &c.offset {
+        None => DurationDist::constant(SimDuration::ZERO),
+        Some(d) => d
+            .get_ref()
+            .build_duration(base)
+            .map_err(|e| FieldError::at(d, e.to_string()))?,
+    };
+    let drift_ppm = match &c.drift_ppm {
+        None => Dist::Constant(0.0),
+        Some(d) => d
+            .get_ref()
+            .build(base)
+            .map_err(|e| FieldError::at(d, e.to_string()))?,
+    };
+    let wander_ppm = match &c.wander_ppm {
+        None => 0.0,
+        Some(w) if w.get_ref().is_finite() && *w.get_ref() >= 0.0 => *w.get_ref(),
+        Some(w) => return Err(FieldError::at(w, "wander_ppm must be a finite number >= 0")),
+    };
+    let sync = match &c.sync {
+        None => None,
+        Some(s) => {
+            let r = s.get_ref();
+            let interval = r.interval.get_ref().0;
+            if interval <= SimDuration::ZERO {
+                return Err(FieldError::at(
+                    &r.interval,
+                    "sync interval must be positive, e.g. \"64s\"",
+                ));
+            }
+            let accuracy = r.accuracy.get_ref().0;
+            if accuracy.is_negative() {
+                return Err(FieldError::at(&r.accuracy, "sync accuracy must be >= 0"));
+            }
+            let max_slew_ppm = match &r.max_slew_ppm {
+                None => 500.0,
+                Some(m) if m.get_ref().is_finite() && *m.get_ref() > 0.0 => *m.get_ref(),
+                Some(m) => {
+                    return Err(FieldError::at(
+                        m,
+                        "max_slew_ppm must be a positive number (ntpd: 500, chrony: up to 83333)",
+                    ));
+                }
+            };
+            if r.max_slew_ppm.is_some() && r.mode == RawSyncMode::Step {
+                return Err(FieldError::at(
+                    s,
+                    "max_slew_ppm applies to mode = \"slew\" only",
+                ));
+            }
+            Some(SyncSpec {
+                interval,
+                accuracy,
+                mode: match r.mode {
+                    RawSyncMode::Step => SyncMode::Step,
+                    RawSyncMode::Slew => SyncMode::Slew,
+                },
+                max_slew_ppm,
+            })
+        }
+    };
+    let mut outages = Vec::new();
+    for o in &c.outages {
+        let (from, to) = (o.get_ref().from.0, o.get_ref().to.0);
+        if from.is_negative() || to <= from {
+            return Err(FieldError::at(
+                o,
+                format!("an outage needs 0 <= from < to, got from = {from}, to = {to}"),
+            ));
+        }
+        outages.push((SimTime::ZERO + from, SimTime::ZERO + to));
+    }
+    let mut steps = Vec::new();
+    for s in &c.steps {
+        let at = s.get_ref().at.0;
+        if at.is_negative() {
+            return Err(FieldError::at(
+                s,
+                "a step's `at` must be >= 0 (true time since the start)",
+            ));
+        }
+        steps.push((SimTime::ZERO + at, s.get_ref().by.0));
+    }
+    steps.sort_by_key(|s| s.0);
+    Ok(ClockSpec {
+        offset,
+        drift_ppm,
+        wander_ppm,
+        sync,
+        outages,
+        steps,
+    })
+}
+
+/// Flattens `[sweep]` into axes: a key whose value is a list is an axis of
+/// those values; a table with `from`, `to`, `steps` is an axis of `steps + 1`
+/// evenly spaced values (numbers or durations); any other table nests.
+pub fn flatten_sweep(
+    t: &toml::Table,
+    prefix: &str,
+    out: &mut Vec<SweepAxis>,
+) -> Result<(), String> {
+    for (k, v) in t {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Array(a) => {
+                if a.is_empty() {
+                    return Err(format!("sweep `{path}` has no values"));
+                }
+                out.push(SweepAxis {
+                    path,
+                    values: a.iter().map(toml_text).collect(),
+                });
+            }
+            toml::Value::Table(sub)
+                if sub.contains_key("from")
+                    || sub.contains_key("to")
+                    || sub.contains_key("steps") =>
+            {
+                let from = sub
+                    .get("from")
+                    .ok_or(format!("sweep `{path}` needs `from`"))?;
+                let to = sub.get("to").ok_or(format!("sweep `{path}` needs `to`"))?;
+                let steps = sub
+                    .get("steps")
+                    .and_then(toml::Value::as_integer)
+                    .ok_or(format!("sweep `{path}` needs `steps`, a whole number >= 1"))?;
+                if let Some(extra) = sub
+                    .keys()
+                    .find(|k| !["from", "to", "steps"].contains(&k.as_str()))
+                {
+                    return Err(format!(
+                        "sweep `{path}`: unknown key `{extra}`, expected `from`, `to`, `steps`"
+                    ));
+                }
+                out.push(SweepAxis {
+                    values: range_values(from, to, steps)
+                        .map_err(|m| format!("sweep `{path}`: {m}"))?,
+                    path,
+                });
+            }
+            toml::Value::Table(sub) => flatten_sweep(sub, &path, out)?,
+            other => {
+                return Err(format!(
+                    "sweep `{path}` = {other}: expected a list of values or {{ from, to, steps }}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `steps + 1` evenly spaced values from `from` to `to`, in TOML syntax.
+pub fn range_values(
+    from: &toml::Value,
+    to: &toml::Value,
+    steps: i64,
+) -> Result<Vec<String>, String> {
+    if !(1..=100_000).contains(&steps) {
+        return Err(format!("steps must be from 1 to 100000, got {steps}"));
+    }
+    let n = steps as f64;
+    match (from, to) {
+        (toml::Value::String(a), toml::Value::String(b)) => {
+            let a = crate::time::parse_duration(a).map_err(|e| e.to_string())?;
+            let b = crate::time::parse_duration(b).map_err(|e| e.to_string())?;
+            Ok((0..=steps)
+                .map(|i| {
+                    let ns =
+                        a.as_nanos() as f64 + (b.as_nanos() - a.as_nanos()) as f64 * i as f64 / n;
+                    format!("\"{}\"", SimDuration::from_nanos(ns.round() as i64))
+                })
+                .collect())
+        }
+        _ => {
+            let num = |v: &toml::Value| {
+                v.as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .ok_or_else(|| format!("`{v}` is neither a number nor a duration"))
+            };
+            let (a, b) = (num(from)?, num(to)?);
+            let ints = from.is_integer() && to.is_integer() && ((b - a) / n).fract() == 0.0;
+            Ok((0..=steps)
+                .map(|i| {
+                    let v = a + (b - a) * i as f64 / n;
+                    if ints {
+                        format!("{}", v as i64)
+                    } else {
+                        format!("{v}")
+                    }
+                })
+                .collect())
+        }
+    }
+}
+
+/// A TOML value written back in TOML syntax (inline).
+pub fn toml_text(v: &toml::Value) -> String {
+    v.to_string()
+}

@@ -1,1 +1,1062 @@
-//! The `checkout` model (placeholder).
+//! The `checkout` model: the redirect races the transfer poller (DESIGN.md
+//! section 4).
+//!
+//! A user arrives at `a`, is marked paid at `t_paid = a + payment_latency` and
+//! stamped `paid_at = stamp.local(t_paid)`; the confirmation page reads the
+//! record at `t_read = t_paid + redirect_latency` (then at each retry). The
+//! transfer service polls at `T_k = phase + k P + jitter_k`, computes
+//! `cutoff = transfer.local(T_k) - grace` and selects, oldest `paid_at` first,
+//! every record marked paid at or before `T_k` with `paid_at <= cutoff`; a
+//! selected record is deleted at `T_k + move_delay`. A read fails iff the
+//! record was deleted strictly before it.
+//!
+//! Decisions where the design is silent:
+//! - A poll handles its selection after every event already queued for the
+//!   same instant (it re-queues itself once), so a record marked paid exactly
+//!   at `T_k` is seen by that poll, as "at or before `T_k`" says.
+//! - A deletion is permanent, so once the first read fails every retry fails
+//!   too: `lost_confirmations` equals `error_pages` under these semantics. The
+//!   metric is kept because it is part of the contract.
+//! - The margin (deletion minus first read) is recorded for every counted
+//!   user whose record was deleted before the run ended; records still on the
+//!   front-end when the last counted read is over are not in it.
+//! - With poll jitter, a poll never goes before the previous one: a jittered
+//!   time earlier than the last poll is moved to it.
+//! - Arrival profiles are per hour of true time, hour 0 starting at t = 0.
+//!
+//! The conditional estimator (DESIGN.md section 8) integrates the poll phase:
+//! with periodic polls (no jitter, no batch limit) the first poll after the
+//! record becomes eligible at `e` is `e + U`, `U ~ Uniform[0, P)`, so
+//! `P(error) = clamp((t_read - D - e) / P, 0, 1)`. Eligibility `e` is computed
+//! from the transfer clock's reading at `t_paid` (exact unless the transfer
+//! clock jumps between payment and eligibility; drift over a grace period is
+//! below a microsecond per ppm-minute).
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::clock::{Clock, ClockSpec};
+use crate::dist::DurationDist;
+use crate::engine::{Context, Model, ScheduleError, SimRng, Simulation, Streams};
+use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
+use crate::scenario::FieldError;
+use crate::scenario::raw::{RawArrivals, RawCheckout, RawTransfer, TimestampFormat};
+use crate::scenario::units::parse_rate;
+use crate::time::{SimDuration, SimTime};
+
+use rand::RngExt;
+
+const DAY: SimDuration = SimDuration::from_hours(24);
+
+/// Per-replication columns (raw sums; every metric derives from them).
+pub const COLUMNS: &[&str] = &[
+    "users",
+    "error_pages",
+    "error_pages_ideal",
+    "lost_confirmations",
+    "early_moves",
+    "margin_sum_s",
+    "margin_count",
+];
+const C_USERS: usize = 0;
+const C_ERRORS: usize = 1;
+const C_ERRORS_IDEAL: usize = 2;
+const C_LOST: usize = 3;
+const C_EARLY: usize = 4;
+const C_MARGIN_SUM: usize = 5;
+const C_MARGIN_N: usize = 6;
+
+/// Per-day series columns.
+pub const DAILY_COLUMNS: &[&str] = &["users", "error_pages"];
+
+/// How users arrive.
+#[derive(Debug, Clone)]
+pub enum Arrivals {
+    /// Poisson arrivals at an average `rate` per second, optionally shaped by
+    /// 24 hourly weights (normalised to mean 1).
+    Poisson {
+        /// Mean arrivals per second.
+        rate: f64,
+        /// Relative weight of each hour of the day, mean 1.
+        profile: Option<[f64; 24]>,
+    },
+    /// Replayed arrival times (relative to the first row of the trace).
+    Trace {
+        /// Sorted arrival times.
+        times: Arc<[SimTime]>,
+    },
+}
+
+/// A validated checkout scenario.
+#[derive(Debug, Clone)]
+pub struct CheckoutConfig {
+    /// Host names, in a fixed order (stamp first).
+    pub hosts: Vec<String>,
+    /// Their clocks.
+    pub clocks: Vec<ClockSpec>,
+    /// Index of the stamping host.
+    pub stamp: usize,
+    /// Index of the transfer host (may equal `stamp`).
+    pub transfer: usize,
+    /// Arrival process.
+    pub arrivals: Arrivals,
+    /// Arrival to marked paid.
+    pub payment_latency: DurationDist,
+    /// Marked paid to first read.
+    pub redirect_latency: DurationDist,
+    /// Reloads after a failed read.
+    pub retries: u32,
+    /// Delay before each reload.
+    pub retry_delay: DurationDist,
+    /// Poll period `P`.
+    pub poll_interval: SimDuration,
+    /// Per-poll jitter.
+    pub poll_jitter: DurationDist,
+    /// Grace period `g`.
+    pub grace: SimDuration,
+    /// Selection to deletion, per poll.
+    pub move_delay: DurationDist,
+    /// Records per poll (0 = unlimited).
+    pub batch_limit: u32,
+    /// Users arriving before this are counted.
+    pub horizon: SimDuration,
+}
+
+fn latency(
+    raw: &Option<toml::Spanned<crate::dist::RawDist<crate::dist::DurationValue>>>,
+    default: SimDuration,
+    base: &Path,
+    what: &str,
+) -> Result<DurationDist, FieldError> {
+    match raw {
+        None => Ok(DurationDist::constant(default)),
+        Some(s) => nonneg(s, base, what),
+    }
+}
+
+fn nonneg(
+    s: &toml::Spanned<crate::dist::RawDist<crate::dist::DurationValue>>,
+    base: &Path,
+    what: &str,
+) -> Result<DurationDist, FieldError> {
+    let d = s
+        .get_ref()
+        .build_duration(base)
+        .map_err(|e| FieldError::at(s, e.to_string()))?;
+    if d.can_be_negative() {
+        return Err(FieldError::at(
+            s,
+            format!(
+                "{what} must be non-negative, but this distribution can go below zero; use a lognormal, gamma, exponential or a uniform with low >= 0"
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+fn positive(
+    s: &toml::Spanned<crate::dist::DurationValue>,
+    what: &str,
+) -> Result<SimDuration, FieldError> {
+    let d = s.get_ref().0;
+    if d <= SimDuration::ZERO {
+        return Err(FieldError::at(
+            s,
+            format!("{what} must be a positive duration, got {d}"),
+        ));
+    }
+    Ok(d)
+}
+
+impl CheckoutConfig {
+    /// Validates the `[checkout]` and `[transfer]` tables against the hosts.
+    pub fn from_raw(
+        co: &toml::Spanned<RawCheckout>,
+        tr: &toml::Spanned<RawTransfer>,
+        hosts: &std::collections::BTreeMap<String, ClockSpec>,
+        horizon: SimDuration,
+        base: &Path,
+    ) -> Result<Self, FieldError> {
+        let host_index = |name: &toml::Spanned<String>, names: &mut Vec<String>| {
+            let n = name.get_ref();
+            if !hosts.contains_key(n) {
+                let known: Vec<&str> = hosts.keys().map(String::as_str).collect();
+                let hint = match crate::scenario::source::closest(n, &known) {
+                    Some(c) => format!(" (did you mean `{c}`?)"),
+                    None if known.is_empty() => {
+                        format!("; declare it with a [hosts.{n}] table")
+                    }
+                    None => format!("; the hosts are: {}", known.join(", ")),
+                };
+                return Err(FieldError::at(name, format!("unknown host `{n}`{hint}")));
+            }
+            Ok(match names.iter().position(|x| x == n) {
+                Some(i) => i,
+                None => {
+                    names.push(n.clone());
+                    names.len() - 1
+                }
+            })
+        };
+        let c = co.get_ref();
+        let t = tr.get_ref();
+        let mut names = Vec::new();
+        let stamp = host_index(&c.stamp_host, &mut names)?;
+        let transfer = host_index(&t.host, &mut names)?;
+        let clocks = names.iter().map(|n| hosts[n].clone()).collect();
+
+        let arrivals = arrivals(&c.arrivals, base, horizon)?;
+        let retries = match &c.retries {
+            None => 0,
+            Some(r) if (0..=1000).contains(r.get_ref()) => *r.get_ref() as u32,
+            Some(r) => {
+                return Err(FieldError::at(
+                    r,
+                    "retries must be an integer from 0 to 1000",
+                ));
+            }
+        };
+        let batch_limit = match &t.batch_limit {
+            None => 0,
+            Some(b) if (0..=u32::MAX as i64).contains(b.get_ref()) => *b.get_ref() as u32,
+            Some(b) => {
+                return Err(FieldError::at(
+                    b,
+                    "batch_limit must be an integer >= 0 (0 = no limit)",
+                ));
+            }
+        };
+        let poll_jitter = match &t.poll_jitter {
+            None => DurationDist::constant(SimDuration::ZERO),
+            Some(s) => s
+                .get_ref()
+                .build_duration(base)
+                .map_err(|e| FieldError::at(s, e.to_string()))?,
+        };
+        let grace = t.grace.get_ref().0;
+        if grace.is_negative() {
+            return Err(FieldError::at(&t.grace, "grace must be a duration >= 0"));
+        }
+        Ok(CheckoutConfig {
+            hosts: names,
+            clocks,
+            stamp,
+            transfer,
+            arrivals,
+            payment_latency: latency(
+                &c.payment_latency,
+                SimDuration::ZERO,
+                base,
+                "payment_latency",
+            )?,
+            redirect_latency: nonneg(&c.redirect_latency, base, "redirect_latency")?,
+            retries,
+            retry_delay: latency(
+                &c.retry_delay,
+                SimDuration::from_secs(2),
+                base,
+                "retry_delay",
+            )?,
+            poll_interval: positive(&t.poll_interval, "poll_interval")?,
+            poll_jitter,
+            grace,
+            move_delay: latency(&t.move_delay, SimDuration::ZERO, base, "move_delay")?,
+            batch_limit,
+            horizon,
+        })
+    }
+
+    /// Why the conditional estimator cannot be used, if it cannot.
+    pub fn conditional_unsupported(&self) -> Option<&'static str> {
+        if self.poll_jitter.as_constant() != Some(SimDuration::ZERO) {
+            Some("the conditional estimator needs periodic polls: set poll_jitter to \"0s\"")
+        } else if self.batch_limit != 0 {
+            Some("the conditional estimator needs batch_limit = 0 (no limit)")
+        } else {
+            None
+        }
+    }
+}
+
+fn arrivals(
+    raw: &toml::Spanned<RawArrivals>,
+    base: &Path,
+    horizon: SimDuration,
+) -> Result<Arrivals, FieldError> {
+    let a = raw.get_ref();
+    match (&a.rate, &a.trace) {
+        (Some(rate), None) => {
+            if a.column.is_some() || a.format.is_some() {
+                return Err(FieldError::at(
+                    raw,
+                    "`column` and `format` go with `trace`, not with `rate`",
+                ));
+            }
+            let r = parse_rate(rate.get_ref()).map_err(|m| FieldError::at(rate, m))?;
+            let profile = match &a.profile {
+                None => None,
+                Some(p) => {
+                    let w = p.get_ref();
+                    if w.len() != 24 {
+                        return Err(FieldError::at(
+                            p,
+                            format!("profile needs 24 weights (one per hour), got {}", w.len()),
+                        ));
+                    }
+                    if w.iter().any(|x| !x.is_finite() || *x < 0.0) || w.iter().sum::<f64>() <= 0.0
+                    {
+                        return Err(FieldError::at(
+                            p,
+                            "profile weights must be finite, >= 0 and not all zero",
+                        ));
+                    }
+                    let mean = w.iter().sum::<f64>() / 24.0;
+                    let mut out = [0.0; 24];
+                    for (o, x) in out.iter_mut().zip(w) {
+                        *o = x / mean;
+                    }
+                    Some(out)
+                }
+            };
+            Ok(Arrivals::Poisson { rate: r, profile })
+        }
+        (None, Some(file)) => {
+            if a.profile.is_some() {
+                return Err(FieldError::at(
+                    raw,
+                    "`profile` goes with `rate`, not with `trace`",
+                ));
+            }
+            let column = a
+                .column
+                .as_ref()
+                .map(|c| c.get_ref().as_str())
+                .unwrap_or("timestamp");
+            let times = read_trace(
+                &base.join(file.get_ref()),
+                column,
+                a.format.unwrap_or_default(),
+            )
+            .map_err(|m| FieldError::at(file, m))?;
+            let _ = horizon;
+            Ok(Arrivals::Trace {
+                times: times.into(),
+            })
+        }
+        (Some(_), Some(_)) => Err(FieldError::at(
+            raw,
+            "give either `rate` or `trace`, not both",
+        )),
+        (None, None) => Err(FieldError::at(
+            raw,
+            "arrivals need `rate` (e.g. { rate = \"120/h\" }) or `trace` (e.g. { trace = \"arrivals.csv\", column = \"timestamp\" })",
+        )),
+    }
+}
+
+/// Reads arrival timestamps; times are relative to the earliest row.
+pub fn read_trace(
+    path: &Path,
+    column: &str,
+    format: TimestampFormat,
+) -> Result<Vec<SimTime>, String> {
+    let mut rdr = csv::Reader::from_path(path)
+        .map_err(|e| format!("cannot read the arrival trace {}: {e}", path.display()))?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
+    let Some(idx) = headers.iter().position(|h| h == column) else {
+        let names: Vec<&str> = headers.iter().collect();
+        let hint = crate::scenario::source::closest(column, &names)
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        return Err(format!(
+            "{}: no column `{column}`{hint}; the columns are: {}",
+            path.display(),
+            names.join(", ")
+        ));
+    };
+    let mut ns: Vec<i128> = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("{}: line {line}: {e}", path.display()))?;
+        let cell = rec.get(idx).unwrap_or("").trim();
+        let parsed = parse_timestamp(cell, format).ok_or_else(|| {
+            format!(
+                "{}: line {line}: `{cell}` is not a timestamp ({})",
+                path.display(),
+                format_name(format)
+            )
+        })?;
+        ns.push(parsed);
+    }
+    if ns.is_empty() {
+        return Err(format!("{}: the trace has no rows", path.display()));
+    }
+    let first = *ns.iter().min().unwrap_or(&0);
+    let mut out: Vec<SimTime> = ns
+        .iter()
+        .map(|t| i64::try_from(t - first).map(SimTime::from_nanos))
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            format!(
+                "{}: the trace spans more than racesim's time type holds",
+                path.display()
+            )
+        })?;
+    out.sort();
+    Ok(out)
+}
+
+fn format_name(f: TimestampFormat) -> &'static str {
+    match f {
+        TimestampFormat::Auto => "expected epoch seconds or RFC 3339",
+        TimestampFormat::EpochSeconds => "expected epoch seconds",
+        TimestampFormat::EpochMillis => "expected epoch milliseconds",
+        TimestampFormat::Rfc3339 => "expected RFC 3339, like 2024-03-01T08:15:02Z",
+    }
+}
+
+fn parse_timestamp(cell: &str, format: TimestampFormat) -> Option<i128> {
+    let num = |scale: f64| -> Option<i128> {
+        let v: f64 = cell.parse().ok()?;
+        v.is_finite().then(|| (v * scale).round() as i128)
+    };
+    let rfc = || -> Option<i128> {
+        let t = humantime::parse_rfc3339_weak(cell).ok()?;
+        let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(d.as_nanos() as i128)
+    };
+    match format {
+        TimestampFormat::EpochSeconds => num(1e9),
+        TimestampFormat::EpochMillis => num(1e6),
+        TimestampFormat::Rfc3339 => rfc(),
+        TimestampFormat::Auto => num(1e9).or_else(rfc),
+    }
+}
+
+/// Bin edges of the margin histogram, in seconds: 0 and +/- {1, 2, 5} x 10^k
+/// from 1 ms to 100000 s. Bin `i` holds values in `[edges[i-1], edges[i])`;
+/// bin 0 is below the first edge, the last bin at or above the last.
+pub fn margin_edges() -> Vec<f64> {
+    let mut pos = Vec::new();
+    let mut k = 1e-3;
+    while k <= 1e5 * 1.000_001 {
+        for m in [1.0, 2.0, 5.0] {
+            let v: f64 = m * k;
+            if v <= 1e5 * 1.000_001 {
+                pos.push((v * 1e6).round() / 1e6);
+            }
+        }
+        k *= 10.0;
+    }
+    let mut edges: Vec<f64> = pos.iter().rev().map(|v| -v).collect();
+    edges.push(0.0);
+    edges.extend(pos);
+    edges
+}
+
+/// The metrics of the checkout model with their back-of-envelope figures.
+pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
+    let est = closed_form(cfg);
+    let users = expected_users(cfg) * replications as f64;
+    let (rate, rate0, early) = match &est {
+        Ok(e) => (
+            Some(e.error_rate),
+            Some(e.error_rate_ideal),
+            Some(e.early_rate),
+        ),
+        Err(_) => (None, None, None),
+    };
+    let m = |name, kind, unit, estimate| MetricDef {
+        name,
+        kind,
+        unit,
+        estimate,
+        estimate_naive: None,
+    };
+    vec![
+        m("users", MetricKind::Count { col: C_USERS }, "", Some(users)),
+        m(
+            "error_pages",
+            MetricKind::Count { col: C_ERRORS },
+            "",
+            rate.map(|r| r * users),
+        ),
+        m(
+            "error_page_rate",
+            MetricKind::Ratio {
+                num: C_ERRORS,
+                den: C_USERS,
+                scale: 1.0,
+                proportion: true,
+            },
+            "",
+            rate,
+        ),
+        m(
+            "skew_error_rate",
+            MetricKind::RatioDiff {
+                a: C_ERRORS,
+                b: C_ERRORS_IDEAL,
+                den: C_USERS,
+            },
+            "",
+            rate.zip(rate0).map(|(a, b)| a - b),
+        ),
+        m(
+            "lost_confirmations",
+            MetricKind::Count { col: C_LOST },
+            "",
+            rate.map(|r| r * users),
+        ),
+        m(
+            "early_moves",
+            MetricKind::Count { col: C_EARLY },
+            "",
+            early.map(|r| r * users),
+        ),
+        m(
+            "margin",
+            MetricKind::Mean {
+                sum: C_MARGIN_SUM,
+                count: C_MARGIN_N,
+            },
+            "s",
+            None,
+        ),
+    ]
+}
+
+/// Expected counted users in one replication.
+pub fn expected_users(cfg: &CheckoutConfig) -> f64 {
+    match &cfg.arrivals {
+        Arrivals::Poisson { rate, profile } => {
+            let h = cfg.horizon.as_secs_f64();
+            match profile {
+                None => rate * h,
+                Some(w) => {
+                    // integrate the hourly weights over [0, horizon)
+                    let full_days = (h / 86_400.0).floor();
+                    let mut total = full_days * 86_400.0;
+                    let mut rest = h - full_days * 86_400.0;
+                    let mut hour = 0;
+                    while rest > 0.0 && hour < 24 {
+                        let span = rest.min(3600.0);
+                        total += span * w[hour];
+                        rest -= span;
+                        hour += 1;
+                    }
+                    rate * total
+                }
+            }
+        }
+        Arrivals::Trace { times } => {
+            let end = SimTime::ZERO + cfg.horizon;
+            times.partition_point(|t| *t < end) as f64
+        }
+    }
+}
+
+/// The closed form's results.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClosedForm {
+    /// Expected error-page rate.
+    pub error_rate: f64,
+    /// The same with ideal clocks.
+    pub error_rate_ideal: f64,
+    /// Probability that a record is moved before `t_paid + grace`.
+    pub early_rate: f64,
+    /// Skew at t = 0 (transfer minus stamp), seconds.
+    pub skew0: f64,
+    /// Skew change per second (drift difference), s/s.
+    pub skew_slope: f64,
+}
+
+/// `P(error | L, s) = min(1, max(0, L - D - max(0, g - s)) / P)` averaged over
+/// `L`, `D` and (with drift) the arrival-weighted horizon (DESIGN.md section 4).
+/// `Err` says why it does not apply.
+pub fn closed_form(cfg: &CheckoutConfig) -> Result<ClosedForm, String> {
+    let mut skew0 = 0.0;
+    let mut slope = 0.0;
+    for (i, spec) in cfg.clocks.iter().enumerate() {
+        let sign = if i == cfg.transfer && i == cfg.stamp {
+            0.0
+        } else if i == cfg.transfer {
+            1.0
+        } else if i == cfg.stamp {
+            -1.0
+        } else {
+            0.0
+        };
+        if sign == 0.0 {
+            continue;
+        }
+        if spec.sync.is_some() {
+            return Err(format!(
+                "host `{}` synchronises its clock; the closed form assumes a constant or drifting skew",
+                cfg.hosts[i]
+            ));
+        }
+        if spec.wander_ppm != 0.0 {
+            return Err(format!("host `{}` has clock wander", cfg.hosts[i]));
+        }
+        if !spec.steps.is_empty() {
+            return Err(format!("host `{}` has scheduled clock steps", cfg.hosts[i]));
+        }
+        let off = spec.offset.as_constant().ok_or_else(|| {
+            format!(
+                "host `{}` draws its offset from a distribution",
+                cfg.hosts[i]
+            )
+        })?;
+        let drift = spec.drift_ppm.as_constant().ok_or_else(|| {
+            format!(
+                "host `{}` draws its drift from a distribution",
+                cfg.hosts[i]
+            )
+        })?;
+        skew0 += sign * off.as_secs_f64();
+        slope += sign * drift * 1e-6;
+    }
+    if cfg.poll_jitter.as_constant() != Some(SimDuration::ZERO) {
+        return Err("polls have jitter; the closed form assumes periodic polls".into());
+    }
+    if cfg.batch_limit != 0 {
+        return Err("a batch limit can delay selection; the closed form assumes none".into());
+    }
+    let p = cfg.poll_interval.as_secs_f64();
+    let g = cfg.grace.as_secs_f64();
+    let d_const = cfg.move_delay.as_constant().map(|d| d.as_secs_f64());
+    let l_const = cfg.redirect_latency.as_constant().map(|d| d.as_secs_f64());
+    if d_const.is_none() && l_const.is_none() {
+        return Err("both move_delay and redirect_latency are random; make one of them constant for the closed form".into());
+    }
+    let clamp01 = |x: f64| x.clamp(0.0, 1.0);
+    // E over L and D of clamp((L - D - c) / P), c = max(0, g - s)
+    let err_given = |c: f64| -> f64 {
+        match (l_const, d_const) {
+            (Some(l), Some(d)) => clamp01((l - d - c) / p),
+            (None, Some(d)) => cfg.redirect_latency.0.expect(&|l| clamp01((l - d - c) / p)),
+            (Some(l), None) => cfg.move_delay.0.expect(&|d| clamp01((l - d - c) / p)),
+            (None, None) => f64::NAN,
+        }
+    };
+    let early_given = |c: f64| -> f64 {
+        match d_const {
+            Some(d) => clamp01((g - d - c) / p),
+            None => cfg.move_delay.0.expect(&|d| clamp01((g - d - c) / p)),
+        }
+    };
+    let c_of = |s: f64| (g - s).max(0.0);
+    let (rate, early) = if slope == 0.0 {
+        (err_given(c_of(skew0)), early_given(c_of(skew0)))
+    } else {
+        // arrival-weighted average over the horizon
+        const N: usize = 400;
+        let h = cfg.horizon.as_secs_f64();
+        let (mut wsum, mut r, mut e) = (0.0, 0.0, 0.0);
+        for i in 0..N {
+            let t = (i as f64 + 0.5) / N as f64 * h;
+            let w = match &cfg.arrivals {
+                Arrivals::Poisson {
+                    profile: Some(w), ..
+                } => w[((t / 3600.0) as usize) % 24],
+                _ => 1.0,
+            };
+            let c = c_of(skew0 + slope * t);
+            r += w * err_given(c);
+            e += w * early_given(c);
+            wsum += w;
+        }
+        (r / wsum, e / wsum)
+    };
+    Ok(ClosedForm {
+        error_rate: rate,
+        error_rate_ideal: err_given(c_of(0.0)),
+        early_rate: early,
+        skew0,
+        skew_slope: slope,
+    })
+}
+
+/// The back-of-envelope as `racesim estimate` prints it.
+pub fn estimate(cfg: &CheckoutConfig) -> EstimateReport {
+    let mut r = EstimateReport::default();
+    r.notes.push(
+        "P(error | L, s) = min(1, max(0, L - D - max(0, g - s)) / P), averaged over L (and D)"
+            .into(),
+    );
+    r.notes.push(format!(
+        "g = grace {}, P = poll_interval {}, D = move_delay, L = redirect_latency",
+        cfg.grace, cfg.poll_interval
+    ));
+    match closed_form(cfg) {
+        Ok(e) => {
+            r.notes.push(format!(
+                "s = skew (transfer clock minus stamp clock) = {} at t = 0{}",
+                SimDuration::from_secs_f64(e.skew0),
+                if e.skew_slope != 0.0 {
+                    format!(", changing {:+.3} ppm", e.skew_slope * 1e6)
+                } else {
+                    String::new()
+                }
+            ));
+            let users = expected_users(cfg);
+            r.figures
+                .push(("error_page_rate".into(), e.error_rate, String::new()));
+            r.figures.push((
+                "skew_error_rate".into(),
+                e.error_rate - e.error_rate_ideal,
+                String::new(),
+            ));
+            r.figures
+                .push(("users".into(), users, "per replication".into()));
+            r.figures.push((
+                "error_pages".into(),
+                e.error_rate * users,
+                "per replication".into(),
+            ));
+            r.figures.push((
+                "early_moves".into(),
+                e.early_rate * users,
+                "per replication".into(),
+            ));
+        }
+        Err(why) => r.not_applicable = Some(why),
+    }
+    r
+}
+
+/// A record on the front-end, not yet selected.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    paid_at: i64,
+    seq: u64,
+    t_paid: SimTime,
+    t_read: SimTime,
+    day: u32,
+}
+
+/// The events of the checkout model.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// The next user arrives.
+    Arrival,
+    /// A user's record is marked paid.
+    Paid(PaidUser),
+    /// A poll fires (first phase: lets same-instant events go first).
+    Poll,
+    /// A poll selects and deletes.
+    PollSelect,
+}
+
+/// A user between arrival and payment.
+#[derive(Debug, Clone, Copy)]
+pub struct PaidUser {
+    seq: u64,
+    t_read: SimTime,
+    day: u32,
+}
+
+struct Sim<'a> {
+    cfg: &'a CheckoutConfig,
+    conditional: bool,
+    clocks: Vec<Clock>,
+    ideal_clocks: bool,
+    r_arrivals: SimRng,
+    r_payment: SimRng,
+    r_redirect: SimRng,
+    r_retry: SimRng,
+    r_jitter: SimRng,
+    r_move: SimRng,
+    next_seq: u64,
+    trace_pos: usize,
+    phase: SimDuration,
+    poll_k: i64,
+    last_poll: SimTime,
+    arrivals_done: bool,
+    end_marker: SimTime,
+    pending: VecDeque<Pending>,
+    values: [f64; 7],
+    daily: Vec<[f64; 2]>,
+    hist: Vec<u64>,
+    edges: Vec<f64>,
+}
+
+impl<'a> Sim<'a> {
+    fn new(
+        cfg: &'a CheckoutConfig,
+        streams: &Streams,
+        conditional: bool,
+        ideal_clocks: bool,
+    ) -> Self {
+        let clocks = cfg
+            .clocks
+            .iter()
+            .zip(&cfg.hosts)
+            .map(|(spec, name)| {
+                if ideal_clocks {
+                    Clock::ideal()
+                } else {
+                    Clock::new(spec, streams.stream(&format!("clock/{name}")))
+                }
+            })
+            .collect();
+        let mut r_phase = streams.stream("poll_phase");
+        let p = cfg.poll_interval.as_nanos();
+        let phase = SimDuration::from_nanos(r_phase.random_range(0..p));
+        let edges = margin_edges();
+        Sim {
+            cfg,
+            conditional,
+            clocks,
+            ideal_clocks,
+            r_arrivals: streams.stream("arrivals"),
+            r_payment: streams.stream("payment_latency"),
+            r_redirect: streams.stream("redirect_latency"),
+            r_retry: streams.stream("retry_delay"),
+            r_jitter: streams.stream("poll_jitter"),
+            r_move: streams.stream("move_delay"),
+            next_seq: 0,
+            trace_pos: 0,
+            phase,
+            poll_k: 0,
+            last_poll: SimTime::ZERO,
+            arrivals_done: false,
+            end_marker: SimTime::ZERO,
+            pending: VecDeque::new(),
+            values: [0.0; 7],
+            daily: Vec::new(),
+            hist: vec![0; edges.len() + 1],
+            edges,
+        }
+    }
+
+    /// The next arrival strictly after `now` (or at it for a trace), if before the horizon.
+    fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
+        let end = SimTime::ZERO + self.cfg.horizon;
+        let t = match &self.cfg.arrivals {
+            Arrivals::Poisson { rate, profile } => {
+                if *rate <= 0.0 {
+                    return None;
+                }
+                let mut t = now;
+                match profile {
+                    None => {
+                        let u: f64 = self.r_arrivals.random();
+                        t += SimDuration::from_secs_f64(-(1.0 - u).ln() / rate);
+                    }
+                    Some(w) => {
+                        // thinning (Lewis and Shedler 1979) against the peak hour
+                        let peak = w.iter().cloned().fold(0.0, f64::max);
+                        loop {
+                            let u: f64 = self.r_arrivals.random();
+                            t += SimDuration::from_secs_f64(-(1.0 - u).ln() / (rate * peak));
+                            if t >= end {
+                                break;
+                            }
+                            let hour = ((t.as_nanos() / 3_600_000_000_000) % 24) as usize;
+                            let v: f64 = self.r_arrivals.random();
+                            if v * peak < w[hour] {
+                                break;
+                            }
+                        }
+                    }
+                }
+                t
+            }
+            Arrivals::Trace { times } => {
+                let t = *times.get(self.trace_pos)?;
+                self.trace_pos += 1;
+                t
+            }
+        };
+        (t < end).then_some(t)
+    }
+
+    fn mark_paid(&mut self, u: PaidUser, now: SimTime) {
+        let paid_at = self.clocks[self.cfg.stamp].local(now).as_nanos();
+        if self.conditional {
+            self.conditional_outcome(u, now, paid_at);
+            return;
+        }
+        let rec = Pending {
+            paid_at,
+            seq: u.seq,
+            t_paid: now,
+            t_read: u.t_read,
+            day: u.day,
+        };
+        // keep sorted by (paid_at, seq); new records almost always go last
+        let mut i = self.pending.len();
+        while i > 0 {
+            let p = &self.pending[i - 1];
+            if (p.paid_at, p.seq) <= (rec.paid_at, rec.seq) {
+                break;
+            }
+            i -= 1;
+        }
+        self.pending.insert(i, rec);
+    }
+
+    fn conditional_outcome(&mut self, u: PaidUser, t_paid: SimTime, paid_at: i64) {
+        let p = self.cfg.poll_interval.as_secs_f64();
+        let g = self.cfg.grace;
+        let local = self.clocks[self.cfg.transfer].local(t_paid).as_nanos();
+        // eligible once transfer.local >= paid_at + g, never before t_paid
+        let wait = SimDuration::from_nanos((paid_at + g.as_nanos() - local).max(0));
+        let e = t_paid + wait;
+        let e0 = t_paid + g;
+        let d = self.cfg.move_delay.sample(&mut self.r_move);
+        let prob = |deadline: SimTime, elig: SimTime| {
+            ((deadline - d - elig).as_secs_f64() / p).clamp(0.0, 1.0)
+        };
+        let pe = prob(u.t_read, e);
+        self.values[C_ERRORS] += pe;
+        self.values[C_LOST] += pe;
+        self.values[C_ERRORS_IDEAL] += prob(u.t_read, e0);
+        self.values[C_EARLY] += prob(t_paid + g, e);
+        // E[deletion - read] = e + P/2 + D - t_read
+        self.values[C_MARGIN_SUM] += (e - u.t_read + d).as_secs_f64() + p / 2.0;
+        self.values[C_MARGIN_N] += 1.0;
+        self.daily[u.day as usize][1] += pe;
+    }
+
+    fn select(&mut self, now: SimTime) {
+        let cutoff =
+            self.clocks[self.cfg.transfer].local(now).as_nanos() - self.cfg.grace.as_nanos();
+        let d = self.cfg.move_delay.sample(&mut self.r_move);
+        let t_del = now + d;
+        let mut taken = 0u32;
+        while let Some(front) = self.pending.front() {
+            if front.paid_at > cutoff
+                || (self.cfg.batch_limit != 0 && taken >= self.cfg.batch_limit)
+            {
+                break;
+            }
+            let rec = *front;
+            self.pending.pop_front();
+            taken += 1;
+            if t_del < rec.t_read {
+                self.values[C_ERRORS] += 1.0;
+                self.values[C_LOST] += 1.0;
+                self.daily[rec.day as usize][1] += 1.0;
+            }
+            if t_del < rec.t_paid + self.cfg.grace {
+                self.values[C_EARLY] += 1.0;
+            }
+            let margin = (t_del - rec.t_read).as_secs_f64();
+            self.values[C_MARGIN_SUM] += margin;
+            self.values[C_MARGIN_N] += 1.0;
+            let bin = self.edges.partition_point(|e| *e <= margin);
+            self.hist[bin] += 1;
+        }
+    }
+
+    fn schedule_poll(&mut self, ctx: &mut Context<Event>) -> Result<(), ScheduleError> {
+        let base = SimTime::ZERO + self.phase + self.cfg.poll_interval.saturating_mul(self.poll_k);
+        let jitter = self.cfg.poll_jitter.sample(&mut self.r_jitter);
+        let at = (base + jitter).max(self.last_poll).max(ctx.now());
+        self.poll_k += 1;
+        ctx.schedule_at(at, Event::Poll)
+    }
+}
+
+impl Model for Sim<'_> {
+    type Event = Event;
+
+    fn start(&mut self, ctx: &mut Context<Event>) -> Result<(), ScheduleError> {
+        let days = (self.cfg.horizon.as_nanos() + DAY.as_nanos() - 1) / DAY.as_nanos();
+        self.daily = vec![[0.0; 2]; days.max(1) as usize];
+        match self.next_arrival(SimTime::ZERO) {
+            Some(t) => ctx.schedule_at(t, Event::Arrival)?,
+            None => self.arrivals_done = true,
+        }
+        if !self.conditional {
+            self.schedule_poll(ctx)?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, ev: Event, ctx: &mut Context<Event>) -> Result<(), ScheduleError> {
+        let now = ctx.now();
+        match ev {
+            Event::Arrival => {
+                let cfg = self.cfg;
+                let pay = cfg.payment_latency.sample(&mut self.r_payment);
+                let redirect = cfg.redirect_latency.sample(&mut self.r_redirect);
+                let mut last_read = now + pay + redirect;
+                for _ in 0..cfg.retries {
+                    last_read += cfg.retry_delay.sample(&mut self.r_retry);
+                }
+                let t_paid = now + pay;
+                let day = (now.as_nanos() / DAY.as_nanos()) as u32;
+                self.values[C_USERS] += 1.0;
+                self.daily[day as usize][0] += 1.0;
+                self.end_marker = self.end_marker.max(last_read).max(t_paid + cfg.grace);
+                let user = PaidUser {
+                    seq: self.next_seq,
+                    t_read: t_paid + redirect,
+                    day,
+                };
+                self.next_seq += 1;
+                if pay == SimDuration::ZERO {
+                    self.mark_paid(user, now);
+                } else {
+                    ctx.schedule_at(t_paid, Event::Paid(user))?;
+                }
+                match self.next_arrival(now) {
+                    Some(t) => ctx.schedule_at(t, Event::Arrival)?,
+                    None => self.arrivals_done = true,
+                }
+            }
+            Event::Paid(u) => self.mark_paid(u, now),
+            Event::Poll => ctx.schedule_at(now, Event::PollSelect)?,
+            Event::PollSelect => {
+                self.last_poll = now;
+                self.select(now);
+                if !(self.arrivals_done && now > self.end_marker) {
+                    self.schedule_poll(ctx)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs one replication. In plain sampling the replication runs a second
+/// time with every clock ideal (same users, latencies and polls by common
+/// random numbers) to count `error_pages_ideal`; the conditional estimator
+/// gets both in one pass.
+pub fn run_replication(
+    cfg: &CheckoutConfig,
+    streams: Streams,
+    estimator: Estimator,
+) -> Result<RepOutput, ScheduleError> {
+    let conditional = estimator == Estimator::Conditional;
+    let mut sim = Simulation::new(Sim::new(cfg, &streams, conditional, false), streams);
+    let stats = sim.run()?;
+    let mut events = stats.events;
+    let model = sim.into_model();
+    let mut values = model.values;
+    if !conditional {
+        let all_ideal = cfg.clocks.iter().all(ClockSpec::is_ideal);
+        if all_ideal {
+            values[C_ERRORS_IDEAL] = values[C_ERRORS];
+        } else {
+            let mut ideal = Simulation::new(Sim::new(cfg, &streams, false, true), streams);
+            events += ideal.run()?.events;
+            values[C_ERRORS_IDEAL] = ideal.model().values[C_ERRORS];
+        }
+    }
+    let _ = model.ideal_clocks;
+    Ok(RepOutput {
+        values: values.to_vec(),
+        daily: model.daily.iter().map(|d| d.to_vec()).collect(),
+        histogram: if conditional { Vec::new() } else { model.hist },
+        events,
+    })
+}

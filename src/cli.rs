@@ -1,0 +1,201 @@
+//! The command line: clap definitions and one file per subcommand. Only this
+//! layer touches the terminal.
+
+pub mod estimate;
+pub mod progress;
+pub mod run;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::Error;
+use crate::scenario::Override;
+
+/// racesim: how often a timing race hurts users, with honest intervals.
+#[derive(Debug, Parser)]
+#[command(name = "racesim", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios: summary table with 95% intervals and the back-of-envelope; CSV under output/NAME/
+    Run(RunArgs),
+    /// Run a scenario's sweep (or the one given with --vary)
+    Sweep(SweepArgs),
+    /// Print the back-of-envelope estimate only (milliseconds)
+    Estimate(EstimateArgs),
+    /// Parse and validate scenario files; run nothing
+    Validate(ValidateArgs),
+}
+
+/// How results are printed on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// Aligned table for people.
+    #[default]
+    Table,
+    /// summary.csv on standard output.
+    Csv,
+    /// One JSON document on standard output.
+    Json,
+}
+
+/// Options shared by the commands that run simulations.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Scenario seed (overrides the file's `seed`)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of replications (overrides the file's `replications`)
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Override a key: PATH=VALUE, e.g. --set hosts.transfer.clock.offset=6m (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Worker threads (default: all cores); results do not depend on it
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Folder the NAME/ result folders go in
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Run only shard K of N (1-based): every N-th replication
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// No progress bar, no table or notes (csv/json still print)
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Do not draw charts
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+impl Common {
+    /// The overrides `--seed`, `--replications` and `--set` stand for.
+    pub fn overrides(&self) -> Result<Vec<Override>, Error> {
+        let mut v = Vec::new();
+        if let Some(s) = self.seed {
+            v.push(Override {
+                path: "seed".into(),
+                value: s.to_string(),
+            });
+        }
+        if let Some(r) = self.replications {
+            v.push(Override {
+                path: "replications".into(),
+                value: r.to_string(),
+            });
+        }
+        for s in &self.set {
+            v.push(Override::parse(s).map_err(Error::Usage)?);
+        }
+        Ok(v)
+    }
+
+    /// `--shard K/N` parsed.
+    pub fn shard(&self) -> Result<Option<(u64, u64)>, Error> {
+        let Some(s) = &self.shard else {
+            return Ok(None);
+        };
+        let bad = || {
+            Error::Usage(format!(
+                "--shard {s}: expected K/N with 1 <= K <= N, e.g. --shard 2/8"
+            ))
+        };
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Some((k, n)))
+    }
+
+    /// Runs `f` on a pool of `--threads` threads.
+    pub fn with_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+        match self.threads {
+            None => Ok(f()),
+            Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?;
+                Ok(pool.install(f))
+            }
+        }
+    }
+}
+
+/// `racesim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `racesim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file
+    pub file: PathBuf,
+    /// Vary a key: PATH=A..B/STEPS (STEPS intervals) or PATH=V1,V2,...; repeat for a grid
+    #[arg(long, value_name = "SPEC")]
+    pub vary: Vec<String>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `racesim estimate`.
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Scenario files
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Override a key: PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `racesim validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Override a key: PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Runs a parsed command line; returns the text for standard output.
+pub fn execute(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Run(a) => run::run(&a.files, &a.common, None),
+        Command::Sweep(a) => {
+            let vary = run::parse_vary(&a.vary)?;
+            run::run(std::slice::from_ref(&a.file), &a.common, Some(vary))
+        }
+        Command::Estimate(a) => estimate::estimate(&a),
+        Command::Validate(a) => validate::validate(&a),
+    }
+}

@@ -1,0 +1,74 @@
+//! `racesim estimate FILE...`: the back-of-envelope only.
+
+use crate::Error;
+use crate::cli::{EstimateArgs, Format};
+use crate::models::EstimateReport;
+use crate::report::fmt_num;
+use crate::scenario::{self, ModelConfig, Override};
+
+/// The back-of-envelope of a scenario.
+pub fn report(sc: &scenario::Scenario) -> EstimateReport {
+    match &sc.model {
+        ModelConfig::Checkout(c) => crate::models::checkout::estimate(c),
+        ModelConfig::Terminal(t) => crate::models::terminal::estimate(t, sc.days()),
+    }
+}
+
+/// Prints the estimate of each file.
+pub fn estimate(a: &EstimateArgs) -> Result<(), Error> {
+    let overrides = a
+        .set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let mut docs = Vec::new();
+    for f in &a.files {
+        let sc = scenario::load_file(f, &overrides)?;
+        let r = report(&sc);
+        match a.format {
+            Format::Json | Format::Csv => {
+                let figures: serde_json::Map<String, serde_json::Value> = r
+                    .figures
+                    .iter()
+                    .map(|(k, v, _)| (k.clone(), serde_json::json!(v)))
+                    .collect();
+                docs.push(serde_json::json!({
+                    "scenario": sc.name,
+                    "figures": figures,
+                    "notes": r.notes,
+                    "not_applicable": r.not_applicable,
+                }));
+            }
+            Format::Table => {
+                println!("{} ({} model): back-of-envelope", sc.name, sc.model.name());
+                for n in &r.notes {
+                    println!("  {n}");
+                }
+                if let Some(why) = &r.not_applicable {
+                    println!("  the closed form does not apply: {why}");
+                }
+                for (k, v, unit) in &r.figures {
+                    println!(
+                        "  {k} = {}{}",
+                        fmt_num(*v),
+                        if unit.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {unit}")
+                        }
+                    );
+                }
+            }
+        }
+    }
+    if a.format != Format::Table {
+        let doc = if docs.len() == 1 {
+            docs.remove(0)
+        } else {
+            serde_json::json!({ "scenarios": docs })
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    Ok(())
+}

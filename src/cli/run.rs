@@ -1,0 +1,191 @@
+//! `racesim run FILE...` and `racesim sweep FILE`: run, print, write outputs.
+//!
+//! Each scenario's files are written (atomically) before the next scenario
+//! starts, so a later failure never loses an earlier result.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::Error;
+use crate::cli::progress::Bar;
+use crate::cli::{Common, Format};
+use crate::experiment::{self, Plan, PointResult, Reporter};
+use crate::models::checkout::margin_edges;
+use crate::report::{csvout, files::write_atomic, fmt_num, json, table};
+use crate::scenario::{self, ModelConfig, Source, SweepAxis};
+
+/// Parses `--vary PATH=A..B/STEPS` or `PATH=V1,V2,...`.
+pub fn parse_vary(specs: &[String]) -> Result<Vec<SweepAxis>, Error> {
+    specs
+        .iter()
+        .map(|s| {
+            let bad = |why: &str| {
+                Error::Usage(format!(
+                    "--vary {s}: {why}; expected PATH=A..B/STEPS (e.g. hosts.transfer.clock.offset=0m..10m/10) or PATH=V1,V2,..."
+                ))
+            };
+            let (path, spec) = s.split_once('=').ok_or_else(|| bad("no `=`"))?;
+            let path = path.trim().to_string();
+            if let Some((range, steps)) = spec.split_once('/').filter(|(r, _)| r.contains("..")) {
+                let (a, b) = range.split_once("..").ok_or_else(|| bad("no `..`"))?;
+                let steps: i64 = steps.trim().parse().map_err(|_| bad("STEPS is not a whole number"))?;
+                let values = scenario::range_values(&scalar(a), &scalar(b), steps).map_err(|m| bad(&m))?;
+                Ok(SweepAxis { path, values })
+            } else {
+                let values: Vec<String> = spec.split(',').map(|v| toml_value_text(v.trim())).collect();
+                if values.iter().any(|v| v.is_empty() || v == "\"\"") {
+                    return Err(bad("an empty value"));
+                }
+                Ok(SweepAxis { path, values })
+            }
+        })
+        .collect()
+}
+
+fn scalar(text: &str) -> toml::Value {
+    let t = text.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if let Ok(f) = t.parse::<f64>() {
+        toml::Value::Float(f)
+    } else {
+        toml::Value::String(t.trim_matches('"').to_string())
+    }
+}
+
+/// A value for an override: TOML as written when it parses, else a string.
+fn toml_value_text(v: &str) -> String {
+    let as_toml = format!("v = {v}");
+    if toml::from_str::<toml::Table>(&as_toml).is_ok() {
+        v.to_string()
+    } else {
+        toml::Value::String(v.to_string()).to_string()
+    }
+}
+
+/// Runs each file (a sweep when the scenario has one or `vary` is given).
+pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> Result<(), Error> {
+    let overrides = common.overrides()?;
+    let shard = common.shard()?;
+    let mut docs = Vec::new();
+    for file in files {
+        let source = Source::read(file)?;
+        let base = scenario::load(&source, &overrides)?;
+        let plan = Plan {
+            overrides: overrides.clone(),
+            vary: vary.clone(),
+            no_sweep: false,
+            shard,
+        };
+        let points = experiment::points(&source, &base, &plan)?;
+        let swept = !points[0].0.is_empty();
+        let bar = Bar::new(common.quiet, &base.name);
+        let per_point = experiment::shard_indices(base.replications, shard).len() as u64;
+        bar.start(per_point * points.len() as u64);
+        let start = Instant::now();
+        let results = common.with_pool(|| {
+            points
+                .into_iter()
+                .map(|(params, sc)| experiment::run_point(params, sc, shard, &bar))
+                .collect::<Result<Vec<PointResult>, _>>()
+        })??;
+        bar.finish();
+        let elapsed = start.elapsed().as_secs_f64();
+        let dir = common.out.join(&base.name);
+        write_outputs(&dir, &results, swept)?;
+        match common.format {
+            Format::Table if !common.quiet => {
+                print_table(&results, swept, elapsed, common.threads, &dir)
+            }
+            Format::Table => {}
+            Format::Csv => print!("{}", csvout::summary(&results)),
+            Format::Json => docs.push(json::scenario(&results, swept)),
+        }
+    }
+    if common.format == Format::Json {
+        let doc = if docs.len() == 1 {
+            docs.remove(0)
+        } else {
+            serde_json::json!({ "scenarios": docs })
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// Writes summary.csv, replications.csv, daily.csv, margin.csv (checkout) and
+/// summary.json under `dir`.
+pub fn write_outputs(dir: &Path, results: &[PointResult], swept: bool) -> Result<(), Error> {
+    write_atomic(
+        &dir.join("summary.csv"),
+        csvout::summary(results).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("replications.csv"),
+        csvout::replications(results).as_bytes(),
+    )?;
+    write_atomic(&dir.join("daily.csv"), csvout::daily(results).as_bytes())?;
+    if matches!(results[0].scenario.model, ModelConfig::Checkout(_)) {
+        write_atomic(
+            &dir.join("margin.csv"),
+            csvout::histogram(results, &margin_edges()).as_bytes(),
+        )?;
+    }
+    let doc = json::scenario(results, swept);
+    write_atomic(
+        &dir.join("summary.json"),
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
+        .as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn print_table(
+    results: &[PointResult],
+    swept: bool,
+    elapsed: f64,
+    threads: Option<usize>,
+    dir: &Path,
+) {
+    let first = &results[0];
+    println!("{}", table::heading(first));
+    if !first.scenario.description.is_empty() {
+        println!("{}", first.scenario.description.trim());
+    }
+    for p in results {
+        println!();
+        if swept {
+            let params: Vec<String> = p.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            println!("{}", params.join(", "));
+        }
+        print!("{}", table::metrics(p));
+    }
+    if let ModelConfig::Checkout(c) = &first.scenario.model {
+        if let Err(why) = crate::models::checkout::closed_form(c) {
+            println!("\nestimate: the closed form does not apply: {why}");
+        }
+    }
+    let units: f64 = results
+        .iter()
+        .filter_map(|p| p.metric("users").or_else(|| p.metric("transactions")))
+        .map(|m| m.estimate.value)
+        .sum();
+    let what = if first.metric("users").is_some() {
+        "users"
+    } else {
+        "transactions"
+    };
+    let events: u64 = results.iter().map(PointResult::events).sum();
+    let threads = threads.unwrap_or_else(rayon::current_num_threads);
+    println!(
+        "\nthroughput: {} {what}/s, {} events/s ({} {what} in {:.2} s, {threads} threads)",
+        fmt_num((units / elapsed.max(1e-9)).round()),
+        fmt_num((events as f64 / elapsed.max(1e-9)).round()),
+        fmt_num(units),
+        elapsed
+    );
+    println!("wrote {}", dir.join("summary.csv").display());
+}

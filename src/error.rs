@@ -1,0 +1,37 @@
+//! The library's error type and the exit codes it maps to.
+
+use crate::engine::ScheduleError;
+use crate::report::files::WriteError;
+use crate::scenario::ScenarioError;
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario file is malformed.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// The command line is malformed.
+    #[error("{0}")]
+    Usage(String),
+    /// An output could not be written.
+    #[error("{0}")]
+    Write(#[from] WriteError),
+    /// A bug: a model scheduled into the past.
+    #[error("internal error: {0}; please report it with the scenario file")]
+    Simulation(#[from] ScheduleError),
+    /// `check` found a failing or inconclusive expectation.
+    #[error("{0}")]
+    CheckFailed(String),
+}
+
+impl Error {
+    /// The process exit code: 1 a check failed, 2 bad input or usage (also an
+    /// output that cannot be written), 3 an internal error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::CheckFailed(_) => 1,
+            Error::Scenario(_) | Error::Usage(_) | Error::Write(_) => 2,
+            Error::Simulation(_) => 3,
+        }
+    }
+}

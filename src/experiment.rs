@@ -1,0 +1,244 @@
+//! Experiments: replications in parallel, sweep grids, and the metrics with
+//! their intervals.
+//!
+//! This is the only layer that knows about threads. Replication `i` of a
+//! scenario always draws from the streams of (seed, i), whatever thread runs
+//! it; results are collected in replication order and every sum over
+//! replications is made sequentially in that order, so the same scenario and
+//! seed give the same bytes whatever the thread count.
+
+use rayon::prelude::*;
+
+use crate::engine::{ScheduleError, Streams};
+use crate::models::{Estimator, MetricDef, MetricKind, RepOutput};
+use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
+use crate::stats::{self, Estimate};
+
+/// Receives progress; the CLI attaches a progress bar, tests attach nothing.
+pub trait Reporter: Sync {
+    /// `total` replications are about to run.
+    fn start(&self, _total: u64) {}
+    /// One replication finished.
+    fn replication_done(&self) {}
+    /// Everything finished.
+    fn finish(&self) {}
+}
+
+/// A reporter that reports nothing.
+pub struct Silent;
+impl Reporter for Silent {}
+
+/// One metric's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricResult {
+    /// Contract name.
+    pub name: &'static str,
+    /// Unit.
+    pub unit: &'static str,
+    /// Value and 95% interval.
+    pub estimate: Estimate,
+    /// Back-of-envelope.
+    pub closed_form: Option<f64>,
+    /// Naive back-of-envelope (terminal).
+    pub closed_form_naive: Option<f64>,
+}
+
+/// The result of one scenario (one sweep point).
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    /// The swept keys and their values at this point (empty without a sweep).
+    pub params: Vec<(String, String)>,
+    /// The scenario with this point's values applied.
+    pub scenario: Scenario,
+    /// The replications that ran, as (index, output), in index order.
+    pub reps: Vec<(u64, RepOutput)>,
+    /// Metrics computed from `reps`.
+    pub metrics: Vec<MetricResult>,
+}
+
+impl PointResult {
+    /// Total engine events.
+    pub fn events(&self) -> u64 {
+        self.reps.iter().map(|(_, r)| r.events).sum()
+    }
+    /// A metric by name.
+    pub fn metric(&self, name: &str) -> Option<&MetricResult> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}
+
+/// The model's raw per-replication column names.
+pub fn columns(model: &ModelConfig) -> &'static [&'static str] {
+    match model {
+        ModelConfig::Checkout(_) => crate::models::checkout::COLUMNS,
+        ModelConfig::Terminal(_) => crate::models::terminal::COLUMNS,
+    }
+}
+
+/// The model's per-day column names.
+pub fn daily_columns(model: &ModelConfig) -> &'static [&'static str] {
+    match model {
+        ModelConfig::Checkout(_) => crate::models::checkout::DAILY_COLUMNS,
+        ModelConfig::Terminal(_) => crate::models::terminal::DAILY_COLUMNS,
+    }
+}
+
+/// Runs replication `index` of `sc`.
+pub fn run_replication(sc: &Scenario, index: u64) -> Result<RepOutput, ScheduleError> {
+    let streams = Streams::new(sc.seed, index);
+    match &sc.model {
+        ModelConfig::Checkout(c) => {
+            crate::models::checkout::run_replication(c, streams, sc.estimator)
+        }
+        ModelConfig::Terminal(t) => {
+            crate::models::terminal::run_replication(t, sc.days(), streams, sc.estimator)
+        }
+    }
+}
+
+/// Runs the replications `indices` of `sc` in parallel on the current rayon
+/// pool and returns them in index order.
+pub fn run_replications(
+    sc: &Scenario,
+    indices: &[u64],
+    reporter: &dyn Reporter,
+) -> Result<Vec<(u64, RepOutput)>, ScheduleError> {
+    indices
+        .par_iter()
+        .map(|&i| {
+            let r = run_replication(sc, i);
+            reporter.replication_done();
+            r.map(|out| (i, out))
+        })
+        .collect()
+}
+
+/// Computes every metric of `defs` from the replications (sums in index order).
+pub fn compute_metrics(
+    defs: &[MetricDef],
+    reps: &[(u64, RepOutput)],
+    estimator: Estimator,
+) -> Vec<MetricResult> {
+    let col = |c: usize| -> Vec<f64> {
+        reps.iter()
+            .map(|(_, r)| r.values.get(c).copied().unwrap_or(0.0))
+            .collect()
+    };
+    defs.iter()
+        .map(|d| {
+            let estimate = match d.kind {
+                MetricKind::Count { col: c } => stats::count_estimate(&col(c)),
+                MetricKind::Ratio {
+                    num,
+                    den,
+                    scale,
+                    proportion,
+                } => {
+                    if estimator == Estimator::Conditional {
+                        // expected counts are not whole: no exact count interval
+                        let mut e = stats::mean_estimate(&col(num), &col(den));
+                        e.value *= scale;
+                        e.ci.low = (e.ci.low * scale).max(0.0);
+                        e.ci.high *= scale;
+                        e
+                    } else {
+                        stats::ratio_estimate(&col(num), &col(den), scale, proportion)
+                    }
+                }
+                MetricKind::RatioDiff { a, b, den } => {
+                    stats::ratio_diff_estimate(&col(a), &col(b), &col(den))
+                }
+                MetricKind::Mean { sum, count } => stats::mean_estimate(&col(sum), &col(count)),
+            };
+            MetricResult {
+                name: d.name,
+                unit: d.unit,
+                estimate,
+                closed_form: d.estimate,
+                closed_form_naive: d.estimate_naive,
+            }
+        })
+        .collect()
+}
+
+/// What to run: the replications and the extra overrides from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Overrides applied to every point (`--set`, `--seed`, `--replications`).
+    pub overrides: Vec<Override>,
+    /// Replace the scenario's sweep with these axes (`sweep --vary`).
+    pub vary: Option<Vec<scenario::SweepAxis>>,
+    /// Ignore the scenario's sweep (run the base point only).
+    pub no_sweep: bool,
+    /// Run only this shard `(k, n)`, 1-based `k`.
+    pub shard: Option<(u64, u64)>,
+}
+
+/// The replication indices shard `k` of `n` runs: every `n`-th, starting at
+/// `k - 1` (round robin, so shards stay balanced).
+pub fn shard_indices(replications: u32, shard: Option<(u64, u64)>) -> Vec<u64> {
+    match shard {
+        None => (0..u64::from(replications)).collect(),
+        Some((k, n)) => (0..u64::from(replications))
+            .filter(|i| i % n == k - 1)
+            .collect(),
+    }
+}
+
+/// The sweep points of a scenario: each is (params, scenario with them applied).
+pub fn points(
+    source: &Source,
+    base: &Scenario,
+    plan: &Plan,
+) -> Result<Vec<(Vec<(String, String)>, Scenario)>, ScenarioError> {
+    let axes = match (&plan.vary, plan.no_sweep) {
+        (_, true) => Vec::new(),
+        (Some(v), false) => v.clone(),
+        (None, false) => base.sweep.clone(),
+    };
+    if axes.is_empty() {
+        return Ok(vec![(Vec::new(), base.clone())]);
+    }
+    let mut out = Vec::new();
+    let total: usize = axes.iter().map(|a| a.values.len()).product();
+    for mut i in 0..total {
+        // first axis varies slowest
+        let mut choice = vec![0; axes.len()];
+        for (j, a) in axes.iter().enumerate().rev() {
+            choice[j] = i % a.values.len();
+            i /= a.values.len();
+        }
+        let mut ovs = Vec::new();
+        let mut params = Vec::new();
+        for (a, &c) in axes.iter().zip(&choice) {
+            ovs.push(Override {
+                path: a.path.clone(),
+                value: a.values[c].clone(),
+            });
+            params.push((a.path.clone(), a.values[c].trim_matches('"').to_string()));
+        }
+        // command-line overrides win over sweep values for the same key
+        ovs.extend(plan.overrides.iter().cloned());
+        let sc = scenario::load(source, &ovs)?;
+        out.push((params, sc));
+    }
+    Ok(out)
+}
+
+/// Runs one point: its replications (or this shard's) and its metrics.
+pub fn run_point(
+    params: Vec<(String, String)>,
+    sc: Scenario,
+    shard: Option<(u64, u64)>,
+    reporter: &dyn Reporter,
+) -> Result<PointResult, ScheduleError> {
+    let indices = shard_indices(sc.replications, shard);
+    let reps = run_replications(&sc, &indices, reporter)?;
+    let metrics = compute_metrics(&sc.metrics(), &reps, sc.estimator);
+    Ok(PointResult {
+        params,
+        scenario: sc,
+        reps,
+        metrics,
+    })
+}

@@ -1,0 +1,56 @@
+//! Reports: tables, CSV, JSON and the files they go to.
+//!
+//! Exporters are pure: they turn results into text or bytes. Writing a file is
+//! a separate step ([`files::write_atomic`]), and only this layer touches files.
+
+pub mod csvout;
+pub mod files;
+pub mod json;
+pub mod table;
+
+/// Formats a number for people: 4 significant digits, scientific notation for
+/// very small or large magnitudes, thousands kept readable.
+pub fn fmt_num(x: f64) -> String {
+    if x.is_nan() {
+        return "n/a".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if x.fract() == 0.0 && a < 1e12 {
+        return format!("{}", x as i64);
+    }
+    if !(1e-3..1e7).contains(&a) {
+        return format!("{x:.3e}");
+    }
+    let digits = 4 - (a.log10().floor() as i32 + 1);
+    format!("{x:.prec$}", prec = digits.max(0) as usize)
+}
+
+/// Formats a number exactly enough for files: shortest round-trip text.
+pub fn fmt_exact(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(40312.0), "40312");
+        assert_eq!(fmt_num(0.0041234), "0.004123");
+        assert_eq!(fmt_num(0.00041234), "4.123e-4");
+        assert_eq!(fmt_num(12.3456), "12.35");
+        assert_eq!(fmt_num(f64::NAN), "n/a");
+    }
+}

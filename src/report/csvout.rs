@@ -1,0 +1,159 @@
+//! CSV exports: `summary.csv` (one row per sweep point), `replications.csv`
+//! (the raw per-replication columns, enough to merge and recompute), the daily
+//! series and the margin histogram. Pure: they return text.
+
+use crate::experiment::{PointResult, columns, daily_columns};
+use crate::report::fmt_exact;
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().from_writer(Vec::new())
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> String {
+    // writing to a Vec cannot fail
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn param_names(points: &[PointResult]) -> Vec<String> {
+    points
+        .first()
+        .map(|p| p.params.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// `summary.csv`: the swept values, then for each metric its value, ci_low,
+/// ci_high, estimate (and estimate_naive where the model has one).
+pub fn summary(points: &[PointResult]) -> String {
+    let mut w = writer();
+    let Some(first) = points.first() else {
+        return String::new();
+    };
+    let naive = first.metrics.iter().any(|m| m.closed_form_naive.is_some());
+    let mut header = param_names(points);
+    for m in &first.metrics {
+        header.push(m.name.to_string());
+        header.push(format!("{}_ci_low", m.name));
+        header.push(format!("{}_ci_high", m.name));
+        header.push(format!("{}_estimate", m.name));
+        if naive {
+            header.push(format!("{}_estimate_naive", m.name));
+        }
+    }
+    let _ = w.write_record(&header);
+    for p in points {
+        let mut row: Vec<String> = p.params.iter().map(|(_, v)| v.clone()).collect();
+        for m in &p.metrics {
+            row.push(fmt_exact(m.estimate.value));
+            row.push(fmt_exact(m.estimate.ci.low));
+            row.push(fmt_exact(m.estimate.ci.high));
+            row.push(m.closed_form.map(fmt_exact).unwrap_or_default());
+            if naive {
+                row.push(m.closed_form_naive.map(fmt_exact).unwrap_or_default());
+            }
+        }
+        let _ = w.write_record(&row);
+    }
+    finish(w)
+}
+
+/// `replications.csv`: point, the swept values, replication, then the model's
+/// raw columns and the engine events.
+pub fn replications(points: &[PointResult]) -> String {
+    let mut w = writer();
+    let Some(first) = points.first() else {
+        return String::new();
+    };
+    let mut header = vec!["point".to_string()];
+    header.extend(param_names(points));
+    header.push("replication".into());
+    header.extend(columns(&first.scenario.model).iter().map(|c| c.to_string()));
+    header.push("events".into());
+    let _ = w.write_record(&header);
+    for (pi, p) in points.iter().enumerate() {
+        for (i, r) in &p.reps {
+            let mut row = vec![pi.to_string()];
+            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.push(i.to_string());
+            row.extend(r.values.iter().map(|v| fmt_exact(*v)));
+            row.push(r.events.to_string());
+            let _ = w.write_record(&row);
+        }
+    }
+    finish(w)
+}
+
+/// `daily.csv`: per point and day, the model's daily columns summed over the
+/// replications.
+pub fn daily(points: &[PointResult]) -> String {
+    let mut w = writer();
+    let Some(first) = points.first() else {
+        return String::new();
+    };
+    let mut header = vec!["point".to_string()];
+    header.extend(param_names(points));
+    header.push("day".into());
+    header.extend(
+        daily_columns(&first.scenario.model)
+            .iter()
+            .map(|c| c.to_string()),
+    );
+    let _ = w.write_record(&header);
+    for (pi, p) in points.iter().enumerate() {
+        let days = p.reps.iter().map(|(_, r)| r.daily.len()).max().unwrap_or(0);
+        for day in 0..days {
+            let ncol = daily_columns(&p.scenario.model).len();
+            let mut sums = vec![0.0; ncol];
+            for (_, r) in &p.reps {
+                if let Some(d) = r.daily.get(day) {
+                    for (s, v) in sums.iter_mut().zip(d) {
+                        *s += v;
+                    }
+                }
+            }
+            let mut row = vec![pi.to_string()];
+            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.push(day.to_string());
+            row.extend(sums.iter().map(|v| fmt_exact(*v)));
+            let _ = w.write_record(&row);
+        }
+    }
+    finish(w)
+}
+
+/// `margin.csv`: per point, the histogram of (deletion - first read) in
+/// seconds, summed over replications: `low,high,count` (an open end is empty).
+pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
+    let mut w = writer();
+    let mut header = vec!["point".to_string()];
+    header.extend(param_names(points));
+    header.extend([
+        "low_s".to_string(),
+        "high_s".to_string(),
+        "count".to_string(),
+    ]);
+    let _ = w.write_record(&header);
+    for (pi, p) in points.iter().enumerate() {
+        let mut counts = vec![0u64; edges.len() + 1];
+        for (_, r) in &p.reps {
+            for (c, v) in counts.iter_mut().zip(&r.histogram) {
+                *c += v;
+            }
+        }
+        for (b, c) in counts.iter().enumerate() {
+            if *c == 0 {
+                continue;
+            }
+            let low = if b == 0 {
+                String::new()
+            } else {
+                fmt_exact(edges[b - 1])
+            };
+            let high = edges.get(b).map(|e| fmt_exact(*e)).unwrap_or_default();
+            let mut row = vec![pi.to_string()];
+            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.extend([low, high, c.to_string()]);
+            let _ = w.write_record(&row);
+        }
+    }
+    finish(w)
+}

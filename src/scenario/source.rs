@@ -1,0 +1,400 @@
+//! Reading a scenario: the file's text, key-path overrides (`--set` and sweep
+//! points), and turning every parse error into a [`ScenarioError`] with file,
+//! line, column, key and the closest valid name.
+//!
+//! Overrides are applied to the parsed document, not to the text: the file is
+//! parsed once into a spanned table, each override value is parsed on its own
+//! and inserted at its dotted path, and the result is deserialised. To keep a
+//! position for every value, override values are parsed at offsets *past the
+//! end of the file* in one virtual text (file, then one line per override), so
+//! a span below the file's length points into the file and a span past it
+//! names the override it came from. One path mechanism serves `--set` and
+//! sweeps.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::error::ScenarioError;
+use super::raw::RawScenario;
+
+/// A `PATH=VALUE` override of one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Dotted key path, e.g. `hosts.transfer.clock.offset`.
+    pub path: String,
+    /// The value in TOML syntax (`"6m"`, `0.5`, `{ uniform = ... }`) or a bare
+    /// string (`6m`), which is taken as a TOML string.
+    pub value: String,
+}
+
+impl Override {
+    /// Parses `PATH=VALUE`.
+    pub fn parse(arg: &str) -> Result<Self, String> {
+        let Some((path, value)) = arg.split_once('=') else {
+            return Err(format!(
+                "`{arg}` is not an override: expected PATH=VALUE, e.g. transfer.grace=10m"
+            ));
+        };
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(|p| p.trim().is_empty()) {
+            return Err(format!("`{arg}`: the key path `{path}` has an empty part"));
+        }
+        Ok(Override {
+            path: path.to_string(),
+            value: value.trim().to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Override {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.path, self.value)
+    }
+}
+
+/// A scenario file's text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+impl Source {
+    /// Reads a scenario file.
+    pub fn read(path: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+        })?;
+        Ok(Source {
+            path: path.to_path_buf(),
+            text,
+        })
+    }
+    /// A scenario from text (tests, library use); `path` is used in messages and
+    /// to resolve relative data files.
+    pub fn from_text(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        Source {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+    /// The folder relative data files resolve against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// The file plus the overrides, as one virtual text for locating spans.
+pub struct Located<'a> {
+    source: &'a Source,
+    /// (span of the override's value in the virtual text, the override).
+    overrides: Vec<(Range<usize>, &'a Override)>,
+    /// A copy of the document before deserialisation, to find key paths.
+    doc: Option<DeTable<'a>>,
+}
+
+impl<'a> Located<'a> {
+    /// A [`ScenarioError`] for `message` at `span` (or about `key`).
+    pub fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: Option<String>,
+        message: &str,
+    ) -> ScenarioError {
+        let mut err = ScenarioError::whole_file(&self.source.path, message.to_string());
+        err.key = key;
+        if let Some(span) = span {
+            if let Some((_, o)) = self.overrides.iter().find(|(r, _)| {
+                span.start >= r.start.saturating_sub(1) && span.start < r.end.max(r.start + 1)
+            }) {
+                err.from_override = Some(o.to_string());
+                if err.key.is_none() {
+                    err.key = Some(o.path.clone());
+                }
+            } else if span.start <= self.source.text.len() {
+                let before = &self.source.text[..span.start];
+                let line = before.matches('\n').count() + 1;
+                let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+                let column = before[line_start..].chars().count() + 1;
+                err.line = Some(line);
+                err.column = Some(column);
+                err.source_line = self.source.text[line_start..]
+                    .lines()
+                    .next()
+                    .map(str::to_string);
+                if err.key.is_none() {
+                    err.key = self
+                        .doc
+                        .as_ref()
+                        .and_then(|d| key_path_at(d, span.start))
+                        .filter(|k| !k.is_empty());
+                }
+            }
+        }
+        let (message, suggestion) = suggest(&err.message);
+        err.message = message;
+        err.suggestion = suggestion;
+        err
+    }
+}
+
+/// Parses `source`, applies `overrides` in order, and deserialises the raw
+/// scenario. The returned [`Located`] turns later semantic errors into
+/// positioned ones.
+pub fn parse<'a>(
+    source: &'a Source,
+    overrides: &'a [Override],
+    padded: &'a mut Vec<String>,
+) -> Result<(RawScenario, Located<'a>), ScenarioError> {
+    // Lay the overrides out after the file in one virtual text.
+    let mut offset = source.text.len() + 1;
+    let mut spans = Vec::with_capacity(overrides.len());
+    padded.clear();
+    for o in overrides {
+        // "v = " is 4 bytes: pad so the value starts at `offset`.
+        padded.push(format!("{}v = {}", " ".repeat(offset), o.value));
+        spans.push(offset..offset + o.value.len());
+        offset += o.value.len() + 1;
+    }
+    let mut located = Located {
+        source,
+        overrides: spans.iter().cloned().zip(overrides.iter()).collect(),
+        doc: None,
+    };
+
+    let mut doc = DeTable::parse(&source.text)
+        .map_err(|e| located.error(e.span(), None, &format!("not valid TOML: {}", e.message())))?;
+    for (i, o) in overrides.iter().enumerate() {
+        let value = parse_override_value(&padded[i], spans[i].clone());
+        set_path(doc.get_mut(), &o.path, value, spans[i].clone())
+            .map_err(|m| located.error(Some(spans[i].clone()), Some(o.path.clone()), &m))?;
+    }
+    located.doc = Some(doc.get_ref().clone());
+    let de = toml::de::Deserializer::from(doc);
+    let raw: RawScenario = serde::Deserialize::deserialize(de).map_err(|e: toml::de::Error| {
+        let mut key = None;
+        let msg = e.message().to_string();
+        if let Some(field) = msg
+            .strip_prefix("missing field `")
+            .and_then(|s| s.split('`').next())
+        {
+            let table = e
+                .span()
+                .and_then(|s| located.doc.as_ref().and_then(|d| key_path_at(d, s.start)))
+                .unwrap_or_default();
+            key = Some(if table.is_empty() {
+                field.to_string()
+            } else {
+                format!("{table}.{field}")
+            });
+        }
+        let span = if key.is_some() { None } else { e.span() };
+        let mut err = located.error(span, key, &msg);
+        if err.line.is_none() && err.from_override.is_none() {
+            // missing keys: point at the table that lacks them when we can
+            if let Some(s) = e.span() {
+                let pos = located.error(Some(s), None, "");
+                err.line = pos.line;
+                err.column = pos.column;
+                err.source_line = pos.source_line;
+            }
+        }
+        err
+    })?;
+    Ok((raw, located))
+}
+
+fn parse_override_value(padded: &str, span: Range<usize>) -> Spanned<DeValue<'_>> {
+    if let Ok(t) = DeTable::parse(padded) {
+        let mut t = t.into_inner();
+        if t.len() == 1 {
+            if let Some(v) = t.remove("v") {
+                return v;
+            }
+        }
+    }
+    // Not TOML: a bare string (`--set transfer.grace=10m`).
+    let text = padded[span.clone()].trim();
+    Spanned::new(span, DeValue::String(text.into()))
+}
+
+/// Inserts `value` at the dotted `path`, creating tables as needed. A numeric
+/// part indexes an array (`terminal.menu.prices.0.weight`).
+fn set_path<'a>(
+    root: &mut DeTable<'a>,
+    path: &str,
+    value: Spanned<DeValue<'a>>,
+    span: Range<usize>,
+) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').map(str::trim).collect();
+    set_in_table(root, &parts, 0, value, &span)
+}
+
+fn set_in_table<'a>(
+    t: &mut DeTable<'a>,
+    parts: &[&str],
+    depth: usize,
+    value: Spanned<DeValue<'a>>,
+    span: &Range<usize>,
+) -> Result<(), String> {
+    let part = parts[depth];
+    if depth + 1 == parts.len() {
+        t.insert(Spanned::new(span.clone(), part.to_string().into()), value);
+        return Ok(());
+    }
+    if !t.contains_key(part) {
+        t.insert(
+            Spanned::new(span.clone(), part.to_string().into()),
+            Spanned::new(span.clone(), DeValue::Table(DeTable::new())),
+        );
+    }
+    let next = t.get_mut(part).map(|v| v.get_mut()).ok_or("key vanished")?;
+    set_in_value(next, parts, depth + 1, value, span)
+}
+
+fn set_in_value<'a>(
+    v: &mut DeValue<'a>,
+    parts: &[&str],
+    depth: usize,
+    value: Spanned<DeValue<'a>>,
+    span: &Range<usize>,
+) -> Result<(), String> {
+    let walked = parts[..depth].join(".");
+    match v {
+        DeValue::Table(t) => set_in_table(t, parts, depth, value, span),
+        DeValue::Array(a) => {
+            let i: usize = parts[depth].parse().map_err(|_| {
+                format!("`{walked}` is a list: index it with a number, e.g. `{walked}.0`")
+            })?;
+            let len = a.len();
+            let slot = a
+                .get_mut(i)
+                .ok_or(format!("`{walked}` has {len} items: there is no item {i}"))?;
+            if depth + 1 == parts.len() {
+                *slot = value;
+                Ok(())
+            } else {
+                set_in_value(slot.get_mut(), parts, depth + 1, value, span)
+            }
+        }
+        other => Err(format!(
+            "cannot set `{}`: `{walked}` holds a {}, not a table",
+            parts.join("."),
+            other.type_str()
+        )),
+    }
+}
+
+/// The dotted key path of the deepest entry whose key or value contains `pos`.
+fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
+    fn walk(v: &DeValue<'_>, pos: usize, path: &mut Vec<String>) {
+        match v {
+            DeValue::Table(t) => {
+                for (k, val) in t.iter() {
+                    let ks = k.span();
+                    let vs = val.span();
+                    if (ks.start <= pos && pos < ks.end.max(ks.start + 1))
+                        || (vs.start <= pos && pos < vs.end.max(vs.start + 1))
+                    {
+                        path.push(k.get_ref().to_string());
+                        walk(val.get_ref(), pos, path);
+                        return;
+                    }
+                }
+            }
+            DeValue::Array(a) => {
+                for (i, val) in a.iter().enumerate() {
+                    let vs = val.span();
+                    if vs.start <= pos && pos < vs.end.max(vs.start + 1) {
+                        path.push(i.to_string());
+                        walk(val.get_ref(), pos, path);
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut path = Vec::new();
+    for (k, val) in table.iter() {
+        let ks = k.span();
+        let vs = val.span();
+        if (ks.start <= pos && pos < ks.end.max(ks.start + 1))
+            || (vs.start <= pos && pos < vs.end.max(vs.start + 1))
+        {
+            path.push(k.get_ref().to_string());
+            walk(val.get_ref(), pos, &mut path);
+            break;
+        }
+    }
+    Some(path.join("."))
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" and "unknown
+/// variant" messages: the closest valid name. Returns the message (unchanged)
+/// and the suggestion.
+pub fn suggest(message: &str) -> (String, Option<String>) {
+    let unknown = ["unknown field `", "unknown variant `"];
+    let Some(rest) = unknown
+        .iter()
+        .find_map(|p| message.split_once(p).map(|(_, r)| r))
+    else {
+        return (message.to_string(), None);
+    };
+    let Some((bad, expected)) = rest.split_once('`') else {
+        return (message.to_string(), None);
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    (
+        message.to_string(),
+        closest(bad, &candidates).map(str::to_string),
+    )
+}
+
+/// The candidate closest to `word` (Damerau-Levenshtein), if close enough to be
+/// a plausible misspelling.
+pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest_field() {
+        let (_, s) =
+            suggest("unknown field `grase`, expected one of `host`, `grace`, `poll_interval`");
+        assert_eq!(s.as_deref(), Some("grace"));
+        let (_, s) = suggest("unknown variant `lognormall`, expected one of `normal`, `lognormal`");
+        assert_eq!(s.as_deref(), Some("lognormal"));
+        let (_, s) = suggest("unknown field `zzzzzzzz`, expected `host` or `grace`");
+        assert_eq!(s, None);
+    }
+
+    #[test]
+    fn override_parsing() {
+        assert_eq!(
+            Override::parse("transfer.grace=10m").unwrap(),
+            Override {
+                path: "transfer.grace".into(),
+                value: "10m".into()
+            }
+        );
+        assert!(Override::parse("nothing").is_err());
+        assert!(Override::parse("a..b=1").is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! The simulated error-page rate against the closed form of DESIGN.md section 4.
+
+use racesim::models::checkout::closed_form;
+use racesim::scenario::ModelConfig;
+
+use crate::util::{check_within, run_text};
+
+/// A small checkout system: 600 users an hour for 2 days, 16 replications.
+const BASE: &str = r#"
+name = "analytic"
+model = "checkout"
+replications = 16
+horizon = "2d"
+[hosts.web]
+[hosts.transfer]
+clock = { offset = "6m" }
+[checkout]
+stamp_host = "web"
+arrivals = { rate = "600/h" }
+payment_latency = { exponential = { mean = "1s" } }
+redirect_latency = { lognormal = { median = "2s", p99 = "10s" } }
+[transfer]
+host = "transfer"
+poll_interval = "5m"
+grace = "5m"
+move_delay = "200ms"
+"#;
+
+fn agree(overrides: &[(&str, &str)]) -> f64 {
+    let p = run_text(BASE, overrides);
+    let ModelConfig::Checkout(cfg) = &p.scenario.model else {
+        unreachable!()
+    };
+    let cf = closed_form(cfg).expect("closed form applies");
+    check_within(&p, "error_page_rate", cf.error_rate);
+    check_within(&p, "skew_error_rate", cf.error_rate - cf.error_rate_ideal);
+    // the metric carries the same estimate beside it
+    let m = p.metric("error_page_rate").unwrap();
+    assert_eq!(m.closed_form, Some(cf.error_rate));
+    cf.error_rate
+}
+
+#[test]
+fn skew_beyond_the_grace_period() {
+    let rate = agree(&[]);
+    assert!(rate > 0.004 && rate < 0.01, "closed form {rate}");
+}
+
+#[test]
+fn skew_just_short_of_the_grace_period() {
+    // c = g - s = 1 s: only page loads slower than 1.2 s can fail
+    let rate = agree(&[("hosts.transfer.clock.offset", "\"4m59s\"")]);
+    assert!(rate > 0.0005 && rate < 0.006, "closed form {rate}");
+}
+
+#[test]
+fn no_skew_gives_no_error_page() {
+    let rate = agree(&[("hosts.transfer.clock.offset", "\"0s\"")]);
+    assert_eq!(rate, 0.0);
+    let p = run_text(BASE, &[("hosts.transfer.clock.offset", "\"0s\"")]);
+    let m = p.metric("error_page_rate").unwrap();
+    assert_eq!(m.estimate.value, 0.0);
+    assert_eq!(m.estimate.ci.low, 0.0);
+    assert!(m.estimate.ci.high > 0.0, "zero events give [0, upper]");
+}
+
+#[test]
+fn drifting_clock_crosses_the_grace_period() {
+    // skew goes from 290 s to 307.3 s over the 2 days: crosses g = 300 s at ~1.16 d
+    let rate = agree(&[
+        ("hosts.transfer.clock.offset", "\"4m50s\""),
+        ("hosts.transfer.clock.drift_ppm", "100"),
+    ]);
+    assert!(rate > 0.001 && rate < 0.006, "closed form {rate}");
+}
+
+#[test]
+fn agreement_holds_with_another_seed() {
+    agree(&[("seed", "12345")]);
+    agree(&[
+        ("seed", "777"),
+        ("hosts.transfer.clock.offset", "\"4m59s\""),
+    ]);
+    agree(&[
+        ("seed", "9"),
+        ("hosts.transfer.clock.offset", "\"4m50s\""),
+        ("hosts.transfer.clock.drift_ppm", "100"),
+    ]);
+}
+
+#[test]
+fn conditional_estimator_agrees_with_the_closed_form() {
+    let p = run_text(BASE, &[("estimator", "\"conditional\"")]);
+    let ModelConfig::Checkout(cfg) = &p.scenario.model else {
+        unreachable!()
+    };
+    let cf = closed_form(cfg).unwrap();
+    check_within(&p, "error_page_rate", cf.error_rate);
+    check_within(&p, "skew_error_rate", cf.error_rate - cf.error_rate_ideal);
+}

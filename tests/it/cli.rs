@@ -1,0 +1,184 @@
+//! The command line: outputs, formats and options.
+
+use predicates::prelude::*;
+
+use crate::util::racesim;
+
+#[test]
+fn run_prints_the_table_and_writes_the_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    racesim()
+        .args([
+            "run",
+            "scenarios/lisa.toml",
+            "--replications",
+            "2",
+            "--set",
+            "horizon=\"1d\"",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("error_page_rate"))
+        .stdout(predicate::str::contains("95% interval"))
+        .stdout(predicate::str::contains("throughput:"))
+        .stderr(predicate::str::is_empty());
+    let summary = std::fs::read_to_string(dir.path().join("lisa/summary.csv")).unwrap();
+    let header = summary.lines().next().unwrap();
+    assert!(
+        header.starts_with("users,users_ci_low,users_ci_high,users_estimate,error_pages,"),
+        "{header}"
+    );
+    assert_eq!(summary.lines().count(), 2);
+    let reps = std::fs::read_to_string(dir.path().join("lisa/replications.csv")).unwrap();
+    assert_eq!(reps.lines().count(), 3, "header and two replications");
+    assert!(reps.starts_with("point,replication,users,error_pages,error_pages_ideal,"));
+    for f in ["daily.csv", "margin.csv", "summary.json"] {
+        assert!(dir.path().join("lisa").join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn csv_format_prints_summary_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racesim()
+        .args([
+            "run",
+            "scenarios/lisa.toml",
+            "--replications",
+            "2",
+            "--set",
+            "horizon=\"6h\"",
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let file = std::fs::read(dir.path().join("lisa/summary.csv")).unwrap();
+    assert_eq!(out, file);
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racesim()
+        .args([
+            "run",
+            "scenarios/lisa.toml",
+            "--replications",
+            "3",
+            "--set",
+            "horizon=\"6h\"",
+            "--format",
+            "json",
+            "--seed",
+            "5",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["scenario"], "lisa");
+    assert_eq!(doc["seed"], 5);
+    assert_eq!(doc["replications"], 3);
+    assert_eq!(doc["estimator"], "sample");
+    assert!(doc["generator"].as_str().unwrap().contains("xoshiro256++"));
+    assert!(doc["version"].is_string());
+    for m in [
+        "users",
+        "error_pages",
+        "error_page_rate",
+        "skew_error_rate",
+        "lost_confirmations",
+        "early_moves",
+        "margin",
+    ] {
+        let x = &doc["metrics"][m];
+        for k in ["value", "ci_low", "ci_high", "method"] {
+            assert!(!x[k].is_null(), "metrics.{m}.{k} missing in {x}");
+        }
+    }
+    assert!(doc["metrics"]["error_page_rate"]["estimate"].is_number());
+}
+
+#[test]
+fn several_files_give_a_scenarios_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racesim()
+        .args([
+            "run",
+            "scenarios/lisa.toml",
+            "scenarios/lisa-ntp.toml",
+            "--replications",
+            "2",
+            "--set",
+            "horizon=\"2h\"",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["scenarios"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_sweep_gives_one_row_per_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racesim()
+        .args([
+            "sweep",
+            "scenarios/lisa.toml",
+            "--vary",
+            "hosts.transfer.clock.offset=0m..6m/3",
+            "--replications",
+            "2",
+        ])
+        .args(["--set", "horizon=\"6h\"", "--format", "json", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let points = doc["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    assert_eq!(points[2]["params"]["hosts.transfer.clock.offset"], "4m");
+    let summary = std::fs::read_to_string(dir.path().join("lisa/summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 5);
+    assert!(summary.starts_with("hosts.transfer.clock.offset,users,"));
+}
+
+#[test]
+fn estimate_prints_the_closed_form() {
+    racesim()
+        .args(["estimate", "scenarios/lisa.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("error_page_rate = 0.00"));
+}
+
+#[test]
+fn validate_accepts_the_shipped_scenarios() {
+    racesim()
+        .args(["validate", "scenarios/lisa.toml", "scenarios/lisa-ntp.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("scenarios/lisa.toml: ok"));
+}

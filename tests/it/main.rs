@@ -1,0 +1,8 @@
+//! racesim's integration tests: one binary, a module per behaviour.
+
+mod analytic;
+mod cli;
+mod determinism;
+mod errors;
+mod scenarios;
+mod util;

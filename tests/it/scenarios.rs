@@ -1,0 +1,71 @@
+//! Every shipped scenario runs, with few replications, and shows what its
+//! comment claims.
+
+use crate::util::racesim;
+
+fn run_json(file: &str, extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = racesim()
+        .args([
+            "run",
+            file,
+            "--format",
+            "json",
+            "--replications",
+            "4",
+            "--out",
+        ])
+        .arg(dir.path())
+        .args(extra)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("one JSON document on stdout")
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_runs() {
+    let mut n = 0;
+    for e in std::fs::read_dir("scenarios").unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().and_then(|x| x.to_str()) != Some("toml") {
+            continue;
+        }
+        n += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with('#'),
+            "{} must open with a comment saying what it shows",
+            path.display()
+        );
+        racesim().arg("validate").arg(&path).assert().success();
+        let doc = run_json(path.to_str().unwrap(), &["--replications", "2"]);
+        assert!(doc["metrics"].is_object(), "{}: {doc}", path.display());
+    }
+    assert!(n >= 2, "found {n} scenarios");
+}
+
+#[test]
+fn lisa_shows_a_small_error_rate_caused_by_the_skew() {
+    let doc = run_json("scenarios/lisa.toml", &[]);
+    let rate = doc["metrics"]["error_page_rate"]["value"].as_f64().unwrap();
+    let skew = doc["metrics"]["skew_error_rate"]["value"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate < 0.01, "error_page_rate {rate}");
+    assert_eq!(rate, skew, "every error page is caused by the clocks");
+    let est = doc["metrics"]["error_page_rate"]["estimate"]
+        .as_f64()
+        .unwrap();
+    assert!(est > 0.0 && est < 0.01);
+}
+
+#[test]
+fn lisa_ntp_has_no_error_page_caused_by_the_clocks() {
+    let doc = run_json("scenarios/lisa-ntp.toml", &[]);
+    let skew = &doc["metrics"]["skew_error_rate"];
+    assert_eq!(skew["value"].as_f64(), Some(0.0));
+    assert_eq!(skew["ci_low"].as_f64(), Some(0.0));
+    assert!(skew["ci_high"].as_f64().unwrap() > 0.0);
+    assert_eq!(doc["metrics"]["error_pages"]["value"].as_f64(), Some(0.0));
+}
