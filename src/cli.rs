@@ -1,9 +1,12 @@
 //! The command line: clap definitions and one file per subcommand. Only this
 //! layer touches the terminal.
 
+pub mod check;
 pub mod estimate;
 pub mod progress;
 pub mod run;
+pub mod trace;
+pub mod trace_terminal;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -33,6 +36,10 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// Parse and validate scenario files; run nothing
     Validate(ValidateArgs),
+    /// Evaluate every [[expect]] and the baseline: exit 0 pass, 1 a check failed, 2 bad input
+    Check(CheckArgs),
+    /// Print the timeline of one failing case in true time and every host's local time
+    Trace(TraceArgs),
 }
 
 /// How results are printed on standard output.
@@ -45,6 +52,8 @@ pub enum Format {
     Csv,
     /// One JSON document on standard output.
     Json,
+    /// Markdown (for `check`: a summary a CI system shows on a pull request).
+    Markdown,
 }
 
 /// Options shared by the commands that run simulations.
@@ -187,6 +196,48 @@ pub struct ValidateArgs {
     pub set: Vec<String>,
 }
 
+/// `racesim check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A summary.json of an earlier run: fail when a metric got significantly worse
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Append one row per metric to this CSV history (never loses earlier rows)
+    #[arg(long, value_name = "FILE", requires = "label")]
+    pub history: Option<PathBuf>,
+    /// The label of this run in the history (a commit, a build number)
+    #[arg(long, value_name = "L", requires = "history")]
+    pub label: Option<String>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `racesim trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Scenario file
+    pub file: PathBuf,
+    /// Trace the first failing case (the default)
+    #[arg(long, conflicts_with = "user")]
+    pub first_error: bool,
+    /// Trace user N (0 = the first arrival) of the replication
+    #[arg(long, value_name = "N")]
+    pub user: Option<u64>,
+    /// Replication to look in (default: the first one with a failure; 0 with --user)
+    #[arg(long, value_name = "R")]
+    pub replication: Option<u64>,
+    /// Override a key: PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Output: table (an incident report) or json
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
 /// Runs a parsed command line; returns the text for standard output.
 pub fn execute(cli: Cli) -> Result<(), Error> {
     match cli.command {
@@ -196,6 +247,13 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             run::run(std::slice::from_ref(&a.file), &a.common, Some(vary))
         }
         Command::Estimate(a) => estimate::estimate(&a),
+        Command::Check(a) => check::check(&a),
         Command::Validate(a) => validate::validate(&a),
+        Command::Trace(mut a) => {
+            if a.user.is_some() && a.replication.is_none() {
+                a.replication = Some(0);
+            }
+            trace::trace(&a)
+        }
     }
 }

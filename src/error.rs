@@ -19,17 +19,20 @@ pub enum Error {
     /// A bug: a model scheduled into the past.
     #[error("internal error: {0}; please report it with the scenario file")]
     Simulation(#[from] ScheduleError),
+    /// What was asked for does not exist (e.g. no failure to trace).
+    #[error("{0}")]
+    NotFound(String),
     /// `check` found a failing or inconclusive expectation.
     #[error("{0}")]
     CheckFailed(String),
 }
 
 impl Error {
-    /// The process exit code: 1 a check failed, 2 bad input or usage (also an
+    /// The process exit code: 1 a check failed (or nothing to trace), 2 bad input or usage (also an
     /// output that cannot be written), 3 an internal error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::CheckFailed(_) => 1,
+            Error::CheckFailed(_) | Error::NotFound(_) => 1,
             Error::Scenario(_) | Error::Usage(_) | Error::Write(_) => 2,
             Error::Simulation(_) => 3,
         }

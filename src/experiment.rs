@@ -185,12 +185,11 @@ pub fn shard_indices(replications: u32, shard: Option<(u64, u64)>) -> Vec<u64> {
     }
 }
 
+/// A sweep point: the swept (key, value) pairs and the scenario with them applied.
+pub type Point = (Vec<(String, String)>, Scenario);
+
 /// The sweep points of a scenario: each is (params, scenario with them applied).
-pub fn points(
-    source: &Source,
-    base: &Scenario,
-    plan: &Plan,
-) -> Result<Vec<(Vec<(String, String)>, Scenario)>, ScenarioError> {
+pub fn points(source: &Source, base: &Scenario, plan: &Plan) -> Result<Vec<Point>, ScenarioError> {
     let axes = match (&plan.vary, plan.no_sweep) {
         (_, true) => Vec::new(),
         (Some(v), false) => v.clone(),

@@ -3,6 +3,8 @@
 //! Exporters are pure: they turn results into text or bytes. Writing a file is
 //! a separate step ([`files::write_atomic`]), and only this layer touches files.
 
+pub mod charts;
+pub mod check;
 pub mod csvout;
 pub mod files;
 pub mod json;

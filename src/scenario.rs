@@ -56,8 +56,10 @@ pub struct Scenario {
     pub overrides: Vec<Override>,
 }
 
-/// The model of a scenario.
+/// The model of a scenario (one per scenario, never in a hot path, so the
+/// size difference between variants does not matter).
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum ModelConfig {
     /// Redirect vs transfer poller.
     Checkout(CheckoutConfig),
@@ -200,10 +202,10 @@ fn validate(
                 FieldError::key("transfer", "model \"checkout\" needs a [transfer] table")
             })?;
             let cfg = CheckoutConfig::from_raw(co, tr, &hosts, horizon, &base)?;
-            if raw.estimator == Estimator::Conditional {
-                if let Some(why) = cfg.conditional_unsupported() {
-                    return Err(FieldError::key("estimator", why));
-                }
+            if raw.estimator == Estimator::Conditional
+                && let Some(why) = cfg.conditional_unsupported()
+            {
+                return Err(FieldError::key("estimator", why));
             }
             ModelConfig::Checkout(cfg)
         }

@@ -1,16 +1,166 @@
-//! Accumulators and confidence intervals.
+//! Accumulators and confidence intervals: the statistics every reported
+//! figure goes through.
 //!
-//! INTERFACE FILE (being implemented).
+//! This module owns the interval arithmetic and nothing else: pure functions
+//! over per-replication values, no I/O, no threads, no randomness. Replications
+//! are the independent units (users in one replication share a clock path and a
+//! poll phase), so every interval here is computed from per-replication values
+//! or from totals over replications, never from per-user values.
+//!
+//! # Formulas
+//!
+//! Throughout, `alpha = 1 - conf` and `n` is the number of replications.
+//!
+//! - **Student t** ([`mean_interval`], [`Method::StudentT`]). Student (1908),
+//!   "The probable error of a mean", *Biometrika* 6(1): 1-25. For values
+//!   `x_1..x_n` with mean `m` and sample standard deviation `s` (divisor
+//!   `n - 1`): `m ± t(1 - alpha/2; n - 1) * s / sqrt(n)`.
+//! - **Exact Poisson** ([`garwood`], [`Method::Garwood`]). Garwood (1936),
+//!   "Fiducial limits for the Poisson distribution", *Biometrika* 28(3/4):
+//!   437-442. For `k` events: `low = chi2(alpha/2; 2k) / 2` (`0` when `k = 0`),
+//!   `high = chi2(1 - alpha/2; 2k + 2) / 2`, where `chi2(p; v)` is the
+//!   chi-square quantile with `v` degrees of freedom.
+//! - **Exact binomial** ([`clopper_pearson`], [`Method::ClopperPearson`]).
+//!   Clopper and Pearson (1934), "The use of confidence or fiducial limits
+//!   illustrated in the case of the binomial", *Biometrika* 26(4): 404-413. For
+//!   `k` of `n`: `low = B(alpha/2; k, n - k + 1)` (`0` when `k = 0`),
+//!   `high = B(1 - alpha/2; k + 1, n - k)` (`1` when `k = n`), where
+//!   `B(p; a, b)` is the beta quantile.
+//! - **Wilson score** ([`wilson`], [`Method::Wilson`]). Wilson (1927),
+//!   "Probable inference, the law of succession, and statistical inference",
+//!   *JASA* 22(158): 209-212. With `p = k/n` and `z = z(1 - alpha/2)`:
+//!   `(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`.
+//! - **Ratio estimator** ([`ratio_estimate`], [`mean_estimate`],
+//!   [`ratio_diff_estimate`], [`Method::RatioT`]). Cochran (1977), *Sampling
+//!   Techniques*, 3rd ed., Wiley, section 6.4 (the estimated variance of a
+//!   ratio estimate; equivalently the delta method), without the finite
+//!   population correction because replications are drawn from an unbounded
+//!   population. For numerators `y_i` and denominators `x_i`,
+//!   `R = Σy / Σx`, `se = sqrt(Σ (y_i - R x_i)² / (n (n - 1))) / mean(x)` and
+//!   the interval is `R ± t(1 - alpha/2; n - 1) * se`. Pooling the totals
+//!   weights each replication by its denominator, which is what "errors per
+//!   user over all users" means; with equal denominators it is exactly the
+//!   Student t interval of the per-replication rates.
+//! - **Streaming moments** ([`Welford`]). Welford (1962), "Note on a method for
+//!   calculating corrected sums of squares and products", *Technometrics* 4(3):
+//!   419-420, for one value at a time; Chan, Golub and LeVeque (1979),
+//!   "Updating formulae and a pairwise algorithm for computing sample
+//!   variances", Stanford report STAN-CS-79-773, for merging two accumulators:
+//!   `M2 = M2_a + M2_b + delta² n_a n_b / (n_a + n_b)`.
+//!
+//! Quantiles come from `statrs`, except where its routines were measured to
+//! fail (see [`t_quantile`] and [`clopper_pearson`]); the tests check published
+//! values.
+//!
+//! # Choosing a method
+//!
+//! The `*_estimate` functions choose the interval for the caller, following
+//! DESIGN.md section 8:
+//!
+//! - When the events are whole counts and fewer than [`RARE_EVENTS`] occurred in
+//!   all replications together, the normal approximation behind Student t is
+//!   poor (and with zero events it gives a zero-width interval), so the interval
+//!   is exact: Garwood for counts and rates, Clopper-Pearson for proportions.
+//!   Zero events always give `[0, upper]` with `upper > 0`.
+//! - Otherwise the interval is Student t over replications (the ratio estimator
+//!   for rates), with the lower bound clamped at zero for quantities that cannot
+//!   be negative (counts, rates) and the upper bound clamped at one for
+//!   proportions.
+//! - Values that are not whole numbers (the conditional estimator's expected
+//!   counts) always take the Student t route: exact count intervals do not apply
+//!   to them.
+//!
+//! # Undefined intervals
+//!
+//! Some intervals cannot be computed honestly. Rather than print something that
+//! cannot be right, such an [`Interval`] has `low` and `high` both NaN and a
+//! method that says why: [`Method::SingleReplication`] (one replication has no
+//! spread to measure; `value` is still the point estimate) or
+//! [`Method::NoData`] (no replications, or a zero denominator: `value` is NaN
+//! for a ratio). [`Interval::is_defined`] tells them apart; a report prints
+//! them as "n/a", and `serde_json` writes NaN as `null`. A `check` must treat an
+//! undefined interval as inconclusive.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
+use statrs::function::beta::beta_reg;
+
+/// The confidence level of every reported interval.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// Below this many events in all replications together, intervals are exact
+/// (Garwood or Clopper-Pearson) instead of Student t.
+pub const RARE_EVENTS: f64 = 30.0;
+
+/// Degrees of freedom from which [`t_quantile`] uses the Cornish-Fisher
+/// expansion (the two methods agree to 2e-13 here).
+const T_EXPANSION_DF: f64 = 1e4;
+
+/// Trials beyond which `statrs`' incomplete beta function loses digits
+/// (measured: 1e-5 relative at 1e10 trials, meaningless at 1e15), so
+/// [`clopper_pearson`] uses the Poisson limit instead.
+const LARGE_TRIALS: u64 = 1_000_000_000;
 
 /// How an interval was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+///
+/// Serialised in kebab-case (`"student-t"`, `"ratio-t"`, `"garwood"`, ...);
+/// [`Method::description`] gives the phrase a report prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Student t over per-replication values.
     StudentT,
+    /// Student t over replications, ratio estimator (Cochran 1977, 6.4).
+    RatioT,
+    /// Exact Poisson interval for a small count (Garwood 1936).
+    Garwood,
+    /// Exact binomial interval for a small proportion (Clopper-Pearson 1934).
+    ClopperPearson,
+    /// Score interval for a proportion (Wilson 1927).
+    Wilson,
+    /// Only one replication: no spread to measure, the interval is undefined.
+    SingleReplication,
+    /// No replications or a zero denominator: the interval is undefined.
+    NoData,
+}
+
+impl Method {
+    /// The kebab-case name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::StudentT => "student-t",
+            Method::RatioT => "ratio-t",
+            Method::Garwood => "garwood",
+            Method::ClopperPearson => "clopper-pearson",
+            Method::Wilson => "wilson",
+            Method::SingleReplication => "single-replication",
+            Method::NoData => "no-data",
+        }
+    }
+
+    /// A short phrase for a report's footnote.
+    pub fn description(self) -> &'static str {
+        match self {
+            Method::StudentT => "Student t over replications",
+            Method::RatioT => "Student t over replications, ratio estimator",
+            Method::Garwood => "exact Poisson (Garwood), few events",
+            Method::ClopperPearson => "exact binomial (Clopper-Pearson), few events",
+            Method::Wilson => "Wilson score interval",
+            Method::SingleReplication => "n/a: a single replication has no spread",
+            Method::NoData => "n/a: no data",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A two-sided interval.
+///
+/// Invariant: either `low <= high`, both not NaN (a defined interval), or both
+/// NaN with `method` [`Method::SingleReplication`] or [`Method::NoData`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Interval {
     /// Lower bound.
@@ -19,4 +169,1435 @@ pub struct Interval {
     pub high: f64,
     /// How it was made.
     pub method: Method,
+}
+
+impl Interval {
+    /// An interval that could not be computed (both bounds NaN).
+    pub fn undefined(method: Method) -> Interval {
+        Interval {
+            low: f64::NAN,
+            high: f64::NAN,
+            method,
+        }
+    }
+
+    /// Whether the bounds are numbers (false for an "n/a" interval).
+    pub fn is_defined(&self) -> bool {
+        !self.low.is_nan() && !self.high.is_nan()
+    }
+
+    /// Half the width, `(high - low) / 2`; NaN when undefined.
+    pub fn half_width(&self) -> f64 {
+        (self.high - self.low) / 2.0
+    }
+
+    fn scaled(self, factor: f64) -> Interval {
+        Interval {
+            low: self.low * factor,
+            high: self.high * factor,
+            method: self.method,
+        }
+    }
+
+    /// Raises both bounds to at least `floor`, for quantities that cannot be
+    /// lower. An undefined interval stays undefined (`f64::max` would turn NaN
+    /// into `floor`).
+    fn clamp_low(self, floor: f64) -> Interval {
+        if !self.is_defined() {
+            return self;
+        }
+        Interval {
+            low: self.low.max(floor),
+            high: self.high.max(floor),
+            ..self
+        }
+    }
+
+    /// Lowers both bounds to at most `ceiling`; undefined stays undefined.
+    fn clamp_high(self, ceiling: f64) -> Interval {
+        if !self.is_defined() {
+            return self;
+        }
+        Interval {
+            low: self.low.min(ceiling),
+            high: self.high.min(ceiling),
+            ..self
+        }
+    }
+}
+
+/// A point estimate with its confidence interval (at [`CONFIDENCE`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Estimate {
+    /// The pooled value (a total, a rate, a mean).
+    pub value: f64,
+    /// The interval around it.
+    pub ci: Interval,
+}
+
+impl Estimate {
+    fn undefined(value: f64, method: Method) -> Estimate {
+        Estimate {
+            value,
+            ci: Interval::undefined(method),
+        }
+    }
+}
+
+/// `(1 - conf) / 2`, the probability in each tail.
+///
+/// # Panics
+///
+/// If `conf` is not strictly between 0 and 1 (a programming error: the
+/// confidence level is [`CONFIDENCE`], not user input).
+fn tail(conf: f64) -> f64 {
+    assert!(
+        conf > 0.0 && conf < 1.0,
+        "confidence level must be in (0, 1), got {conf}"
+    );
+    (1.0 - conf) / 2.0
+}
+
+/// The `p` quantile of Student's t distribution with `df` degrees of freedom
+/// (`df` may be fractional; an infinite `df` gives the normal quantile).
+///
+/// Below 1e4 degrees of freedom this is `statrs`' exact inversion through the
+/// incomplete beta function. From there on, where that inversion loses digits
+/// (1e-4 off at a million degrees of freedom), it is the Cornish-Fisher
+/// expansion of Abramowitz and Stegun (1964), *Handbook of Mathematical
+/// Functions*, 26.7.5, whose first omitted term is of order `df^-5`.
+///
+/// # Panics
+///
+/// If `p` is outside `[0, 1]` or `df` is not positive.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    assert!(
+        (0.0..=1.0).contains(&p),
+        "probability must be in [0, 1], got {p}"
+    );
+    assert!(df > 0.0, "degrees of freedom must be positive, got {df}");
+    if df >= T_EXPANSION_DF {
+        let z = normal_quantile(p);
+        if !z.is_finite() {
+            return z;
+        }
+        let z2 = z * z;
+        let g1 = z * (z2 + 1.0) / 4.0;
+        let g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0;
+        let g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0;
+        let g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0;
+        return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df;
+    }
+    StudentsT::new(0.0, 1.0, df)
+        .unwrap_or_else(|e| panic!("t distribution with {df} degrees of freedom: {e}"))
+        .inverse_cdf(p)
+}
+
+/// The `p` quantile of the standard normal distribution.
+///
+/// # Panics
+///
+/// If `p` is outside `[0, 1]`.
+pub fn normal_quantile(p: f64) -> f64 {
+    assert!(
+        (0.0..=1.0).contains(&p),
+        "probability must be in [0, 1], got {p}"
+    );
+    Normal::standard().inverse_cdf(p)
+}
+
+/// The `p` quantile of the chi-square distribution with `dof > 0` degrees of
+/// freedom.
+fn chi_square_quantile(p: f64, dof: f64) -> f64 {
+    ChiSquared::new(dof)
+        .unwrap_or_else(|e| panic!("chi-square with {dof} degrees of freedom: {e}"))
+        .inverse_cdf(p)
+}
+
+/// The `p` quantile of the beta distribution (`a, b > 0`), by bisection on
+/// `statrs`' regularised incomplete beta function.
+///
+/// Not `statrs`' `Beta::inverse_cdf`: its iteration does not return for shapes
+/// like `(4, 4e8)`, the Clopper-Pearson upper bound for 3 events among 4e8
+/// users. Bisection ends after at most about 1100 evaluations of a function
+/// that cannot fail. While the lower end of the bracket is still 0, the upper
+/// end is halved, so a quantile of 1e-12 is found to full relative precision
+/// rather than to 1e-16 absolute.
+fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
+    let (mut low, mut high) = (0.0_f64, 1.0_f64);
+    loop {
+        let mid = if low == 0.0 {
+            high / 2.0
+        } else {
+            low + (high - low) / 2.0
+        };
+        if mid <= low || mid >= high {
+            return mid;
+        }
+        if beta_reg(a, b, mid) < p {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+}
+
+/// Exact (Garwood 1936) confidence interval for the mean of a Poisson count,
+/// having observed `count` events: `(chi2(alpha/2; 2k)/2, chi2(1-alpha/2;
+/// 2k+2)/2)`. A count of 0 gives a lower bound of exactly 0 and an upper bound
+/// of `-ln(alpha/2)` (3.6889 at 95%).
+///
+/// # Panics
+///
+/// If `conf` is not in (0, 1).
+pub fn garwood(count: u64, conf: f64) -> (f64, f64) {
+    let tail = tail(conf);
+    let k = count as f64;
+    let low = if count == 0 {
+        0.0
+    } else {
+        chi_square_quantile(tail, 2.0 * k) / 2.0
+    };
+    let high = chi_square_quantile(1.0 - tail, 2.0 * k + 2.0) / 2.0;
+    (low, high)
+}
+
+/// Exact (Clopper-Pearson 1934) confidence interval for a proportion, having
+/// observed `k` successes in `n` trials. `k = 0` gives a lower bound of exactly
+/// 0, `k = n` an upper bound of exactly 1; `n = 0` gives `(0, 1)`, since no
+/// trial rules out any proportion.
+///
+/// Beyond a billion trials the beta quantiles cannot be computed to useful
+/// precision in `f64`, and the Poisson limit is used on the rarer outcome:
+/// Garwood's interval for `min(k, n - k)` divided by `n` (mirrored when
+/// successes are the common outcome), clamped to `[0, 1]`. It agrees with the
+/// exact interval to a relative `min(k, n - k) / n` and is never narrower (the
+/// Poisson variance `np` exceeds the binomial `np(1 - p)`), so it stays honest.
+///
+/// # Panics
+///
+/// If `k > n` or `conf` is not in (0, 1).
+pub fn clopper_pearson(k: u64, n: u64, conf: f64) -> (f64, f64) {
+    assert!(k <= n, "{k} successes in {n} trials");
+    let tail = tail(conf);
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (kf, nf) = (k as f64, n as f64);
+    if n > LARGE_TRIALS {
+        let rarer = k.min(n - k);
+        let (low, high) = garwood(rarer, conf);
+        let (low, high) = ((low / nf).min(1.0), (high / nf).min(1.0));
+        return if rarer == k {
+            (low, high)
+        } else {
+            (1.0 - high, 1.0 - low)
+        };
+    }
+    let low = if k == 0 {
+        0.0
+    } else {
+        beta_quantile(tail, kf, nf - kf + 1.0)
+    };
+    let high = if k == n {
+        1.0
+    } else {
+        beta_quantile(1.0 - tail, kf + 1.0, nf - kf)
+    };
+    (low, high)
+}
+
+/// Wilson (1927) score interval for a proportion, having observed `k`
+/// successes in `n` trials. `n = 0` gives `(0, 1)`.
+///
+/// # Panics
+///
+/// If `k > n` or `conf` is not in (0, 1).
+pub fn wilson(k: u64, n: u64, conf: f64) -> (f64, f64) {
+    assert!(k <= n, "{k} successes in {n} trials");
+    let tail = tail(conf);
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (kf, nf) = (k as f64, n as f64);
+    let z = normal_quantile(1.0 - tail);
+    let z2 = z * z;
+    let p = kf / nf;
+    let denom = 1.0 + z2 / nf;
+    let centre = (p + z2 / (2.0 * nf)) / denom;
+    let half = z / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    // At k = 0 (k = n) the bound is 0 (1) in exact arithmetic; rounding would
+    // leave it a hair off.
+    let low = if k == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if k == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (low, high)
+}
+
+/// Student t interval for the mean of `xs` (Student 1908), with `n - 1` degrees
+/// of freedom.
+///
+/// With no values the interval is [`Method::NoData`]; with one value it is
+/// [`Method::SingleReplication`]: a single replication says nothing about the
+/// spread, and an infinite interval would be printed as if it meant something.
+/// Both have NaN bounds (see the module docs).
+///
+/// # Panics
+///
+/// If `conf` is not in (0, 1).
+pub fn mean_interval(xs: &[f64], conf: f64) -> Interval {
+    let tail = tail(conf);
+    match xs.len() {
+        0 => return Interval::undefined(Method::NoData),
+        1 => return Interval::undefined(Method::SingleReplication),
+        _ => {}
+    }
+    let n = xs.len() as f64;
+    let mean = sum(xs) / n;
+    // Two passes: exact enough for values with a large common offset, unlike
+    // the textbook one-pass sum of squares.
+    let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
+    let se = (ss / (n - 1.0)).sqrt() / n.sqrt();
+    let half = t_quantile(1.0 - tail, n - 1.0) * se;
+    Interval {
+        low: mean - half,
+        high: mean + half,
+        method: Method::StudentT,
+    }
+}
+
+/// The total of a count over all replications.
+///
+/// `value` is `Σ per_rep`. When every value is a whole, non-negative number and
+/// the total is below [`RARE_EVENTS`], the interval is Garwood's on the total
+/// (zero events give `[0, 3.6889]`). Otherwise it is `n` times the Student t
+/// interval of the per-replication counts, with the lower bound clamped at 0.
+/// One replication with many events gives [`Method::SingleReplication`]; no
+/// replications give `value` 0 and [`Method::NoData`].
+pub fn count_estimate(per_rep: &[f64]) -> Estimate {
+    let total = sum(per_rep);
+    if per_rep.is_empty() {
+        return Estimate::undefined(0.0, Method::NoData);
+    }
+    if let Some(k) = rare_count(per_rep, total) {
+        let (low, high) = garwood(k, CONFIDENCE);
+        return Estimate {
+            value: total,
+            ci: Interval {
+                low,
+                high,
+                method: Method::Garwood,
+            },
+        };
+    }
+    let n = per_rep.len() as f64;
+    let mean_ci = mean_interval(per_rep, CONFIDENCE);
+    // Centre on the total itself (not n * mean, which may round differently).
+    let half = n * mean_ci.half_width();
+    let ci = Interval {
+        low: total - half,
+        high: total + half,
+        method: mean_ci.method,
+    };
+    Estimate {
+        value: total,
+        ci: ci.clamp_low(0.0),
+    }
+}
+
+/// A rate or proportion pooled over replications: `scale * Σnum / Σden`.
+///
+/// `scale` (positive) converts the unit, e.g. 1e6 for "per million users".
+/// `proportion` says that `num[i]` counts a subset of the `den[i]` trials,
+/// which makes the exact interval binomial and caps the upper bound at
+/// `scale`.
+///
+/// - `Σden == 0` or no replications: `value` NaN, [`Method::NoData`]. A rate
+///   over nothing is undefined, and 0 would read as "safe".
+/// - Whole-number numerators with `Σnum <` [`RARE_EVENTS`]: Clopper-Pearson on
+///   `(Σnum, Σden)` when `proportion` (and the denominators are whole, with
+///   `Σnum <= Σden`), otherwise Garwood on `Σnum` divided by `Σden`. Zero events
+///   give `[0, upper]` with `upper > 0`.
+/// - Otherwise the ratio estimator over replications ([`Method::RatioT`]; see
+///   the module docs), lower bound clamped at 0. One replication gives
+///   [`Method::SingleReplication`].
+///
+/// # Panics
+///
+/// If `num` and `den` differ in length.
+pub fn ratio_estimate(num: &[f64], den: &[f64], scale: f64, proportion: bool) -> Estimate {
+    assert_eq!(num.len(), den.len(), "one numerator per denominator");
+    debug_assert!(scale > 0.0, "scale must be positive, got {scale}");
+    let (sn, sd) = (sum(num), sum(den));
+    if num.is_empty() || sd == 0.0 {
+        return Estimate::undefined(f64::NAN, Method::NoData);
+    }
+    let value = scale * sn / sd;
+    let ci = if let Some(k) = rare_count(num, sn) {
+        if proportion && is_whole(den) && sn <= sd {
+            let (low, high) = clopper_pearson(k, sd as u64, CONFIDENCE);
+            Interval {
+                low,
+                high,
+                method: Method::ClopperPearson,
+            }
+            .scaled(scale)
+        } else {
+            let (low, high) = garwood(k, CONFIDENCE);
+            Interval {
+                low: low / sd,
+                high: high / sd,
+                method: Method::Garwood,
+            }
+            .scaled(scale)
+        }
+    } else {
+        let ci = ratio_interval(num, den, sd, CONFIDENCE)
+            .scaled(scale)
+            .clamp_low(0.0);
+        if proportion { ci.clamp_high(scale) } else { ci }
+    };
+    Estimate { value, ci }
+}
+
+/// The difference of two rates over the same denominators, `(Σa - Σb) /
+/// Σden`, paired across replications.
+///
+/// The two sides were simulated with common random numbers (replication `i` of
+/// `a` and of `b` share their random streams), so the interval comes from the
+/// paired differences `d_i = a_i - b_i` with the ratio estimator and `n - 1`
+/// degrees of freedom ([`Method::RatioT`]). It is not clamped: a difference may
+/// be negative.
+///
+/// When every `d_i` is a whole, non-negative number and `Σd <` [`RARE_EVENTS`],
+/// the differences are counts of extra events (under common random numbers the
+/// events of `b` are then a subset of those of `a`), and the interval is
+/// Garwood on `Σd` divided by `Σden`. In particular, when every `d_i` is zero
+/// the value is 0 and the interval `[0, 3.6889 / Σden]`: the sample variance is
+/// zero, so Student t would claim a zero-width interval, which cannot be right
+/// (DESIGN.md section 8); zero observed extra events bound the rate of extra
+/// events by Garwood's upper limit for a count of zero. (The lower bound 0
+/// reads "no evidence of a change", which is what a baseline comparison needs;
+/// it does not claim that `a` cannot be below `b`.)
+///
+/// `Σden == 0` or no replications give `value` NaN and [`Method::NoData`]; one
+/// replication outside the rare case gives [`Method::SingleReplication`].
+///
+/// # Panics
+///
+/// If the slices differ in length.
+pub fn ratio_diff_estimate(a: &[f64], b: &[f64], den: &[f64]) -> Estimate {
+    assert_eq!(a.len(), b.len(), "paired replications");
+    assert_eq!(a.len(), den.len(), "one denominator per replication");
+    let sd = sum(den);
+    if a.is_empty() || sd == 0.0 {
+        return Estimate::undefined(f64::NAN, Method::NoData);
+    }
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let sdiff = sum(&d);
+    let value = sdiff / sd;
+    let ci = if let Some(k) = rare_count(&d, sdiff) {
+        let (low, high) = garwood(k, CONFIDENCE);
+        Interval {
+            low: low / sd,
+            high: high / sd,
+            method: Method::Garwood,
+        }
+    } else {
+        ratio_interval(&d, den, sd, CONFIDENCE)
+    };
+    Estimate { value, ci }
+}
+
+/// A mean per unit pooled over replications, `Σsum / Σcount` (e.g. the mean
+/// delay per user from per-replication sums of delays and counts of users),
+/// with the ratio estimator's interval ([`Method::RatioT`]), not clamped.
+///
+/// `Σcount == 0` or no replications give `value` NaN and [`Method::NoData`];
+/// one replication gives [`Method::SingleReplication`].
+///
+/// # Panics
+///
+/// If the slices differ in length.
+pub fn mean_estimate(sum_per_rep: &[f64], count: &[f64]) -> Estimate {
+    assert_eq!(sum_per_rep.len(), count.len(), "one count per sum");
+    let (ss, sc) = (sum(sum_per_rep), sum(count));
+    if sum_per_rep.is_empty() || sc == 0.0 {
+        return Estimate::undefined(f64::NAN, Method::NoData);
+    }
+    Estimate {
+        value: ss / sc,
+        ci: ratio_interval(sum_per_rep, count, sc, CONFIDENCE),
+    }
+}
+
+/// How many replications would shrink an interval's half-width from
+/// `half_width` (measured with `current_n` replications) to
+/// `target_half_width`: `ceil(current_n * (half_width / target)²)`, since the
+/// half-width falls as `1 / sqrt(n)`. Used by `check` to say how many
+/// replications would decide an inconclusive check; the t quantile also shrinks
+/// as `n` grows, so the figure errs on the side of too many.
+///
+/// Never less than `current_n` nor 2. When no finite number can be promised (a
+/// non-finite `half_width`, e.g. from a single replication, or a target that is
+/// not positive) it returns `usize::MAX`; the caller then says "more".
+pub fn replications_needed(current_n: usize, half_width: f64, target_half_width: f64) -> usize {
+    if !half_width.is_finite() || target_half_width.is_nan() || target_half_width <= 0.0 {
+        return usize::MAX;
+    }
+    let ratio = half_width / target_half_width;
+    // `as` saturates, so a huge ratio gives usize::MAX rather than wrapping.
+    let needed = (current_n as f64 * ratio * ratio).ceil() as usize;
+    needed.max(current_n).max(2)
+}
+
+/// A mergeable streaming accumulator of count, mean and the sum of squared
+/// deviations (Welford 1962; merging by Chan, Golub and LeVeque 1979).
+///
+/// Invariant: `m2 >= 0`; with `n == 0`, `mean == 0` and `m2 == 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Welford {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Welford {
+    /// An empty accumulator.
+    pub fn new() -> Welford {
+        Welford::default()
+    }
+
+    /// Adds one value.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let delta = x - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Adds every value `other` has seen, as if pushed here (Chan et al. 1979).
+    pub fn merge(&mut self, other: &Welford) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let (na, nb) = (self.n as f64, other.n as f64);
+        let n = na + nb;
+        let delta = other.mean - self.mean;
+        self.mean += delta * nb / n;
+        self.m2 += other.m2 + delta * delta * na * nb / n;
+        self.n += other.n;
+    }
+
+    /// How many values were pushed.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The mean (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.mean }
+    }
+
+    /// The sample variance, divisor `n - 1` (NaN with fewer than two values).
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            f64::NAN
+        } else {
+            self.m2 / (self.n - 1) as f64
+        }
+    }
+
+    /// The sample standard deviation (NaN with fewer than two values).
+    pub fn std_dev(&self) -> f64 {
+        self.variance().sqrt()
+    }
+
+    /// The Student t interval for the mean, as [`mean_interval`] gives for the
+    /// same values (up to rounding).
+    ///
+    /// # Panics
+    ///
+    /// If `conf` is not in (0, 1).
+    pub fn interval(&self, conf: f64) -> Interval {
+        let tail = tail(conf);
+        match self.n {
+            0 => Interval::undefined(Method::NoData),
+            1 => Interval::undefined(Method::SingleReplication),
+            n => {
+                let half =
+                    t_quantile(1.0 - tail, (n - 1) as f64) * self.std_dev() / (n as f64).sqrt();
+                Interval {
+                    low: self.mean - half,
+                    high: self.mean + half,
+                    method: Method::StudentT,
+                }
+            }
+        }
+    }
+}
+
+impl Extend<f64> for Welford {
+    fn extend<I: IntoIterator<Item = f64>>(&mut self, iter: I) {
+        for x in iter {
+            self.push(x);
+        }
+    }
+}
+
+impl FromIterator<f64> for Welford {
+    fn from_iter<I: IntoIterator<Item = f64>>(iter: I) -> Welford {
+        let mut w = Welford::new();
+        w.extend(iter);
+        w
+    }
+}
+
+/// Why histogram edges or counts were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HistogramError {
+    /// Fewer than two edges make no bin.
+    #[error("a histogram needs at least 2 edges, got {len}")]
+    TooFewEdges {
+        /// How many edges were given.
+        len: usize,
+    },
+    /// Edges must be finite and strictly increasing.
+    #[error("histogram edge {index} ({value}) is not finite or not above the previous edge")]
+    BadEdge {
+        /// Position of the offending edge.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// One count per bin (one fewer than the edges).
+    #[error("{edges} histogram edges need {} bin counts, got {counts}", edges - 1)]
+    WrongCountLength {
+        /// How many edges.
+        edges: usize,
+        /// How many counts.
+        counts: usize,
+    },
+    /// Only histograms over the same edges can be merged.
+    #[error("cannot merge histograms with different bin edges")]
+    EdgesDiffer,
+}
+
+/// A histogram with fixed bin edges, mergeable across replications and shards.
+///
+/// Bin `i` holds `edges[i] <= x < edges[i + 1]`; values below the first edge
+/// go to `underflow`, values at or above the last edge to `overflow`. NaN is
+/// not counted anywhere (it has no place on the axis).
+///
+/// Invariant: `edges` finite and strictly increasing, at least two of them;
+/// `counts.len() == edges.len() - 1`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Histogram {
+    edges: Vec<f64>,
+    counts: Vec<u64>,
+    underflow: u64,
+    overflow: u64,
+}
+
+impl Histogram {
+    /// An empty histogram over `edges`.
+    ///
+    /// # Panics
+    ///
+    /// If the edges are invalid (see [`Histogram::try_new`]); use this for
+    /// edges fixed in code such as [`signed_log_edges`].
+    pub fn new(edges: Vec<f64>) -> Histogram {
+        Histogram::try_new(edges).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// An empty histogram over `edges`, or why the edges cannot be used (fewer
+    /// than two, not finite, not strictly increasing).
+    pub fn try_new(edges: Vec<f64>) -> Result<Histogram, HistogramError> {
+        check_edges(&edges)?;
+        let bins = edges.len() - 1;
+        Ok(Histogram {
+            edges,
+            counts: vec![0; bins],
+            underflow: 0,
+            overflow: 0,
+        })
+    }
+
+    /// A histogram rebuilt from saved parts (e.g. read back from CSV).
+    pub fn from_parts(
+        edges: Vec<f64>,
+        counts: Vec<u64>,
+        underflow: u64,
+        overflow: u64,
+    ) -> Result<Histogram, HistogramError> {
+        check_edges(&edges)?;
+        if counts.len() != edges.len() - 1 {
+            return Err(HistogramError::WrongCountLength {
+                edges: edges.len(),
+                counts: counts.len(),
+            });
+        }
+        Ok(Histogram {
+            edges,
+            counts,
+            underflow,
+            overflow,
+        })
+    }
+
+    /// Counts one value.
+    pub fn push(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        let last = self.edges.len() - 1;
+        if x < self.edges[0] {
+            self.underflow += 1;
+        } else if x >= self.edges[last] {
+            self.overflow += 1;
+        } else {
+            // One less than the number of edges <= x; the checks above put it
+            // in 0..last.
+            let bin = self.edges.partition_point(|&e| e <= x) - 1;
+            self.counts[bin] += 1;
+        }
+    }
+
+    /// Adds `other`'s counts to these.
+    ///
+    /// # Errors
+    ///
+    /// [`HistogramError::EdgesDiffer`] if the edges are not identical; nothing
+    /// is changed then.
+    pub fn merge(&mut self, other: &Histogram) -> Result<(), HistogramError> {
+        if self.edges != other.edges {
+            return Err(HistogramError::EdgesDiffer);
+        }
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c += o;
+        }
+        self.underflow += other.underflow;
+        self.overflow += other.overflow;
+        Ok(())
+    }
+
+    /// The bin edges.
+    pub fn edges(&self) -> &[f64] {
+        &self.edges
+    }
+
+    /// The count in each bin (one fewer than the edges).
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Values below the first edge.
+    pub fn underflow(&self) -> u64 {
+        self.underflow
+    }
+
+    /// Values at or above the last edge.
+    pub fn overflow(&self) -> u64 {
+        self.overflow
+    }
+
+    /// Every value counted, including under- and overflow.
+    pub fn total(&self) -> u64 {
+        self.underflow + self.overflow + self.counts.iter().sum::<u64>()
+    }
+
+    /// The approximate `p` quantile (`p` in `[0, 1]`), interpolating linearly
+    /// within the bin that holds it. Quantiles falling in the underflow or
+    /// overflow are reported as the first or last edge (the histogram knows
+    /// nothing beyond its range). NaN when empty.
+    ///
+    /// # Panics
+    ///
+    /// If `p` is outside `[0, 1]`.
+    pub fn quantile(&self, p: f64) -> f64 {
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "probability must be in [0, 1], got {p}"
+        );
+        let total = self.total();
+        if total == 0 {
+            return f64::NAN;
+        }
+        let rank = p * total as f64;
+        let mut below = self.underflow as f64;
+        if self.underflow > 0 && rank <= below {
+            return self.edges[0];
+        }
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let c = c as f64;
+            if rank <= below + c {
+                let frac = ((rank - below) / c).clamp(0.0, 1.0);
+                return self.edges[i] + frac * (self.edges[i + 1] - self.edges[i]);
+            }
+            below += c;
+        }
+        self.edges[self.edges.len() - 1]
+    }
+}
+
+fn check_edges(edges: &[f64]) -> Result<(), HistogramError> {
+    if edges.len() < 2 {
+        return Err(HistogramError::TooFewEdges { len: edges.len() });
+    }
+    for (index, &value) in edges.iter().enumerate() {
+        let rising = index == 0 || value > edges[index - 1];
+        if !value.is_finite() || !rising {
+            return Err(HistogramError::BadEdge { index, value });
+        }
+    }
+    Ok(())
+}
+
+/// Symmetric, roughly logarithmic bin edges in seconds for a signed quantity
+/// (the checkout margin: deletion time minus read time): 0 and
+/// `±{1, 2, 5} × 10^k` from 1 ms (`k = -3`) up to `1e5` s, sorted ascending.
+/// 51 edges, 50 bins; values beyond ±1e5 s fall in under- or overflow.
+pub fn signed_log_edges() -> Vec<f64> {
+    let mut positive = Vec::new();
+    for k in -3i32..=4 {
+        for m in [1.0, 2.0, 5.0] {
+            // Divide for negative powers, so that 5 ms is the double nearest
+            // 0.005 rather than 5 * 0.001 rounded twice.
+            let edge = if k < 0 {
+                m / 10f64.powi(-k)
+            } else {
+                m * 10f64.powi(k)
+            };
+            positive.push(edge);
+        }
+    }
+    positive.push(1e5);
+    let mut edges: Vec<f64> = positive.iter().rev().map(|e| -e).collect();
+    edges.push(0.0);
+    edges.extend(positive);
+    edges
+}
+
+/// Sums in index order, so that the result does not depend on how the values
+/// were produced (threads, shards).
+fn sum(xs: &[f64]) -> f64 {
+    xs.iter().sum()
+}
+
+/// Whether every value is a whole, non-negative, finite number (a count).
+fn is_whole(xs: &[f64]) -> bool {
+    xs.iter()
+        .all(|&x| x.is_finite() && x >= 0.0 && x.fract() == 0.0)
+}
+
+/// `Some(total)` when `xs` are counts whose total is rare enough for an exact
+/// interval.
+fn rare_count(xs: &[f64], total: f64) -> Option<u64> {
+    (total < RARE_EVENTS && is_whole(xs)).then_some(total as u64)
+}
+
+/// The ratio estimator's interval for `Σnum / Σden` (Cochran 1977, 6.4),
+/// unscaled and unclamped. `sd` is `Σden`, not zero.
+fn ratio_interval(num: &[f64], den: &[f64], sd: f64, conf: f64) -> Interval {
+    let tail = tail(conf);
+    match num.len() {
+        0 => return Interval::undefined(Method::NoData),
+        1 => return Interval::undefined(Method::SingleReplication),
+        _ => {}
+    }
+    let n = num.len() as f64;
+    let r = sum(num) / sd;
+    let mean_den = sd / n;
+    let ss: f64 = num
+        .iter()
+        .zip(den)
+        .map(|(y, x)| (y - r * x) * (y - r * x))
+        .sum();
+    let se = (ss / (n * (n - 1.0))).sqrt() / mean_den.abs();
+    let half = t_quantile(1.0 - tail, n - 1.0) * se;
+    Interval {
+        low: r - half,
+        high: r + half,
+        method: Method::RatioT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Relative tolerance for comparisons with published values (printed to
+    /// 5-7 significant digits).
+    const PUBLISHED: f64 = 1e-4;
+
+    #[track_caller]
+    fn close(actual: f64, expected: f64, rel: f64) {
+        let scale = expected.abs().max(1e-300);
+        assert!(
+            (actual - expected).abs() <= rel * scale,
+            "{actual} is not within {rel} (relative) of {expected}"
+        );
+    }
+
+    #[track_caller]
+    fn close_pair(actual: (f64, f64), expected: (f64, f64), rel: f64) {
+        close(actual.0, expected.0, rel);
+        close(actual.1, expected.1, rel);
+    }
+
+    // Published values, each recomputed with mpmath at 30 digits by bisection
+    // on the defining CDF (regularised incomplete gamma or beta) and checked by
+    // substituting back into the definition.
+
+    #[test]
+    fn t_quantile_matches_tables() {
+        close(t_quantile(0.975, 9.0), 2.262157, PUBLISHED);
+        close(t_quantile(0.975, 1.0), 12.706205, PUBLISHED);
+        close(t_quantile(0.975, 29.0), 2.045230, PUBLISHED);
+        close(t_quantile(0.025, 9.0), -2.262157, PUBLISHED);
+        assert_eq!(t_quantile(0.5, 4.0), 0.0);
+    }
+
+    #[test]
+    fn t_quantile_is_continuous_at_the_expansion_switch() {
+        let below = t_quantile(0.975, T_EXPANSION_DF * (1.0 - 1e-12));
+        let above = t_quantile(0.975, T_EXPANSION_DF);
+        close(above, below, 1e-11);
+    }
+
+    #[test]
+    fn t_quantile_tends_to_normal() {
+        let z = 1.959964;
+        close(t_quantile(0.975, f64::INFINITY), z, PUBLISHED);
+        // t(0.975; 1e6) = z + (z³ + z) / (4e6) + ..., within 3e-6 of z.
+        let t = t_quantile(0.975, 1e6);
+        assert!(t > normal_quantile(0.975) && t < z + 3e-6, "{t}");
+    }
+
+    #[test]
+    fn normal_quantile_matches_tables() {
+        close(normal_quantile(0.975), 1.959964, PUBLISHED);
+        close(normal_quantile(0.995), 2.575829, PUBLISHED);
+    }
+
+    #[test]
+    fn garwood_zero_events() {
+        let (low, high) = garwood(0, 0.95);
+        assert_eq!(low, 0.0);
+        // Closed form for k = 0: -ln(alpha / 2).
+        close(high, -(0.025f64).ln(), 1e-9);
+        close(high, 3.6889, PUBLISHED);
+    }
+
+    #[test]
+    fn garwood_ten_events() {
+        close_pair(garwood(10, 0.95), (4.7954, 18.3904), PUBLISHED);
+    }
+
+    #[test]
+    fn garwood_one_event() {
+        // Low = -ln(1 - alpha/2) in closed form; high from tables.
+        let (low, high) = garwood(1, 0.95);
+        close(low, -(0.975f64).ln(), 1e-9);
+        close(high, 5.5716, PUBLISHED);
+    }
+
+    #[test]
+    fn clopper_pearson_three_of_hundred() {
+        // R's binom.test(3, 100): 0.006229972 0.085176053. The lower bound
+        // 0.006187 sometimes quoted is the Poisson one (Garwood 0.61867 / 100);
+        // it does not satisfy the definition P(X >= 3 | p) = 0.025.
+        close_pair(
+            clopper_pearson(3, 100, 0.95),
+            (0.00622997, 0.08517605),
+            PUBLISHED,
+        );
+    }
+
+    #[test]
+    fn clopper_pearson_edges() {
+        let (low, high) = clopper_pearson(0, 10, 0.95);
+        assert_eq!(low, 0.0);
+        // k = 0: high = 1 - (alpha/2)^(1/n); k = n mirrors it.
+        close(high, 1.0 - 0.025f64.powf(0.1), 1e-9);
+        let (low, high) = clopper_pearson(10, 10, 0.95);
+        close(low, 0.025f64.powf(0.1), 1e-9);
+        assert_eq!(high, 1.0);
+        // k = n - 1: high = (1 - alpha/2)^(1/n), close to 1.
+        close(clopper_pearson(99, 100, 0.95).1, 0.975f64.powf(0.01), 1e-12);
+        assert_eq!(clopper_pearson(0, 0, 0.95), (0.0, 1.0));
+    }
+
+    /// Regression: `statrs`' beta quantile never returned for Beta(4, 4e8), the
+    /// upper bound for 3 error pages among 4e8 users.
+    #[test]
+    fn clopper_pearson_many_trials_approaches_poisson() {
+        for n in [400_000_000_u64, 10_000_000_000] {
+            let (low, high) = clopper_pearson(3, n, 0.95);
+            let (pl, ph) = garwood(3, 0.95);
+            close(low * n as f64, pl, 1e-5);
+            close(high * n as f64, ph, 1e-5);
+        }
+    }
+
+    #[test]
+    fn clopper_pearson_beyond_a_billion_mirrors_the_rarer_outcome() {
+        let n = 10_000_000_000_u64;
+        let (low, high) = clopper_pearson(n - 3, n, 0.95);
+        let (pl, ph) = garwood(3, 0.95);
+        close(1.0 - high, pl / n as f64, 1e-4);
+        close(1.0 - low, ph / n as f64, 1e-4);
+    }
+
+    #[test]
+    fn wilson_three_of_hundred() {
+        // From the definition: the roots of (p - 0.03)² = z² p (1 - p) / 100.
+        // (0.084638, sometimes quoted for the upper bound, is not a root.)
+        close_pair(wilson(3, 100, 0.95), (0.01025452, 0.08451936), PUBLISHED);
+    }
+
+    #[test]
+    fn wilson_bounds_solve_the_score_equation() {
+        let z = normal_quantile(0.975);
+        let (k, n) = (7.0, 40.0);
+        let p = k / n;
+        let (low, high) = wilson(7, 40, 0.95);
+        for r in [low, high] {
+            let residual = (r - p) * (r - p) - z * z * r * (1.0 - r) / n;
+            assert!(residual.abs() < 1e-12, "residual {residual} at {r}");
+        }
+        assert_eq!(wilson(0, 50, 0.95).0, 0.0);
+        assert_eq!(wilson(50, 50, 0.95).1, 1.0);
+    }
+
+    #[test]
+    fn mean_interval_student_t() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        let ci = mean_interval(&xs, 0.95);
+        // mean 5.5, s = sqrt(55/6), se = s / sqrt(10).
+        let half = 2.262157 * (55.0f64 / 6.0).sqrt() / 10f64.sqrt();
+        close(ci.low, 5.5 - half, PUBLISHED);
+        close(ci.high, 5.5 + half, PUBLISHED);
+        assert_eq!(ci.method, Method::StudentT);
+    }
+
+    #[test]
+    fn mean_interval_too_few_values_is_undefined() {
+        let one = mean_interval(&[3.0], 0.95);
+        assert_eq!(one.method, Method::SingleReplication);
+        assert!(!one.is_defined());
+        let none = mean_interval(&[], 0.95);
+        assert_eq!(none.method, Method::NoData);
+        assert!(!none.is_defined());
+    }
+
+    #[test]
+    fn count_estimate_zero_events() {
+        let e = count_estimate(&[0.0; 8]);
+        assert_eq!(e.value, 0.0);
+        assert_eq!(e.ci.method, Method::Garwood);
+        assert_eq!(e.ci.low, 0.0);
+        close(e.ci.high, 3.6889, PUBLISHED);
+    }
+
+    #[test]
+    fn count_estimate_rare_uses_garwood_on_total() {
+        let e = count_estimate(&[3.0, 2.0, 0.0, 5.0]);
+        assert_eq!(e.value, 10.0);
+        assert_eq!(e.ci.method, Method::Garwood);
+        close_pair((e.ci.low, e.ci.high), (4.7954, 18.3904), PUBLISHED);
+    }
+
+    #[test]
+    fn count_estimate_common_scales_student_t() {
+        let per_rep = [40.0, 50.0, 45.0, 55.0, 60.0];
+        let e = count_estimate(&per_rep);
+        assert_eq!(e.value, 250.0);
+        assert_eq!(e.ci.method, Method::StudentT);
+        let m = mean_interval(&per_rep, CONFIDENCE);
+        close(e.ci.low, 5.0 * m.low, 1e-12);
+        close(e.ci.high, 5.0 * m.high, 1e-12);
+    }
+
+    #[test]
+    fn count_estimate_never_negative() {
+        // Wildly spread counts: the plain t interval would dip below zero.
+        let e = count_estimate(&[0.0, 0.0, 0.0, 200.0]);
+        assert_eq!(e.ci.method, Method::StudentT);
+        assert_eq!(e.ci.low, 0.0);
+        assert!(e.ci.high > e.value);
+    }
+
+    #[test]
+    fn count_estimate_fractional_counts_use_t() {
+        // Conditional-estimator expected counts are not whole: no Garwood.
+        let e = count_estimate(&[0.5, 0.25, 0.75]);
+        assert_eq!(e.ci.method, Method::StudentT);
+        close(e.value, 1.5, 1e-12);
+        assert!(e.ci.low >= 0.0);
+    }
+
+    #[test]
+    fn count_estimate_degenerate_inputs() {
+        let e = count_estimate(&[]);
+        assert_eq!((e.value, e.ci.method), (0.0, Method::NoData));
+        let e = count_estimate(&[100.0]);
+        assert_eq!((e.value, e.ci.method), (100.0, Method::SingleReplication));
+        assert!(!e.ci.is_defined());
+        // One replication with few events: the exact interval still applies.
+        let e = count_estimate(&[2.0]);
+        assert_eq!(e.ci.method, Method::Garwood);
+    }
+
+    #[test]
+    fn ratio_on_equal_denominators_is_student_t_of_rates() {
+        let num = [120.0, 95.0, 130.0, 101.0, 88.0, 143.0];
+        let den = [1000.0; 6];
+        let rates: Vec<f64> = num.iter().map(|x| x / 1000.0).collect();
+        let plain = mean_interval(&rates, CONFIDENCE);
+        let e = ratio_estimate(&num, &den, 1.0, false);
+        assert_eq!(e.ci.method, Method::RatioT);
+        close(e.value, rates.iter().sum::<f64>() / 6.0, 1e-12);
+        close(e.ci.low, plain.low, 1e-10);
+        close(e.ci.high, plain.high, 1e-10);
+    }
+
+    #[test]
+    fn ratio_scale_multiplies_value_and_bounds() {
+        let num = [40.0, 35.0, 50.0];
+        let den = [1e4, 1.2e4, 0.9e4];
+        let unit = ratio_estimate(&num, &den, 1.0, false);
+        let per_million = ratio_estimate(&num, &den, 1e6, false);
+        close(per_million.value, unit.value * 1e6, 1e-12);
+        close(per_million.ci.low, unit.ci.low * 1e6, 1e-12);
+        close(per_million.ci.high, unit.ci.high * 1e6, 1e-12);
+    }
+
+    #[test]
+    fn ratio_zero_events_gives_zero_to_upper() {
+        for proportion in [false, true] {
+            for den in [2000.0, 1e8] {
+                let e = ratio_estimate(&[0.0; 5], &[den; 5], 1e6, proportion);
+                assert_eq!(e.value, 0.0);
+                assert_eq!(e.ci.low, 0.0);
+                assert!(e.ci.high > 0.0, "{e:?}");
+            }
+        }
+        let e = ratio_estimate(&[0.0; 5], &[2000.0; 5], 1.0, false);
+        assert_eq!(e.ci.method, Method::Garwood);
+        close(e.ci.high, 3.6889 / 10_000.0, PUBLISHED);
+    }
+
+    #[test]
+    fn ratio_rare_proportion_is_clopper_pearson() {
+        let e = ratio_estimate(&[1.0, 0.0, 2.0, 0.0], &[25.0; 4], 1.0, true);
+        assert_eq!(e.ci.method, Method::ClopperPearson);
+        close(e.value, 0.03, 1e-12);
+        close_pair((e.ci.low, e.ci.high), (0.00622997, 0.08517605), PUBLISHED);
+    }
+
+    #[test]
+    fn ratio_rare_rate_is_garwood_over_denominator() {
+        let e = ratio_estimate(&[4.0, 6.0], &[500.0, 500.0], 100.0, false);
+        assert_eq!(e.ci.method, Method::Garwood);
+        close(e.value, 1.0, 1e-12);
+        close_pair(
+            (e.ci.low, e.ci.high),
+            (4.7954 / 10.0, 18.3904 / 10.0),
+            PUBLISHED,
+        );
+    }
+
+    #[test]
+    fn ratio_never_negative_and_proportion_capped() {
+        let e = ratio_estimate(&[0.0, 0.0, 0.0, 90.0], &[100.0; 4], 1.0, false);
+        assert_eq!(e.ci.method, Method::RatioT);
+        assert_eq!(e.ci.low, 0.0);
+        let e = ratio_estimate(&[100.0, 100.0, 0.0, 100.0], &[100.0; 4], 1.0, true);
+        assert!(e.ci.high <= 1.0 && e.ci.low >= 0.0, "{e:?}");
+        // Fractional (conditional) numerators take the t route and are clamped.
+        let e = ratio_estimate(&[0.0, 0.0, 0.0, 0.9], &[100.0; 4], 1.0, false);
+        assert_eq!((e.ci.method, e.ci.low), (Method::RatioT, 0.0));
+    }
+
+    #[test]
+    fn ratio_without_denominator_is_no_data() {
+        let e = ratio_estimate(&[0.0, 0.0], &[0.0, 0.0], 1.0, false);
+        assert!(e.value.is_nan());
+        assert_eq!(e.ci.method, Method::NoData);
+        let e = ratio_estimate(&[], &[], 1.0, true);
+        assert_eq!(e.ci.method, Method::NoData);
+    }
+
+    #[test]
+    fn ratio_single_replication_is_undefined_unless_rare() {
+        let e = ratio_estimate(&[500.0], &[1000.0], 1.0, false);
+        close(e.value, 0.5, 1e-12);
+        assert_eq!(e.ci.method, Method::SingleReplication);
+        assert!(!e.ci.is_defined());
+        let e = ratio_estimate(&[5.0], &[1000.0], 1.0, false);
+        assert_eq!(e.ci.method, Method::Garwood);
+    }
+
+    #[test]
+    fn ratio_matches_cochran_by_hand() {
+        // Every replication at rate exactly 0.2: zero residuals, zero width.
+        let den = [50.0, 100.0, 150.0];
+        let e = ratio_estimate(&[10.0, 20.0, 30.0], &den, 1.0, false);
+        close(e.value, 0.2, 1e-12);
+        close(e.ci.low, 0.2, 1e-12);
+        // Cochran 6.4 by hand.
+        let num = [12.0, 18.0, 33.0];
+        let e = ratio_estimate(&num, &den, 1.0, false);
+        let r = 63.0 / 300.0;
+        let ss: f64 = num.iter().zip(den).map(|(y, x)| (y - r * x).powi(2)).sum();
+        let se = (ss / 6.0).sqrt() / 100.0;
+        let half = t_quantile(0.975, 2.0) * se;
+        close(e.ci.low, (r - half).max(0.0), 1e-12);
+        close(e.ci.high, r + half, 1e-12);
+    }
+
+    #[test]
+    fn ratio_diff_all_zero_is_zero_to_upper() {
+        let a = [3.0, 40.0, 7.0];
+        let e = ratio_diff_estimate(&a, &a, &[1000.0; 3]);
+        assert_eq!(e.value, 0.0);
+        assert_eq!(e.ci.method, Method::Garwood);
+        assert_eq!(e.ci.low, 0.0);
+        close(e.ci.high, 3.6889 / 3000.0, PUBLISHED);
+    }
+
+    #[test]
+    fn ratio_diff_few_extra_events_is_garwood() {
+        let a = [5.0, 7.0, 4.0, 9.0];
+        let b = [2.0, 4.0, 2.0, 7.0];
+        let e = ratio_diff_estimate(&a, &b, &[100.0; 4]);
+        assert_eq!(e.ci.method, Method::Garwood);
+        close(e.value, 10.0 / 400.0, 1e-12);
+        close_pair(
+            (e.ci.low, e.ci.high),
+            (4.7954 / 400.0, 18.3904 / 400.0),
+            PUBLISHED,
+        );
+    }
+
+    #[test]
+    fn ratio_diff_is_paired_t_and_may_be_negative() {
+        let a = [100.0, 120.0, 90.0, 110.0];
+        let b = [130.0, 140.0, 125.0, 150.0];
+        let den = [1000.0; 4];
+        let e = ratio_diff_estimate(&a, &b, &den);
+        assert_eq!(e.ci.method, Method::RatioT);
+        let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x - y) / 1000.0).collect();
+        let paired = mean_interval(&d, CONFIDENCE);
+        close(e.value, -0.03125, 1e-12);
+        close(e.ci.low, paired.low, 1e-10);
+        close(e.ci.high, paired.high, 1e-10);
+        assert!(e.ci.high < 0.0);
+    }
+
+    #[test]
+    fn ratio_diff_mixed_small_differences_use_t() {
+        let e = ratio_diff_estimate(&[1.0, 0.0, 2.0], &[0.0, 1.0, 0.0], &[10.0; 3]);
+        assert_eq!(e.ci.method, Method::RatioT);
+        assert!(e.ci.low < 0.0 && e.ci.high > 0.0);
+    }
+
+    #[test]
+    fn mean_estimate_pools_and_is_not_clamped() {
+        let sums = [-5.0, -6.0, -4.0, -5.5, -4.5];
+        let counts = [10.0; 5];
+        let e = mean_estimate(&sums, &counts);
+        close(e.value, -0.5, 1e-12);
+        assert_eq!(e.ci.method, Method::RatioT);
+        let plain = mean_interval(&[-0.5, -0.6, -0.4, -0.55, -0.45], CONFIDENCE);
+        close(e.ci.low, plain.low, 1e-10);
+        close(e.ci.high, plain.high, 1e-10);
+        assert!(e.ci.high < 0.0);
+        let e = mean_estimate(&[1.0], &[0.0]);
+        assert_eq!(e.ci.method, Method::NoData);
+    }
+
+    #[test]
+    fn replications_needed_scales_quadratically() {
+        assert_eq!(replications_needed(10, 2.0, 1.0), 40);
+        assert_eq!(replications_needed(10, 1.0, 2.0), 10);
+        assert_eq!(replications_needed(10, 3.0, 2.0), 23);
+        assert_eq!(replications_needed(1, 0.0, 1.0), 2);
+        assert_eq!(replications_needed(1, f64::NAN, 1.0), usize::MAX);
+        assert_eq!(replications_needed(10, 1.0, 0.0), usize::MAX);
+        assert_eq!(replications_needed(10, 1e200, 1e-200), usize::MAX);
+    }
+
+    #[test]
+    fn welford_matches_two_pass() {
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let w: Welford = xs.iter().copied().collect();
+        assert_eq!(w.count(), 8);
+        close(w.mean(), 5.0, 1e-15);
+        close(w.variance(), 32.0 / 7.0, 1e-14);
+        let a = w.interval(CONFIDENCE);
+        let b = mean_interval(&xs, CONFIDENCE);
+        close(a.low, b.low, 1e-12);
+        close(a.high, b.high, 1e-12);
+        assert!(Welford::new().mean().is_nan());
+        assert!(Welford::from_iter([1.0]).variance().is_nan());
+    }
+
+    #[test]
+    fn welford_merge_equals_sequential() {
+        // A large common offset, where naive sums of squares lose every digit.
+        let xs: Vec<f64> = (0..1000)
+            .map(|i| 1e9 + ((i * 7919) % 1013) as f64 * 0.37)
+            .collect();
+        let sequential: Welford = xs.iter().copied().collect();
+        for split in [0, 1, 333, 999, 1000] {
+            let mut left: Welford = xs[..split].iter().copied().collect();
+            let right: Welford = xs[split..].iter().copied().collect();
+            left.merge(&right);
+            assert_eq!(left.count(), sequential.count());
+            close(left.mean(), sequential.mean(), 1e-14);
+            close(left.variance(), sequential.variance(), 1e-9);
+        }
+        let mut pieces = Welford::new();
+        for chunk in xs.chunks(7) {
+            pieces.merge(&chunk.iter().copied().collect());
+        }
+        close(pieces.variance(), sequential.variance(), 1e-9);
+    }
+
+    #[test]
+    fn signed_log_edges_shape() {
+        let edges = signed_log_edges();
+        assert_eq!(edges.len(), 51);
+        assert_eq!(edges[25], 0.0);
+        assert_eq!(edges[26], 0.001);
+        assert_eq!(edges[28], 0.005);
+        assert_eq!(edges[50], 1e5);
+        assert_eq!(edges[0], -1e5);
+        assert!(edges.windows(2).all(|w| w[0] < w[1]));
+        for i in 0..51 {
+            assert_eq!(edges[i], -edges[50 - i]);
+        }
+        assert!(edges.contains(&0.2) && edges.contains(&-50.0) && edges.contains(&5e4));
+    }
+
+    #[test]
+    fn histogram_bins_and_overflow() {
+        let mut h = Histogram::new(vec![0.0, 1.0, 2.0, 4.0]);
+        for x in [-1.0, 0.0, 0.5, 1.0, 3.9, 4.0, 10.0, f64::NAN] {
+            h.push(x);
+        }
+        assert_eq!(h.counts(), &[2, 1, 1]);
+        assert_eq!((h.underflow(), h.overflow(), h.total()), (1, 2, 7));
+    }
+
+    #[test]
+    fn histogram_quantile_interpolates() {
+        let mut h = Histogram::new(vec![0.0, 10.0, 20.0]);
+        for _ in 0..50 {
+            h.push(5.0);
+        }
+        for _ in 0..50 {
+            h.push(15.0);
+        }
+        close(h.quantile(0.5), 10.0, 1e-12);
+        close(h.quantile(0.25), 5.0, 1e-12);
+        close(h.quantile(0.75), 15.0, 1e-12);
+        assert_eq!(h.quantile(0.0), 0.0);
+        assert_eq!(h.quantile(1.0), 20.0);
+        assert!(Histogram::new(vec![0.0, 1.0]).quantile(0.5).is_nan());
+        let mut h = Histogram::new(vec![0.0, 1.0]);
+        h.push(-3.0);
+        h.push(7.0);
+        assert_eq!(h.quantile(0.1), 0.0);
+        assert_eq!(h.quantile(0.9), 1.0);
+    }
+
+    #[test]
+    fn histogram_merge_equals_pushing_everything() {
+        let xs: Vec<f64> = (0..500).map(|i| (i as f64 - 250.0) * 3.7).collect();
+        let mut all = Histogram::new(signed_log_edges());
+        xs.iter().for_each(|&x| all.push(x));
+        let mut left = Histogram::new(signed_log_edges());
+        let mut right = Histogram::new(signed_log_edges());
+        xs[..200].iter().for_each(|&x| left.push(x));
+        xs[200..].iter().for_each(|&x| right.push(x));
+        left.merge(&right).unwrap();
+        assert_eq!(left, all);
+        let other = Histogram::new(vec![0.0, 1.0]);
+        assert_eq!(left.merge(&other), Err(HistogramError::EdgesDiffer));
+        assert_eq!(left, all);
+        let rebuilt = Histogram::from_parts(
+            all.edges().to_vec(),
+            all.counts().to_vec(),
+            all.underflow(),
+            all.overflow(),
+        );
+        assert_eq!(rebuilt, Ok(all));
+    }
+
+    #[test]
+    fn histogram_rejects_bad_edges() {
+        assert_eq!(
+            Histogram::try_new(vec![1.0]),
+            Err(HistogramError::TooFewEdges { len: 1 })
+        );
+        assert_eq!(
+            Histogram::try_new(vec![0.0, 1.0, 1.0]),
+            Err(HistogramError::BadEdge {
+                index: 2,
+                value: 1.0
+            })
+        );
+        assert!(Histogram::try_new(vec![0.0, f64::INFINITY]).is_err());
+        assert_eq!(
+            Histogram::from_parts(vec![0.0, 1.0], vec![1, 2], 0, 0),
+            Err(HistogramError::WrongCountLength {
+                edges: 2,
+                counts: 2
+            })
+        );
+    }
+
+    #[test]
+    fn method_serialises_kebab_case() {
+        for m in [
+            Method::StudentT,
+            Method::RatioT,
+            Method::Garwood,
+            Method::ClopperPearson,
+            Method::Wilson,
+            Method::SingleReplication,
+            Method::NoData,
+        ] {
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{m}\""));
+            assert_eq!(serde_json::from_str::<Method>(&json).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn undefined_interval_serialises_as_null() {
+        let e = count_estimate(&[100.0]);
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"value":100.0,"ci":{"low":null,"high":null,"method":"single-replication"}}"#
+        );
+    }
 }

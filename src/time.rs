@@ -19,11 +19,15 @@ const NANOS_PER_SEC: i64 = 1_000_000_000;
 pub const MAX_HORIZON: SimDuration = SimDuration(100 * 365 * 86_400 * NANOS_PER_SEC);
 
 /// An instant of true time, in nanoseconds since the start of the replication.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Serialised as integer nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct SimTime(i64);
 
 /// A signed span of time in nanoseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Serialised as integer nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct SimDuration(i64);
 
 impl SimTime {

@@ -40,7 +40,7 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Error> {
                     "not_applicable": r.not_applicable,
                 }));
             }
-            Format::Table => {
+            Format::Table | Format::Markdown => {
                 println!("{} ({} model): back-of-envelope", sc.name, sc.model.name());
                 for n in &r.notes {
                     println!("  {n}");
@@ -62,7 +62,7 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Error> {
             }
         }
     }
-    if a.format != Format::Table {
+    if matches!(a.format, Format::Json | Format::Csv) {
         let doc = if docs.len() == 1 {
             docs.remove(0)
         } else {

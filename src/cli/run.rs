@@ -63,43 +63,71 @@ fn toml_value_text(v: &str) -> String {
     }
 }
 
-/// Runs each file (a sweep when the scenario has one or `vary` is given).
-pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> Result<(), Error> {
+/// One scenario file's results.
+pub struct FileRun {
+    /// The points in sweep order (one without a sweep).
+    pub results: Vec<PointResult>,
+    /// True when the scenario was swept.
+    pub swept: bool,
+    /// Wall-clock seconds.
+    pub elapsed: f64,
+    /// The output folder.
+    pub dir: PathBuf,
+}
+
+/// Runs one file (a sweep when the scenario has one or `vary` is given) and
+/// writes its outputs.
+pub fn run_file(
+    file: &Path,
+    common: &Common,
+    vary: Option<Vec<SweepAxis>>,
+) -> Result<FileRun, Error> {
     let overrides = common.overrides()?;
     let shard = common.shard()?;
+    let source = Source::read(file)?;
+    let base = scenario::load(&source, &overrides)?;
+    let plan = Plan {
+        overrides,
+        vary,
+        no_sweep: false,
+        shard,
+    };
+    let points = experiment::points(&source, &base, &plan)?;
+    let swept = !points[0].0.is_empty();
+    let bar = Bar::new(common.quiet, &base.name);
+    let per_point = experiment::shard_indices(base.replications, shard).len() as u64;
+    bar.start(per_point * points.len() as u64);
+    let start = Instant::now();
+    let results = common.with_pool(|| {
+        points
+            .into_iter()
+            .map(|(params, sc)| experiment::run_point(params, sc, shard, &bar))
+            .collect::<Result<Vec<PointResult>, _>>()
+    })??;
+    bar.finish();
+    let elapsed = start.elapsed().as_secs_f64();
+    let dir = common.out.join(&base.name);
+    write_outputs(&dir, &results, swept)?;
+    Ok(FileRun {
+        results,
+        swept,
+        elapsed,
+        dir,
+    })
+}
+
+/// Runs each file and prints the results in the chosen format.
+pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> Result<(), Error> {
     let mut docs = Vec::new();
     for file in files {
-        let source = Source::read(file)?;
-        let base = scenario::load(&source, &overrides)?;
-        let plan = Plan {
-            overrides: overrides.clone(),
-            vary: vary.clone(),
-            no_sweep: false,
-            shard,
-        };
-        let points = experiment::points(&source, &base, &plan)?;
-        let swept = !points[0].0.is_empty();
-        let bar = Bar::new(common.quiet, &base.name);
-        let per_point = experiment::shard_indices(base.replications, shard).len() as u64;
-        bar.start(per_point * points.len() as u64);
-        let start = Instant::now();
-        let results = common.with_pool(|| {
-            points
-                .into_iter()
-                .map(|(params, sc)| experiment::run_point(params, sc, shard, &bar))
-                .collect::<Result<Vec<PointResult>, _>>()
-        })??;
-        bar.finish();
-        let elapsed = start.elapsed().as_secs_f64();
-        let dir = common.out.join(&base.name);
-        write_outputs(&dir, &results, swept)?;
+        let r = run_file(file, common, vary.clone())?;
         match common.format {
-            Format::Table if !common.quiet => {
-                print_table(&results, swept, elapsed, common.threads, &dir)
+            Format::Table | Format::Markdown if !common.quiet => {
+                print_table(&r.results, r.swept, r.elapsed, common.threads, &r.dir)
             }
-            Format::Table => {}
-            Format::Csv => print!("{}", csvout::summary(&results)),
-            Format::Json => docs.push(json::scenario(&results, swept)),
+            Format::Table | Format::Markdown => {}
+            Format::Csv => print!("{}", csvout::summary(&r.results)),
+            Format::Json => docs.push(json::scenario(&r.results, r.swept)),
         }
     }
     if common.format == Format::Json {
@@ -163,10 +191,10 @@ fn print_table(
         }
         print!("{}", table::metrics(p));
     }
-    if let ModelConfig::Checkout(c) = &first.scenario.model {
-        if let Err(why) = crate::models::checkout::closed_form(c) {
-            println!("\nestimate: the closed form does not apply: {why}");
-        }
+    if let ModelConfig::Checkout(c) = &first.scenario.model
+        && let Err(why) = crate::models::checkout::closed_form(c)
+    {
+        println!("\nestimate: the closed form does not apply: {why}");
     }
     let units: f64 = results
         .iter()

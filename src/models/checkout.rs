@@ -784,6 +784,12 @@ struct Sim<'a> {
     daily: Vec<[f64; 2]>,
     hist: Vec<u64>,
     edges: Vec<f64>,
+    /// The user whose timeline is recorded (trace), if any.
+    watch: Option<u64>,
+    /// The lowest user number that saw an error page.
+    first_error: Option<u64>,
+    /// Timeline of the watched user.
+    timeline: Vec<TraceStep>,
 }
 
 impl<'a> Sim<'a> {
@@ -832,6 +838,9 @@ impl<'a> Sim<'a> {
             daily: Vec::new(),
             hist: vec![0; edges.len() + 1],
             edges,
+            watch: None,
+            first_error: None,
+            timeline: Vec::new(),
         }
     }
 
@@ -879,6 +888,22 @@ impl<'a> Sim<'a> {
 
     fn mark_paid(&mut self, u: PaidUser, now: SimTime) {
         let paid_at = self.clocks[self.cfg.stamp].local(now).as_nanos();
+        if self.watch == Some(u.seq) {
+            self.step(
+                now,
+                StepKind::Paid,
+                format!(
+                    "payment accepted; record marked paid, stamped paid_at = {} by `{}`",
+                    crate::time::format_clock_reading(paid_at),
+                    self.cfg.hosts[self.cfg.stamp]
+                ),
+            );
+            self.step(
+                now,
+                StepKind::Redirect,
+                "redirect sent to the browser".into(),
+            );
+        }
         if self.conditional {
             self.conditional_outcome(u, now, paid_at);
             return;
@@ -930,6 +955,9 @@ impl<'a> Sim<'a> {
             self.clocks[self.cfg.transfer].local(now).as_nanos() - self.cfg.grace.as_nanos();
         let d = self.cfg.move_delay.sample(&mut self.r_move);
         let t_del = now + d;
+        if let Some(w) = self.watch {
+            self.watch_poll(w, now, cutoff, t_del);
+        }
         let mut taken = 0u32;
         while let Some(front) = self.pending.front() {
             if front.paid_at > cutoff
@@ -941,6 +969,7 @@ impl<'a> Sim<'a> {
             self.pending.pop_front();
             taken += 1;
             if t_del < rec.t_read {
+                self.first_error = Some(self.first_error.map_or(rec.seq, |f| f.min(rec.seq)));
                 self.values[C_ERRORS] += 1.0;
                 self.values[C_LOST] += 1.0;
                 self.daily[rec.day as usize][1] += 1.0;
@@ -1003,6 +1032,9 @@ impl Model for Sim<'_> {
                     day,
                 };
                 self.next_seq += 1;
+                if self.watch == Some(user.seq) {
+                    self.watch_arrival(now, t_paid, redirect, last_read);
+                }
                 if pay == SimDuration::ZERO {
                     self.mark_paid(user, now);
                 } else {
@@ -1059,4 +1091,231 @@ pub fn run_replication(
         histogram: if conditional { Vec::new() } else { model.hist },
         events,
     })
+}
+
+/// What a step of a user's timeline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// The user enters their card.
+    Arrival,
+    /// Payment accepted, record marked paid and stamped.
+    Paid,
+    /// The application redirects the browser.
+    Redirect,
+    /// A poll considered the record.
+    Poll,
+    /// The record is deleted from the front-end.
+    Move,
+    /// The confirmation page reads the record (first read or a reload).
+    Read,
+}
+
+/// One step of a traced user's timeline.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TraceStep {
+    /// True time.
+    pub at: SimTime,
+    /// What happened.
+    pub kind: StepKind,
+    /// Details, in words.
+    pub detail: String,
+}
+
+/// The timeline of one user, as an incident report would reconstruct it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UserTrace {
+    /// Replication index.
+    pub replication: u64,
+    /// User number within the replication (0 = first arrival).
+    pub user: u64,
+    /// Steps in time order.
+    pub steps: Vec<TraceStep>,
+    /// Host names, stamp host first.
+    pub hosts: Vec<String>,
+    /// For each step, each host's local reading (same order as `hosts`).
+    pub local: Vec<Vec<SimTime>>,
+    /// Whether the first read failed.
+    pub error_page: bool,
+    /// One line: why it failed (or why it did not).
+    pub explanation: String,
+}
+
+/// Which user to trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceTarget {
+    /// The lowest-numbered user whose first read failed.
+    FirstError,
+    /// User number `n` (0 = the first arrival).
+    User(u64),
+}
+
+impl Sim<'_> {
+    fn step(&mut self, at: SimTime, kind: StepKind, detail: String) {
+        self.timeline.push(TraceStep { at, kind, detail });
+    }
+
+    fn watch_arrival(
+        &mut self,
+        now: SimTime,
+        t_paid: SimTime,
+        redirect: SimDuration,
+        last_read: SimTime,
+    ) {
+        self.step(
+            now,
+            StepKind::Arrival,
+            "card entered; payment submitted".into(),
+        );
+        let t_read = t_paid + redirect;
+        self.step(
+            t_read,
+            StepKind::Read,
+            format!("confirmation page reads the record ({redirect} after payment)"),
+        );
+        if self.cfg.retries > 0 {
+            self.step(
+                last_read,
+                StepKind::Read,
+                format!(
+                    "last of {} reloads of the confirmation page",
+                    self.cfg.retries
+                ),
+            );
+        }
+    }
+
+    fn watch_poll(&mut self, seq: u64, now: SimTime, cutoff: i64, t_del: SimTime) {
+        const MAX_POLL_STEPS: usize = 20;
+        let Some(pos) = self.pending.iter().position(|p| p.seq == seq) else {
+            return;
+        };
+        let rec = self.pending[pos];
+        let eligible = rec.paid_at <= cutoff;
+        // is it within the batch limit? records before it in the deque go first
+        let selected =
+            eligible && (self.cfg.batch_limit == 0 || (pos as u32) < self.cfg.batch_limit);
+        let polls = self
+            .timeline
+            .iter()
+            .filter(|s| s.kind == StepKind::Poll)
+            .count();
+        if polls < MAX_POLL_STEPS || selected {
+            let detail = format!(
+                "transfer service polls: cutoff = local {} - grace {} = {}; paid_at {} cutoff: {}",
+                crate::time::format_clock_reading(cutoff + self.cfg.grace.as_nanos()),
+                self.cfg.grace,
+                crate::time::format_clock_reading(cutoff),
+                if eligible { "<=" } else { ">" },
+                if selected {
+                    "selected"
+                } else if eligible {
+                    "eligible, over the batch limit"
+                } else {
+                    "not eligible yet"
+                }
+            );
+            self.step(now, StepKind::Poll, detail);
+        }
+        if selected {
+            self.step(t_del, StepKind::Move, format!("transfer service moves the record to the back-end and deletes it from the front-end ({} after the poll)", t_del - now));
+        }
+    }
+}
+
+/// Runs replication `streams` of `cfg` and returns the timeline of the chosen
+/// user (`None` if there is no such user, e.g. no error page at all). The run
+/// is repeated with the same streams, so the trace is the exact case the
+/// replication simulated.
+pub fn trace(
+    cfg: &CheckoutConfig,
+    streams: Streams,
+    target: TraceTarget,
+) -> Result<Option<UserTrace>, ScheduleError> {
+    let seq = match target {
+        TraceTarget::User(n) => n,
+        TraceTarget::FirstError => {
+            let mut sim = Simulation::new(Sim::new(cfg, &streams, false, false), streams);
+            sim.run()?;
+            match sim.model().first_error {
+                Some(s) => s,
+                None => return Ok(None),
+            }
+        }
+    };
+    let mut model = Sim::new(cfg, &streams, false, false);
+    model.watch = Some(seq);
+    let mut sim = Simulation::new(model, streams);
+    sim.run()?;
+    let model = sim.into_model();
+    let mut steps = model.timeline;
+    if steps.is_empty() {
+        return Ok(None);
+    }
+    steps.sort_by_key(|s| s.at);
+    let t_read = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Read)
+        .map(|s| s.at)
+        .unwrap_or(SimTime::MAX);
+    let t_paid = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Paid)
+        .map(|s| s.at);
+    let t_del = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Move)
+        .map(|s| s.at);
+    let error_page = t_del.is_some_and(|d| d < t_read);
+    for s in steps.iter_mut().filter(|s| s.kind == StepKind::Read) {
+        let failed = t_del.is_some_and(|d| d < s.at);
+        s.detail.push_str(if failed {
+            ": record not found, the user sees an error page"
+        } else {
+            ": record found, confirmation shown"
+        });
+    }
+    // every host's reading at every step, from fresh clocks queried in time order
+    let mut clocks: Vec<Clock> = cfg
+        .clocks
+        .iter()
+        .zip(&cfg.hosts)
+        .map(|(spec, name)| Clock::new(spec, streams.stream(&format!("clock/{name}"))))
+        .collect();
+    let local: Vec<Vec<SimTime>> = steps
+        .iter()
+        .map(|s| clocks.iter_mut().map(|c| c.local(s.at)).collect())
+        .collect();
+    let explanation = match (t_paid, error_page) {
+        (Some(tp), true) => {
+            let skew = clocks[cfg.transfer].offset(tp) - clocks[cfg.stamp].offset(tp);
+            let (st, tr) = (&cfg.hosts[cfg.stamp], &cfg.hosts[cfg.transfer]);
+            if skew >= cfg.grace {
+                format!(
+                    "the `{tr}` clock was {skew} ahead of `{st}`, more than the {} grace, so the record was eligible {} before it was paid; a poll landed before the confirmation page read it",
+                    cfg.grace,
+                    skew - cfg.grace
+                )
+            } else {
+                format!(
+                    "the confirmation page read the record {} after payment, later than the grace {} minus the skew {skew}, and a poll landed in between",
+                    t_read - tp,
+                    cfg.grace
+                )
+            }
+        }
+        (_, false) => {
+            "the record was still on the front-end when the confirmation page read it".into()
+        }
+        (None, true) => String::new(),
+    };
+    Ok(Some(UserTrace {
+        replication: streams.replication(),
+        user: seq,
+        steps,
+        hosts: cfg.hosts.clone(),
+        local,
+        error_page,
+        explanation,
+    }))
 }

@@ -159,10 +159,10 @@ pub fn parse<'a>(
     let mut spans = Vec::with_capacity(overrides.len());
     padded.clear();
     for o in overrides {
-        // "v = " is 4 bytes: pad so the value starts at `offset`.
+        // `offset` spaces, then "v = " (4 bytes), then the value
         padded.push(format!("{}v = {}", " ".repeat(offset), o.value));
-        spans.push(offset..offset + o.value.len());
-        offset += o.value.len() + 1;
+        spans.push(offset + 4..offset + 4 + o.value.len());
+        offset += 4 + o.value.len() + 1;
     }
     let mut located = Located {
         source,
@@ -215,10 +215,10 @@ pub fn parse<'a>(
 fn parse_override_value(padded: &str, span: Range<usize>) -> Spanned<DeValue<'_>> {
     if let Ok(t) = DeTable::parse(padded) {
         let mut t = t.into_inner();
-        if t.len() == 1 {
-            if let Some(v) = t.remove("v") {
-                return v;
-            }
+        if t.len() == 1
+            && let Some(v) = t.remove("v")
+        {
+            return v;
         }
     }
     // Not TOML: a bare string (`--set transfer.grace=10m`).
@@ -293,48 +293,45 @@ fn set_in_value<'a>(
     }
 }
 
-/// The dotted key path of the deepest entry whose key or value contains `pos`.
+/// The dotted key path at byte `pos`: the entry whose key or value contains
+/// it, or else the last `[table]` header before it (a standard table's value
+/// span does not cover the lines below its header), descending as far as
+/// possible.
 fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
+    fn contains(r: &Range<usize>, pos: usize) -> bool {
+        r.start <= pos && pos < r.end.max(r.start + 1)
+    }
     fn walk(v: &DeValue<'_>, pos: usize, path: &mut Vec<String>) {
         match v {
             DeValue::Table(t) => {
-                for (k, val) in t.iter() {
-                    let ks = k.span();
-                    let vs = val.span();
-                    if (ks.start <= pos && pos < ks.end.max(ks.start + 1))
-                        || (vs.start <= pos && pos < vs.end.max(vs.start + 1))
-                    {
-                        path.push(k.get_ref().to_string());
-                        walk(val.get_ref(), pos, path);
-                        return;
-                    }
+                let direct = t
+                    .iter()
+                    .find(|(k, val)| contains(&k.span(), pos) || contains(&val.span(), pos));
+                let header = || {
+                    t.iter()
+                        .filter(|(k, val)| val.get_ref().is_table() && k.span().start <= pos)
+                        .max_by_key(|(k, _)| k.span().start)
+                };
+                if let Some((k, val)) = direct.or_else(header) {
+                    path.push(k.get_ref().to_string());
+                    walk(val.get_ref(), pos, path);
                 }
             }
             DeValue::Array(a) => {
-                for (i, val) in a.iter().enumerate() {
-                    let vs = val.span();
-                    if vs.start <= pos && pos < vs.end.max(vs.start + 1) {
-                        path.push(i.to_string());
-                        walk(val.get_ref(), pos, path);
-                        return;
-                    }
+                if let Some((i, val)) = a
+                    .iter()
+                    .enumerate()
+                    .find(|(_, val)| contains(&val.span(), pos))
+                {
+                    path.push(i.to_string());
+                    walk(val.get_ref(), pos, path);
                 }
             }
             _ => {}
         }
     }
     let mut path = Vec::new();
-    for (k, val) in table.iter() {
-        let ks = k.span();
-        let vs = val.span();
-        if (ks.start <= pos && pos < ks.end.max(ks.start + 1))
-            || (vs.start <= pos && pos < vs.end.max(vs.start + 1))
-        {
-            path.push(k.get_ref().to_string());
-            walk(val.get_ref(), pos, &mut path);
-            break;
-        }
-    }
+    walk(&DeValue::Table(table.clone()), pos, &mut path);
     Some(path.join("."))
 }
 

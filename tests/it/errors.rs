@@ -55,7 +55,10 @@ fn the_good_file_is_accepted() {
 #[test]
 fn unknown_key_names_the_closest() {
     let err = refused(&GOOD.replace("grace = \"5m\"", "grase = \"5m\""));
-    has(&err, &["bad.toml:15", "grase", "did you mean `grace`?"]);
+    has(
+        &err,
+        &["bad.toml:14", "transfer.grase", "did you mean `grace`?"],
+    );
 }
 
 #[test]
@@ -75,7 +78,10 @@ fn misspelled_distribution() {
 #[test]
 fn bad_duration() {
     let err = refused(&GOOD.replace("poll_interval = \"5m\"", "poll_interval = \"5 parsecs\""));
-    has(&err, &["bad.toml:13", "poll_interval", "5 parsecs"]);
+    has(
+        &err,
+        &["bad.toml:13", "transfer.poll_interval", "5 parsecs"],
+    );
 }
 
 #[test]

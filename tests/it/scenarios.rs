@@ -3,7 +3,7 @@
 
 use crate::util::racesim;
 
-fn run_json(file: &str, extra: &[&str]) -> serde_json::Value {
+fn run_json(file: &str, replications: &str) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let out = racesim()
         .args([
@@ -12,11 +12,10 @@ fn run_json(file: &str, extra: &[&str]) -> serde_json::Value {
             "--format",
             "json",
             "--replications",
-            "4",
+            replications,
             "--out",
         ])
         .arg(dir.path())
-        .args(extra)
         .assert()
         .success()
         .get_output()
@@ -41,7 +40,7 @@ fn every_shipped_scenario_validates_and_runs() {
             path.display()
         );
         racesim().arg("validate").arg(&path).assert().success();
-        let doc = run_json(path.to_str().unwrap(), &["--replications", "2"]);
+        let doc = run_json(path.to_str().unwrap(), "2");
         assert!(doc["metrics"].is_object(), "{}: {doc}", path.display());
     }
     assert!(n >= 2, "found {n} scenarios");
@@ -49,7 +48,7 @@ fn every_shipped_scenario_validates_and_runs() {
 
 #[test]
 fn lisa_shows_a_small_error_rate_caused_by_the_skew() {
-    let doc = run_json("scenarios/lisa.toml", &[]);
+    let doc = run_json("scenarios/lisa.toml", "4");
     let rate = doc["metrics"]["error_page_rate"]["value"].as_f64().unwrap();
     let skew = doc["metrics"]["skew_error_rate"]["value"].as_f64().unwrap();
     assert!(rate > 0.0 && rate < 0.01, "error_page_rate {rate}");
@@ -62,7 +61,7 @@ fn lisa_shows_a_small_error_rate_caused_by_the_skew() {
 
 #[test]
 fn lisa_ntp_has_no_error_page_caused_by_the_clocks() {
-    let doc = run_json("scenarios/lisa-ntp.toml", &[]);
+    let doc = run_json("scenarios/lisa-ntp.toml", "4");
     let skew = &doc["metrics"]["skew_error_rate"];
     assert_eq!(skew["value"].as_f64(), Some(0.0));
     assert_eq!(skew["ci_low"].as_f64(), Some(0.0));

@@ -1,0 +1,83 @@
+//! `racesim trace FILE [--first-error | --user N] [--replication R]`: the
+//! timeline of one case in true time and in every host's local time, like the
+//! log reconstruction of an incident.
+
+use crate::Error;
+use crate::cli::{Format, TraceArgs};
+use crate::engine::Streams;
+use crate::models::checkout::{self, TraceTarget, UserTrace};
+use crate::report::table::render;
+use crate::scenario::{self, ModelConfig, Override};
+use crate::time::format_clock_reading;
+
+/// Renders a checkout trace as text.
+pub fn render_checkout(name: &str, t: &UserTrace) -> String {
+    let mut out = format!(
+        "{name}: replication {}, user {}{}\n\n",
+        t.replication,
+        t.user,
+        if t.error_page { " (error page)" } else { "" }
+    );
+    let mut rows = vec![{
+        let mut h = vec!["true time".to_string()];
+        h.extend(t.hosts.iter().map(|h| format!("{h} (local)")));
+        h.push("event".into());
+        h
+    }];
+    for (s, local) in t.steps.iter().zip(&t.local) {
+        let mut r = vec![format_clock_reading(s.at.as_nanos())];
+        r.extend(local.iter().map(|l| format_clock_reading(l.as_nanos())));
+        r.push(s.detail.clone());
+        rows.push(r);
+    }
+    out.push_str(&render(&rows));
+    out.push_str(&format!("\nwhy: {}\n", t.explanation));
+    out
+}
+
+/// Prints the trace.
+pub fn trace(a: &TraceArgs) -> Result<(), Error> {
+    let overrides = a
+        .set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)?;
+    let sc = scenario::load_file(&a.file, &overrides)?;
+    let target = match a.user {
+        Some(n) => TraceTarget::User(n),
+        None => TraceTarget::FirstError,
+    };
+    match &sc.model {
+        ModelConfig::Checkout(cfg) => {
+            let reps: Vec<u64> = match a.replication {
+                Some(r) => vec![r],
+                None => (0..u64::from(sc.replications)).collect(),
+            };
+            for r in reps {
+                if let Some(t) = checkout::trace(cfg, Streams::new(sc.seed, r), target)? {
+                    match a.format {
+                        Format::Json => {
+                            println!("{}", serde_json::to_string_pretty(&t).unwrap_or_default())
+                        }
+                        _ => print!("{}", render_checkout(&sc.name, &t)),
+                    }
+                    return Ok(());
+                }
+                if a.replication.is_some() || matches!(target, TraceTarget::User(_)) {
+                    break;
+                }
+            }
+            Err(Error::NotFound(match target {
+                TraceTarget::FirstError => format!(
+                    "{}: no error page in {} replication(s)",
+                    sc.name, sc.replications
+                ),
+                TraceTarget::User(n) => {
+                    format!("{}: there is no user {n} in that replication", sc.name)
+                }
+            }))
+        }
+        ModelConfig::Terminal(_) => crate::cli::trace_terminal::trace(&sc, a),
+    }
+}

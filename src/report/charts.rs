@@ -1,0 +1,1201 @@
+//! Charts: pure functions from plain data to SVG text and PNG bytes.
+//!
+//! Each public function draws one kind of chart twice, once as SVG and once
+//! into an RGB bitmap that is encoded as PNG, from the same drawing code, so
+//! the two files always show the same thing. Nothing here touches files: the
+//! caller writes [`Chart::svg`] and [`Chart::png`] wherever it likes.
+//!
+//! Conventions shared by every chart:
+//!
+//! - **Non-finite values are skipped.** A point whose value is NaN or infinite
+//!   is left out of its line (the line breaks there rather than bridging the
+//!   gap); a point whose interval bound is not finite is left out of the band.
+//! - **Lines run in x order**, whatever order the points come in.
+//! - **No data is not an error.** Empty input, or input with nothing finite in
+//!   it, still gives `Ok`: a chart with its title, axis labels and a "no data"
+//!   note, so a report never lacks a file and its reader sees why it is empty.
+//!   [`ChartError`] is kept for what better data cannot fix: the font, the
+//!   drawing backend, the PNG encoder, and inputs that contradict each other.
+//! - **Axes follow the data**, padded 5% each side. A metric axis does not
+//!   pad below zero when its data does not go there (no negative rates); the
+//!   daily-series and clock axes always include zero, the reference every
+//!   count and offset is read against. A zero range (one point, a flat line)
+//!   is widened to half its value either side, or one unit around zero.
+//!
+//! This file holds the public API, the sizes and colours, and the frame
+//! every chart shares (title, legend row, mesh); `axis` holds the axis type
+//! and range rules, and `band`, `histogram` and `lines` one figure each.
+//!
+//! Text uses the DejaVu Sans subset compiled into the binary (licence in
+//! `assets/LICENSE-DejaVu.txt`), registered once with plotters as
+//! `"sans-serif"`; plotters needs it even for SVG, to measure labels.
+
+mod axis;
+mod band;
+mod histogram;
+mod lines;
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use axis::Axis;
+use band::BandFigure;
+use histogram::HistogramFigure;
+use lines::LinesFigure;
+
+/// The font every chart is drawn with (a DejaVu Sans subset: Latin, digits,
+/// arrows, ≤ ≥ − ± µ …).
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
+/// Family name the font is registered under; plotters looks text up by it.
+const FONT_FAMILY: &str = "sans-serif";
+
+// ---- Sizes (pixels) ----
+
+/// Width of every chart.
+const WIDTH: u32 = 900;
+/// Height of every chart.
+const HEIGHT: u32 = 540;
+/// Space around the plot, inside the image.
+const MARGIN_PX: u32 = 16;
+/// Space right of the plot, where the last x tick label overhangs.
+const MARGIN_RIGHT_PX: u32 = 28;
+/// Height of the legend row under the title.
+const LEGEND_ROW_PX: u32 = 30;
+/// Height reserved under the plot for tick labels and the x-axis label.
+const X_LABEL_AREA_PX: u32 = 56;
+/// Width reserved left (and right, with a second axis) for ticks and label.
+const Y_LABEL_AREA_PX: u32 = 96;
+/// Title font size.
+const TITLE_FONT_PX: f64 = 22.0;
+/// Axis label font size.
+const AXIS_FONT_PX: f64 = 16.0;
+/// Tick label font size.
+const TICK_FONT_PX: f64 = 13.0;
+/// Legend font size.
+const LEGEND_FONT_PX: f64 = 14.0;
+/// Font size of notes drawn inside the plot (zero line, marks, limit).
+const NOTE_FONT_PX: f64 = 13.0;
+/// Font size of the "no data" note.
+const EMPTY_FONT_PX: f64 = 20.0;
+/// Titles longer than this are cut with an ellipsis so they fit the width.
+const TITLE_MAX_CHARS: usize = 75;
+/// Category (history) and legend labels longer than this are cut.
+const LABEL_MAX_CHARS: usize = 24;
+/// Width of the main data lines.
+const LINE_PX: u32 = 2;
+/// Radius of a point marker.
+const MARKER_PX: u32 = 4;
+/// Dash and gap of a dashed line.
+const DASH_PX: u32 = 8;
+/// Gap between dashes.
+const DASH_GAP_PX: u32 = 5;
+/// Width of the interval bar drawn for a band of a single point.
+const LONE_BAND_PX: u32 = 8;
+/// Legend swatch width.
+const SWATCH_PX: i32 = 26;
+/// Space between a legend swatch and its text.
+const SWATCH_GAP_PX: i32 = 6;
+/// Space between legend entries.
+const LEGEND_GAP_PX: i32 = 26;
+/// Horizontal space kept between neighbouring category labels.
+const CATEGORY_GAP_PX: i32 = 10;
+/// Vertical distance between the rows of staggered mark labels.
+const MARK_ROW_PX: i32 = 16;
+/// Mark labels are staggered over this many rows so neighbours do not collide.
+const MARK_ROWS: usize = 3;
+
+// ---- Axis rules ----
+
+/// Fraction of the data range added on either side of an axis.
+const RANGE_PAD: f64 = 0.05;
+/// Roughly how many ticks a linear axis gets.
+const LINEAR_TICKS: f64 = 8.0;
+/// Upper bound on the ticks any axis asks plotters to draw.
+const MAX_TICKS: usize = 64;
+/// Tick labels switch to scientific notation at or above this magnitude...
+const SCI_FROM: f64 = 1e6;
+/// ...and when every tick is below this one.
+const SCI_BELOW: f64 = 1e-3;
+/// A series whose largest magnitude is under 1/this of the largest series'
+/// moves to a right-hand axis (daily error pages beside daily users).
+const SECONDARY_AXIS_RATIO: f64 = 10.0;
+/// Lines with at most this many points also get a marker on each point.
+const MARKERS_UP_TO: usize = 40;
+/// Decades on either side of zero shown on the histogram axis before ticks
+/// are thinned to every other decade.
+const SYMLOG_MAX_DECADES: i32 = 7;
+/// Most decades the histogram axis spans on either side of zero; edges
+/// closer to zero than that share the linear part around it.
+const SYMLOG_MAX_SPAN_DECADES: i32 = 15;
+/// Width (in decades) given to an open-ended outer histogram bin.
+const OPEN_BIN_DECADES: f64 = 1.0;
+/// Linear part of the histogram axis when no bin edge suggests one (seconds).
+const DEFAULT_SYMLOG_UNIT: f64 = 1e-3;
+
+// ---- Colours ----
+
+/// Background.
+const PAPER: RGBColor = WHITE;
+/// Text, axes and the zero line.
+const INK: RGBColor = RGBColor(34, 34, 34);
+/// Grid lines.
+const GRID: RGBColor = RGBColor(226, 226, 226);
+/// The simulated value.
+const SIMULATED: RGBColor = RGBColor(31, 100, 180);
+/// The 95% band: opaque, so SVG and PNG agree and overlaps do not darken.
+const BAND: RGBColor = RGBColor(192, 215, 240);
+/// A band of a single point, drawn as a bar: a little darker to be seen.
+const BAND_BAR: RGBColor = RGBColor(150, 185, 225);
+/// The back-of-envelope estimate (dashed).
+const ESTIMATE: RGBColor = RGBColor(228, 110, 0);
+/// A limit line (dashed).
+const LIMIT: RGBColor = RGBColor(200, 20, 20);
+/// Histogram bars below zero: the record was deleted before the read.
+const ERROR_BAR: RGBColor = RGBColor(214, 45, 40);
+/// Histogram bars at or above zero.
+const OK_BAR: RGBColor = RGBColor(55, 120, 190);
+/// Histogram bars that straddle zero.
+const MIXED_BAR: RGBColor = RGBColor(150, 150, 150);
+/// Vertical marks (outages, steps).
+const MARK: RGBColor = RGBColor(120, 120, 120);
+/// The "no data" note.
+const MUTED: RGBColor = RGBColor(140, 140, 140);
+/// Line colours of the series and clock charts, in order (colour-blind safe
+/// Okabe-Ito hues, darkened to read on white).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(200, 160, 0),
+    RGBColor(60, 60, 60),
+    RGBColor(150, 60, 30),
+];
+
+// ---- Public data types ----
+
+/// A finished chart: the same drawing as SVG text and as PNG bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// The chart as a standalone SVG document.
+    pub svg: String,
+    /// The chart as a PNG image (8-bit RGB, 900 x 540).
+    pub png: Vec<u8>,
+}
+
+/// Why a chart could not be drawn. Missing or non-finite data is not an
+/// error (see the module documentation).
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The compiled-in font was rejected by the font loader.
+    #[error("the chart font (assets/DejaVuSans-subset.ttf) could not be loaded")]
+    Font,
+    /// The drawing backend failed.
+    #[error("drawing the chart failed: {0}")]
+    Draw(String),
+    /// The PNG encoder failed.
+    #[error("encoding the chart as PNG failed: {0}")]
+    Png(#[from] png::EncodingError),
+    /// The history chart needs exactly one label per point.
+    #[error("history chart: {labels} labels for {points} points; give one label per point")]
+    LengthMismatch {
+        /// Number of labels given.
+        labels: usize,
+        /// Number of points given.
+        points: usize,
+    },
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError::Draw(e.to_string())
+    }
+}
+
+/// One point of a metric with its 95% interval and, where one applies, the
+/// closed-form back-of-envelope estimate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandPoint {
+    /// Position on the x axis (the swept value). Ignored by [`history`],
+    /// which places point `i` at label `i`.
+    pub x: f64,
+    /// The simulated value.
+    pub value: f64,
+    /// Lower bound of the 95% interval.
+    pub low: f64,
+    /// Upper bound of the 95% interval.
+    pub high: f64,
+    /// The back-of-envelope value, if it applies at this point.
+    pub estimate: Option<f64>,
+}
+
+/// One histogram bin: `count` observations in `[low, high)`. The outer bins
+/// may be open (`low = -inf` or `high = +inf`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bin {
+    /// Lower edge (may be `-inf`).
+    pub low: f64,
+    /// Upper edge (may be `+inf`).
+    pub high: f64,
+    /// Observations in the bin.
+    pub count: u64,
+}
+
+/// A named line of `(x, y)` points.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// The points, in any order; non-finite coordinates are skipped.
+    pub points: Vec<(f64, f64)>,
+}
+
+// ---- The charts ----
+
+/// A metric against a swept parameter: the 95% interval as a shaded band, the
+/// simulated value as a line with markers and, where present, the
+/// back-of-envelope estimate as a dashed orange line.
+///
+/// The legend names "simulated", "95% interval" and "back-of-envelope"
+/// (each only when the chart has one). A point with a band but no finite
+/// neighbour is drawn as an interval bar.
+pub fn metric_vs_param(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[BandPoint],
+) -> Result<Chart, ChartError> {
+    let mut placed: Vec<(f64, BandPoint)> = points
+        .iter()
+        .filter(|p| p.x.is_finite())
+        .map(|p| (p.x, *p))
+        .collect();
+    placed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    render(&BandFigure {
+        title,
+        x_label,
+        y_label,
+        categories: None,
+        points: placed,
+        limit: None,
+    })
+}
+
+/// The CI regression chart: one point per run (label `i` for point `i`,
+/// oldest first), the value line with its 95% band and estimate, and
+/// optionally a red dashed horizontal line at `limit`, labelled "limit".
+///
+/// The x axis is categorical; when the labels do not fit side by side only
+/// every k-th is shown, counted back from the newest so the latest run is
+/// always labelled. Labels longer than 24 characters are shortened.
+///
+/// # Errors
+///
+/// [`ChartError::LengthMismatch`] when `labels` and `points` differ in length.
+pub fn history(
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    points: &[BandPoint],
+    limit: Option<f64>,
+) -> Result<Chart, ChartError> {
+    if labels.len() != points.len() {
+        return Err(ChartError::LengthMismatch {
+            labels: labels.len(),
+            points: points.len(),
+        });
+    }
+    let placed = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, *p))
+        .collect();
+    render(&BandFigure {
+        title,
+        x_label: "run",
+        y_label,
+        categories: Some(labels),
+        points: placed,
+        limit: limit.filter(|l| l.is_finite()),
+    })
+}
+
+/// The margin histogram on a symmetric-log x axis
+/// (`sign(x)·log10(1 + |x|/u)`, with `u` the smallest non-zero bin edge), so
+/// that milliseconds and hours are both visible and zero stays in the middle.
+///
+/// Bars below zero (the record was deleted before the read: an error page)
+/// are red, bars at or above zero blue, a bar straddling zero grey; a vertical
+/// line at zero is labelled "deleted before the read" on its left and "after"
+/// on its right. Open-ended outer bins are drawn one decade wide. Bins with a
+/// NaN edge are skipped; a histogram with no counts shows "no data".
+pub fn histogram(title: &str, x_label: &str, bins: &[Bin]) -> Result<Chart, ChartError> {
+    render(&HistogramFigure::new(title, x_label, bins))
+}
+
+/// Several named lines on shared axes, with a legend (the daily series:
+/// users and error pages per day).
+///
+/// A series whose largest magnitude is under a tenth of the largest series'
+/// is drawn against a second axis on the right (named after it, and marked
+/// "(right axis)" in the legend), so that error pages are not flattened
+/// against users. Lines of at most 40 points get a marker on each point.
+pub fn series(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Series],
+) -> Result<Chart, ChartError> {
+    render(&LinesFigure::new(title, x_label, y_label, lines, &[], true))
+}
+
+/// Each host's clock offset (seconds, positive = ahead) against true time
+/// (hours), on one shared axis so hosts compare directly, with a labelled
+/// dashed vertical line at each mark (an outage starting, a step).
+pub fn clocks(title: &str, hosts: &[Series], marks: &[(f64, String)]) -> Result<Chart, ChartError> {
+    render(&LinesFigure::new(
+        title,
+        "true time (h)",
+        "clock offset (s, positive = ahead)",
+        hosts,
+        marks,
+        false,
+    ))
+}
+
+// ---- Rendering ----
+
+/// A chart that can draw itself on any plotters backend.
+trait Figure {
+    /// Draws the whole chart on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
+}
+
+/// Draws `figure` as SVG and as an RGB bitmap, and encodes the bitmap as PNG.
+fn render(figure: &impl Figure) -> Result<Chart, ChartError> {
+    ensure_font()?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        figure.draw(&root)?;
+        root.present()?;
+    }
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        figure.draw(&root)?;
+        root.present()?;
+    }
+    let mut png_bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&pixels)?;
+    writer.finish()?;
+    Ok(Chart {
+        svg,
+        png: png_bytes,
+    })
+}
+
+/// Registers the compiled-in font with plotters, once per process.
+fn ensure_font() -> Result<(), ChartError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
+    if ok { Ok(()) } else { Err(ChartError::Font) }
+}
+
+fn text(size: f64, colour: &'static RGBColor) -> TextStyle<'static> {
+    (FONT_FAMILY, size).into_font().color(colour)
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// What a legend entry shows beside its text.
+#[derive(Debug, Clone, Copy)]
+enum Swatch {
+    /// A solid line.
+    Line(RGBColor),
+    /// A solid line with a point marker.
+    LineMarker(RGBColor),
+    /// A dashed line.
+    Dashed(RGBColor),
+    /// A filled box.
+    Fill(RGBColor),
+}
+
+struct LegendEntry {
+    label: String,
+    swatch: Swatch,
+}
+
+impl LegendEntry {
+    fn new(label: impl Into<String>, swatch: Swatch) -> Self {
+        LegendEntry {
+            label: label.into(),
+            swatch,
+        }
+    }
+}
+
+/// Paints the background, the title and a one-row legend; returns the area
+/// left for the plot. The legend sits above the plot so it never hides data.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[LegendEntry],
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    root.fill(&PAPER)?;
+    let below_title = root.titled(&shorten(title, TITLE_MAX_CHARS), text(TITLE_FONT_PX, &INK))?;
+    if legend.is_empty() {
+        return Ok(below_title);
+    }
+    let (legend_area, plot_area) = below_title.split_vertically(LEGEND_ROW_PX);
+    let style = text(LEGEND_FONT_PX, &INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut widths = Vec::with_capacity(legend.len());
+    for entry in legend {
+        widths.push(legend_area.estimate_text_size(&entry.label, &style)?.0 as i32);
+    }
+    let total: i32 = widths
+        .iter()
+        .map(|w| SWATCH_PX + SWATCH_GAP_PX + w)
+        .sum::<i32>()
+        + LEGEND_GAP_PX * (legend.len() as i32 - 1);
+    let (area_w, area_h) = legend_area.dim_in_pixel();
+    let mut x = ((area_w as i32 - total) / 2).max(MARGIN_PX as i32);
+    let y = area_h as i32 / 2;
+    for (entry, w) in legend.iter().zip(widths) {
+        let (x0, x1) = (x, x + SWATCH_PX);
+        match entry.swatch {
+            Swatch::Line(c) => {
+                legend_area.draw(&PathElement::new(
+                    vec![(x0, y), (x1, y)],
+                    c.stroke_width(LINE_PX),
+                ))?;
+            }
+            Swatch::LineMarker(c) => {
+                legend_area.draw(&PathElement::new(
+                    vec![(x0, y), (x1, y)],
+                    c.stroke_width(LINE_PX),
+                ))?;
+                legend_area.draw(&Circle::new(((x0 + x1) / 2, y), MARKER_PX, c.filled()))?;
+            }
+            Swatch::Dashed(c) => {
+                let dash = (SWATCH_PX - DASH_GAP_PX as i32) / 2;
+                for start in [x0, x1 - dash] {
+                    legend_area.draw(&PathElement::new(
+                        vec![(start, y), (start + dash, y)],
+                        c.stroke_width(LINE_PX),
+                    ))?;
+                }
+            }
+            Swatch::Fill(c) => {
+                legend_area.draw(&Rectangle::new([(x0, y - 6), (x1, y + 6)], c.filled()))?;
+            }
+        }
+        legend_area.draw(&Text::new(
+            entry.label.as_str(),
+            (x1 + SWATCH_GAP_PX, y),
+            style.clone(),
+        ))?;
+        x = x1 + SWATCH_GAP_PX + w + LEGEND_GAP_PX;
+    }
+    Ok(plot_area)
+}
+
+/// Draws the grid, ticks and axis labels of a chart.
+fn draw_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+    x_label: &str,
+    y_label: &str,
+) -> Result<(), ChartError> {
+    chart
+        .configure_mesh()
+        .x_labels(MAX_TICKS)
+        .y_labels(MAX_TICKS)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(INK.stroke_width(1))
+        .label_style(text(TICK_FONT_PX, &INK))
+        .axis_desc_style(text(AXIS_FONT_PX, &INK))
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .draw()?;
+    Ok(())
+}
+
+/// Writes "no data" in the middle of the plot.
+fn draw_no_data<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+) -> Result<(), ChartError> {
+    let (x, y) = (chart.x_range(), chart.y_range());
+    let centre = ((x.start + x.end) / 2.0, (y.start + y.end) / 2.0);
+    let style = text(EMPTY_FONT_PX, &MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+    chart
+        .plotting_area()
+        .draw(&Text::new("no data", centre, style))?;
+    Ok(())
+}
+
+/// Splits x-sorted items into runs of consecutive items for which `f` gives
+/// a point, so a missing value breaks a line instead of bridging the gap.
+fn runs<T, P>(items: &[T], f: impl Fn(&T) -> Option<P>) -> Vec<Vec<P>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    for item in items {
+        match f(item) {
+            Some(p) => current.push(p),
+            None if !current.is_empty() => out.push(std::mem::take(&mut current)),
+            None => {}
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// `(x, y)` if both are finite.
+fn finite_point(x: f64, y: f64) -> Option<(f64, f64)> {
+    (x.is_finite() && y.is_finite()).then_some((x, y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Decodes a PNG into (width, height, RGB bytes).
+    fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().expect("PNG header");
+        let mut pixels = vec![0; reader.output_buffer_size().expect("buffer size")];
+        let info = reader.next_frame(&mut pixels).expect("PNG frame");
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        pixels.truncate(info.buffer_size());
+        (info.width, info.height, pixels)
+    }
+
+    /// Checks that the SVG is one document holding every text in `texts`
+    /// and that the PNG decodes to the chart size with more than a few
+    /// colours. With RACESIM_CHART_PREVIEW set, also writes the chart to
+    /// /tmp/charts-preview/`name`.{png,svg} to look at.
+    #[track_caller]
+    fn check(name: &str, chart: &Chart, texts: &[&str]) {
+        let svg = chart.svg.trim();
+        assert!(
+            svg.starts_with("<svg"),
+            "{name}: SVG starts {:?}",
+            &svg[..svg.len().min(40)]
+        );
+        assert!(svg.ends_with("</svg>"), "{name}: SVG is not closed");
+        for t in texts {
+            assert!(svg.contains(t), "{name}: SVG lacks the text {t:?}");
+        }
+        let (w, h, pixels) = decode(&chart.png);
+        assert_eq!((w, h), (WIDTH, HEIGHT), "{name}: PNG size");
+        let colours: BTreeSet<&[u8]> = pixels.chunks(3).collect();
+        assert!(
+            colours.len() > 3,
+            "{name}: PNG has {} colours",
+            colours.len()
+        );
+        if std::env::var_os("RACESIM_CHART_PREVIEW").is_some() {
+            let dir = std::path::Path::new("/tmp/charts-preview");
+            std::fs::create_dir_all(dir).expect("preview folder");
+            std::fs::write(dir.join(format!("{name}.png")), &chart.png).expect("preview PNG");
+            std::fs::write(dir.join(format!("{name}.svg")), &chart.svg).expect("preview SVG");
+        }
+    }
+
+    /// Whether the PNG has at least `min` pixels of exactly `colour`.
+    fn has_colour(chart: &Chart, colour: RGBColor, min: usize) -> bool {
+        let (_, _, pixels) = decode(&chart.png);
+        let want = [colour.0, colour.1, colour.2];
+        pixels.chunks(3).filter(|p| *p == want).count() >= min
+    }
+
+    fn point(x: f64, value: f64, half_width: f64, estimate: Option<f64>) -> BandPoint {
+        BandPoint {
+            x,
+            value,
+            low: value - half_width,
+            high: value + half_width,
+            estimate,
+        }
+    }
+
+    /// An error-page rate rising with skew, as the checkout sweep gives it.
+    fn skew_sweep() -> Vec<BandPoint> {
+        (0..=8)
+            .map(|i| {
+                let skew = i as f64;
+                let estimate = (skew - 5.0).max(0.0) * 0.002;
+                point(
+                    skew,
+                    estimate * 1.1 + 0.0004,
+                    0.0006 + estimate * 0.15,
+                    Some(estimate),
+                )
+            })
+            .collect()
+    }
+
+    fn bins() -> Vec<Bin> {
+        let edges = [
+            f64::NEG_INFINITY,
+            -1000.0,
+            -100.0,
+            -10.0,
+            -1.0,
+            -0.1,
+            -0.01,
+            -0.001,
+            0.0,
+            0.001,
+            0.01,
+            0.1,
+            1.0,
+            10.0,
+            100.0,
+            1000.0,
+            f64::INFINITY,
+        ];
+        let counts = [0, 2, 5, 14, 30, 22, 6, 1, 3, 40, 260, 900, 400, 120, 30, 4];
+        edges
+            .windows(2)
+            .zip(counts)
+            .map(|(e, count)| Bin {
+                low: e[0],
+                high: e[1],
+                count,
+            })
+            .collect()
+    }
+
+    fn labels(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("2025-01-{:02}", i % 28 + 1))
+            .collect()
+    }
+
+    #[test]
+    fn metric_vs_param_shows_band_value_and_estimate() {
+        let chart = metric_vs_param(
+            "checkout: error-page rate vs skew",
+            "transfer clock skew (min)",
+            "error-page rate (per user)",
+            &skew_sweep(),
+        )
+        .unwrap();
+        check(
+            "metric_vs_param",
+            &chart,
+            &[
+                "checkout: error-page rate vs skew",
+                "transfer clock skew (min)",
+                "error-page rate (per user)",
+                "simulated",
+                "95% interval",
+                "back-of-envelope",
+            ],
+        );
+        assert!(has_colour(&chart, BAND, 2000), "band not visible");
+        assert!(
+            has_colour(&chart, ESTIMATE, 100),
+            "estimate line not visible"
+        );
+        assert!(has_colour(&chart, SIMULATED, 100), "value line not visible");
+    }
+
+    #[test]
+    fn metric_without_estimate_leaves_it_out_of_the_legend() {
+        let points: Vec<BandPoint> = skew_sweep()
+            .into_iter()
+            .map(|p| BandPoint {
+                estimate: None,
+                ..p
+            })
+            .collect();
+        let chart = metric_vs_param("no estimate", "skew (min)", "rate", &points).unwrap();
+        check("metric_no_estimate", &chart, &["simulated", "95% interval"]);
+        assert!(!chart.svg.contains("back-of-envelope"));
+    }
+
+    #[test]
+    fn metric_vs_param_survives_empty_single_nan_and_flat_input() {
+        let empty = metric_vs_param("empty sweep", "skew (min)", "rate", &[]).unwrap();
+        check(
+            "metric_empty",
+            &empty,
+            &["empty sweep", "skew (min)", "rate", "no data"],
+        );
+
+        let single = metric_vs_param(
+            "one point",
+            "skew (min)",
+            "rate",
+            &[point(6.0, 0.002, 0.0005, Some(0.0018))],
+        )
+        .unwrap();
+        check(
+            "metric_single",
+            &single,
+            &["one point", "simulated", "95% interval"],
+        );
+        assert!(!single.svg.contains("no data"));
+
+        let nan = BandPoint {
+            x: 1.0,
+            value: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+            estimate: Some(f64::NAN),
+        };
+        let all_nan = metric_vs_param(
+            "all NaN",
+            "skew (min)",
+            "rate",
+            &[nan, BandPoint { x: f64::NAN, ..nan }],
+        )
+        .unwrap();
+        check("metric_all_nan", &all_nan, &["no data"]);
+
+        // A NaN in the middle breaks the line; infinities are skipped too.
+        let mut gappy = skew_sweep();
+        gappy[3].value = f64::NAN;
+        gappy[4].high = f64::INFINITY;
+        gappy[5].estimate = None;
+        check(
+            "metric_gappy",
+            &metric_vs_param("gaps", "skew (min)", "rate", &gappy).unwrap(),
+            &["simulated"],
+        );
+
+        // Every value equal, and every x equal: both axes get padded.
+        let flat: Vec<BandPoint> = (0..4).map(|_| point(2.0, 0.0, 0.0, Some(0.0))).collect();
+        check(
+            "metric_flat",
+            &metric_vs_param("flat", "skew (min)", "rate", &flat).unwrap(),
+            &["simulated"],
+        );
+    }
+
+    #[test]
+    fn histogram_marks_the_error_side() {
+        let chart = histogram(
+            "checkout: margin between deletion and read",
+            "deletion time minus read time (s)",
+            &bins(),
+        )
+        .unwrap();
+        check(
+            "histogram",
+            &chart,
+            &[
+                "checkout: margin between deletion and read",
+                "deletion time minus read time (s)",
+                "count",
+                "deleted before the read",
+                "after",
+                "error page",
+            ],
+        );
+        assert!(has_colour(&chart, ERROR_BAR, 200), "no red bars");
+        assert!(has_colour(&chart, OK_BAR, 2000), "no blue bars");
+        assert!(!chart.svg.contains("no data"));
+    }
+
+    #[test]
+    fn histogram_survives_odd_bins() {
+        let cases: [(&str, Vec<Bin>); 6] = [
+            ("hist_empty", vec![]),
+            (
+                "hist_zero_counts",
+                bins().into_iter().map(|b| Bin { count: 0, ..b }).collect(),
+            ),
+            (
+                "hist_one_open_bin",
+                vec![Bin {
+                    low: f64::NEG_INFINITY,
+                    high: f64::INFINITY,
+                    count: 7,
+                }],
+            ),
+            (
+                "hist_nan_edges",
+                vec![
+                    Bin {
+                        low: f64::NAN,
+                        high: 1.0,
+                        count: 3,
+                    },
+                    Bin {
+                        low: 1.0,
+                        high: 1.0,
+                        count: 3,
+                    },
+                    Bin {
+                        low: 2.0,
+                        high: 1.0,
+                        count: 3,
+                    },
+                ],
+            ),
+            (
+                "hist_positive_only",
+                vec![Bin {
+                    low: 0.5,
+                    high: 2.0,
+                    count: 10,
+                }],
+            ),
+            (
+                "hist_straddles_zero",
+                vec![Bin {
+                    low: -0.5,
+                    high: 0.5,
+                    count: 10,
+                }],
+            ),
+        ];
+        for (name, bins) in cases {
+            let chart = histogram(name, "margin (s)", &bins).unwrap();
+            check(name, &chart, &[name, "margin (s)", "count", "error page"]);
+        }
+        let empty = histogram("empty", "margin (s)", &[]).unwrap();
+        assert!(empty.svg.contains("no data"));
+        assert!(!empty.svg.contains("deleted before the read"));
+        let open = histogram(
+            "open",
+            "margin (s)",
+            &[Bin {
+                low: f64::NEG_INFINITY,
+                high: f64::INFINITY,
+                count: 7,
+            }],
+        )
+        .unwrap();
+        assert!(open.svg.contains("deleted before the read"));
+        assert!(!open.svg.contains("no data"));
+        let straddle = histogram(
+            "s",
+            "margin (s)",
+            &[Bin {
+                low: -0.5,
+                high: 0.5,
+                count: 10,
+            }],
+        )
+        .unwrap();
+        assert!(straddle.svg.contains("bin spans zero"));
+    }
+
+    #[test]
+    fn series_puts_a_small_series_on_a_right_axis() {
+        let users = Series {
+            name: "users".into(),
+            points: (0..30)
+                .map(|d| (d as f64, 4000.0 + 600.0 * ((d % 7) as f64)))
+                .collect(),
+        };
+        let errors = Series {
+            name: "error pages".into(),
+            points: (0..30)
+                .map(|d| (d as f64, 10.0 + (d * 7 % 11) as f64))
+                .collect(),
+        };
+        let chart = series(
+            "checkout: users and error pages per day",
+            "day",
+            "users per day",
+            &[users.clone(), errors],
+        )
+        .unwrap();
+        check(
+            "series",
+            &chart,
+            &[
+                "checkout: users and error pages per day",
+                "day",
+                "users per day",
+                "users",
+                "error pages (right axis)",
+            ],
+        );
+
+        // Comparable magnitudes share one axis.
+        let other = Series {
+            name: "returning users".into(),
+            points: users.points.iter().map(|p| (p.0, p.1 * 0.5)).collect(),
+        };
+        let shared = series("same scale", "day", "users per day", &[users, other]).unwrap();
+        check("series_shared", &shared, &["users", "returning users"]);
+        assert!(!shared.svg.contains("right axis"));
+    }
+
+    #[test]
+    fn series_survives_empty_single_and_nan() {
+        let empty = series("no series", "day", "per day", &[]).unwrap();
+        check(
+            "series_empty",
+            &empty,
+            &["no series", "day", "per day", "no data"],
+        );
+        let blank = Series {
+            name: "blank".into(),
+            points: vec![(f64::NAN, 1.0), (1.0, f64::NAN), (f64::INFINITY, 2.0)],
+        };
+        let nothing = series("only NaN", "day", "per day", std::slice::from_ref(&blank)).unwrap();
+        check("series_nan", &nothing, &["no data"]);
+        let single = Series {
+            name: "one day".into(),
+            points: vec![(3.0, 12.0)],
+        };
+        let chart = series("one point", "day", "per day", &[single, blank]).unwrap();
+        check("series_single", &chart, &["one day"]);
+        assert!(!chart.svg.contains("no data"));
+        assert!(
+            !chart.svg.contains(">blank<"),
+            "a series with nothing to draw has no legend entry"
+        );
+    }
+
+    #[test]
+    fn history_labels_runs_and_draws_the_limit() {
+        let points: Vec<BandPoint> = (0..8)
+            .map(|i| point(0.0, 0.003 + 0.0002 * (i % 4) as f64, 0.0008, None))
+            .collect();
+        let chart = history(
+            "checkout: error-page rate per CI run",
+            "error-page rate (per user)",
+            &labels(8),
+            &points,
+            Some(0.005),
+        )
+        .unwrap();
+        check(
+            "history",
+            &chart,
+            &[
+                "checkout: error-page rate per CI run",
+                "error-page rate (per user)",
+                "run",
+                "limit",
+                "simulated",
+                "95% interval",
+                "2025-01-01",
+                "2025-01-08",
+            ],
+        );
+        assert!(has_colour(&chart, LIMIT, 100), "limit line not visible");
+    }
+
+    #[test]
+    fn history_thins_many_labels_but_keeps_the_latest() {
+        let n = 200;
+        let names: Vec<String> = (0..n).map(|i| format!("run-{i:04}")).collect();
+        let points: Vec<BandPoint> = (0..n)
+            .map(|i| point(0.0, 1.0 + (i as f64 / 10.0).sin(), 0.2, Some(1.0)))
+            .collect();
+        let chart = history("200 runs", "rate", &names, &points, None).unwrap();
+        check(
+            "history_many",
+            &chart,
+            &["200 runs", "run-0199", "back-of-envelope"],
+        );
+        let shown = names
+            .iter()
+            .filter(|l| chart.svg.contains(l.as_str()))
+            .count();
+        assert!((5..=40).contains(&shown), "{shown} of {n} labels shown");
+        assert!(!chart.svg.contains(">limit<"));
+    }
+
+    #[test]
+    fn history_survives_empty_nan_and_single() {
+        let empty = history("no runs", "rate", &[], &[], Some(0.01)).unwrap();
+        check("history_empty", &empty, &["no runs", "rate", "no data"]);
+        let nan = BandPoint {
+            x: 0.0,
+            value: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+            estimate: None,
+        };
+        let nan_chart = history("NaN run", "rate", &labels(1), &[nan], Some(f64::NAN)).unwrap();
+        check("history_nan", &nan_chart, &["no data"]);
+        let single = history(
+            "one run",
+            "rate",
+            &labels(1),
+            &[point(0.0, 0.2, 0.05, None)],
+            Some(0.3),
+        )
+        .unwrap();
+        check("history_single", &single, &["2025-01-01", "limit"]);
+    }
+
+    #[test]
+    fn history_refuses_labels_that_do_not_match_points() {
+        let err = history("t", "rate", &labels(3), &skew_sweep(), None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ChartError::LengthMismatch {
+                    labels: 3,
+                    points: 9
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("3 labels for 9 points"));
+    }
+
+    #[test]
+    fn clocks_draw_each_host_and_the_marks() {
+        // Front-end synced near zero; the transfer host drifts during an outage.
+        let front = Series {
+            name: "front-end".into(),
+            points: (0..=96)
+                .map(|h| (h as f64, 0.002 * ((h % 5) as f64 - 2.0)))
+                .collect(),
+        };
+        let transfer = Series {
+            name: "transfer".into(),
+            points: (0..=96)
+                .map(|h| {
+                    let h = h as f64;
+                    let drift = if (24.0..72.0).contains(&h) {
+                        (h - 24.0) * 7.5
+                    } else {
+                        0.0
+                    };
+                    (h, drift)
+                })
+                .collect(),
+        };
+        let marks = vec![
+            (24.0, "ntpd stopped".to_string()),
+            (72.0, "ntpd restarted".to_string()),
+        ];
+        let chart = clocks("checkout: host clocks", &[front, transfer], &marks).unwrap();
+        check(
+            "clocks",
+            &chart,
+            &[
+                "checkout: host clocks",
+                "true time (h)",
+                "clock offset (s, positive = ahead)",
+                "front-end",
+                "transfer",
+                "ntpd stopped",
+                "ntpd restarted",
+            ],
+        );
+        assert!(!chart.svg.contains("right axis"), "clocks share one axis");
+    }
+
+    #[test]
+    fn clocks_survive_empty_input_and_marks_alone() {
+        let empty = clocks("no hosts", &[], &[]).unwrap();
+        check(
+            "clocks_empty",
+            &empty,
+            &["no hosts", "true time (h)", "no data"],
+        );
+        let marks_only = clocks(
+            "marks only",
+            &[],
+            &[(5.0, "step".into()), (f64::NAN, "lost".into())],
+        )
+        .unwrap();
+        check("clocks_marks_only", &marks_only, &["step", "no data"]);
+        assert!(!marks_only.svg.contains("lost"));
+        let single = Series {
+            name: "host".into(),
+            points: vec![(1.0, 360.0)],
+        };
+        check(
+            "clocks_single",
+            &clocks("one sample", &[single], &[]).unwrap(),
+            &["host"],
+        );
+    }
+
+    #[test]
+    fn extreme_magnitudes_draw_without_panicking() {
+        let huge = [
+            point(-1e300, 1e308, 1e307, Some(-1e308)),
+            point(1e300, -1e308, 1e307, None),
+        ];
+        check(
+            "metric_huge",
+            &metric_vs_param("huge", "x", "y", &huge).unwrap(),
+            &["huge"],
+        );
+        let tiny = [
+            point(1e-300, 1e-320, 1e-321, None),
+            point(2e-300, 2e-320, 0.0, None),
+        ];
+        check(
+            "metric_tiny",
+            &metric_vs_param("tiny", "x", "y", &tiny).unwrap(),
+            &["tiny"],
+        );
+        let bins = [
+            Bin {
+                low: -1e300,
+                high: -1e-300,
+                count: u64::MAX,
+            },
+            Bin {
+                low: 1e-300,
+                high: f64::INFINITY,
+                count: u64::MAX,
+            },
+        ];
+        check(
+            "hist_huge",
+            &histogram("huge bins", "margin (s)", &bins).unwrap(),
+            &["huge bins"],
+        );
+        let line = Series {
+            name: "wild".into(),
+            points: vec![(0.0, f64::MAX), (1.0, -f64::MAX), (2.0, f64::MIN_POSITIVE)],
+        };
+        check(
+            "series_huge",
+            &series("wild", "day", "per day", &[line]).unwrap(),
+            &["wild"],
+        );
+    }
+
+    #[test]
+    fn charts_are_pure_functions_of_their_input() {
+        let a = metric_vs_param("t", "x", "y", &skew_sweep()).unwrap();
+        let b = metric_vs_param("t", "x", "y", &skew_sweep()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn text_with_markup_characters_is_escaped_in_the_svg() {
+        let chart = metric_vs_param("p < 0.05 & q > 1", "x", "y", &skew_sweep()).unwrap();
+        check("escaped", &chart, &["p &lt; 0.05 &amp; q &gt; 1"]);
+    }
+}

@@ -1,0 +1,278 @@
+//! `check` semantics (DESIGN.md section 7): expectations against the 95%
+//! interval, baseline comparison, and the regression history rows. Pure: the
+//! CLI runs the scenarios and writes the files.
+//!
+//! `max = X` passes when the upper 95% bound is at most X, fails when the
+//! lower bound is above X, and is inconclusive otherwise (which fails too, and
+//! says how many replications would decide it: the half-width shrinks as
+//! 1/sqrt(n), so deciding needs a half-width of |value - X|). `min` mirrors it.
+//!
+//! A baseline comparison fails when a metric got significantly worse: the
+//! difference in the worse direction exceeds 1.96 times the combined standard
+//! error, each standard error read off its 95% interval (half-width / 1.96,
+//! on the side facing the other value). Which direction is worse is fixed per
+//! metric ([`worse_when_higher`]).
+
+use serde::Serialize;
+
+use crate::experiment::MetricResult;
+use crate::stats;
+
+/// The verdict of one expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Confidently within the limit.
+    Pass,
+    /// Confidently beyond it.
+    Fail,
+    /// The interval straddles the limit.
+    Inconclusive,
+}
+
+/// One evaluated line of a check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckLine {
+    /// Scenario name.
+    pub scenario: String,
+    /// Swept values, if any (`key=value, ...`).
+    pub point: String,
+    /// Metric name.
+    pub metric: String,
+    /// `max <= X`, `min >= X`, or `baseline`.
+    pub rule: String,
+    /// The value.
+    pub value: f64,
+    /// Lower 95% bound.
+    pub ci_low: f64,
+    /// Upper 95% bound.
+    pub ci_high: f64,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// Explanation (e.g. how many replications would decide).
+    pub note: String,
+}
+
+/// Evaluates `max`/`min` limits against a metric with `n` replications.
+pub fn evaluate(
+    m: &MetricResult,
+    max: Option<f64>,
+    min: Option<f64>,
+    n: usize,
+) -> Vec<(String, Verdict, String)> {
+    let e = &m.estimate;
+    let mut out = Vec::new();
+    let needed = |limit: f64| -> String {
+        let hw = (e.ci.high - e.ci.low) / 2.0;
+        let gap = (e.value - limit).abs();
+        if gap == 0.0 || !hw.is_finite() {
+            "the value sits on the limit: more replications cannot decide it".into()
+        } else {
+            format!(
+                "about {} replications would decide it (now {n})",
+                stats::replications_needed(n, hw, gap)
+            )
+        }
+    };
+    if let Some(x) = max {
+        let (v, note) = if e.ci.high <= x {
+            (Verdict::Pass, format!("upper bound {} <= {x}", e.ci.high))
+        } else if e.ci.low > x {
+            (Verdict::Fail, format!("lower bound {} > {x}", e.ci.low))
+        } else {
+            (Verdict::Inconclusive, needed(x))
+        };
+        out.push((format!("max {x}"), v, note));
+    }
+    if let Some(x) = min {
+        let (v, note) = if e.ci.low >= x {
+            (Verdict::Pass, format!("lower bound {} >= {x}", e.ci.low))
+        } else if e.ci.high < x {
+            (Verdict::Fail, format!("upper bound {} < {x}", e.ci.high))
+        } else {
+            (Verdict::Inconclusive, needed(x))
+        };
+        out.push((format!("min {x}"), v, note));
+    }
+    out
+}
+
+/// `Some(true)` when a higher value is worse, `Some(false)` when lower is
+/// worse, `None` for volumes that are neither (users, transactions...).
+pub fn worse_when_higher(metric: &str) -> Option<bool> {
+    match metric {
+        "users" | "transactions" | "terminal_days" | "alerts" => None,
+        "margin" => Some(false),
+        _ => Some(true),
+    }
+}
+
+/// Compares a metric with its baseline figures `(value, ci_low, ci_high)`.
+pub fn against_baseline(m: &MetricResult, base: (f64, f64, f64)) -> Option<(Verdict, String)> {
+    let higher_worse = worse_when_higher(m.name)?;
+    let e = &m.estimate;
+    let (bv, bl, bh) = base;
+    if !(e.value.is_finite() && bv.is_finite()) {
+        return None;
+    }
+    let diff = if higher_worse {
+        e.value - bv
+    } else {
+        bv - e.value
+    };
+    // standard errors on the sides facing each other
+    let (se_new, se_base) = if (e.value >= bv) == higher_worse || e.value == bv {
+        if higher_worse {
+            ((e.value - e.ci.low) / 1.96, (bh - bv) / 1.96)
+        } else {
+            ((e.ci.high - e.value) / 1.96, (bv - bl) / 1.96)
+        }
+    } else {
+        return Some((Verdict::Pass, format!("better than the baseline {bv}")));
+    };
+    let se = (se_new.max(0.0).powi(2) + se_base.max(0.0).powi(2)).sqrt();
+    if diff > 1.96 * se && diff > 0.0 {
+        Some((
+            Verdict::Fail,
+            format!(
+                "significantly worse than the baseline {bv} (z = {:.2})",
+                diff / se.max(f64::MIN_POSITIVE)
+            ),
+        ))
+    } else {
+        Some((
+            Verdict::Pass,
+            format!("not significantly worse than the baseline {bv}"),
+        ))
+    }
+}
+
+/// A row of the regression history CSV.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct HistoryRow {
+    /// The CI label (commit, build number...).
+    pub label: String,
+    /// When the check ran (RFC 3339, UTC).
+    pub time: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Metric name.
+    pub metric: String,
+    /// Value.
+    pub value: f64,
+    /// Lower 95% bound.
+    pub ci_low: f64,
+    /// Upper 95% bound.
+    pub ci_high: f64,
+}
+
+/// The history file's text after appending `rows` to `existing` (kept
+/// byte for byte; a header is written only for a new file).
+pub fn append_history(existing: &str, rows: &[HistoryRow]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(existing.trim().is_empty())
+        .from_writer(Vec::new());
+    for r in rows {
+        let _ = w.serialize(r);
+    }
+    let added = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    let mut out = existing.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&added);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{Estimate, Interval, Method};
+
+    fn metric(value: f64, low: f64, high: f64) -> MetricResult {
+        MetricResult {
+            name: "error_page_rate",
+            unit: "",
+            estimate: Estimate {
+                value,
+                ci: Interval {
+                    low,
+                    high,
+                    method: Method::RatioT,
+                },
+            },
+            closed_form: None,
+            closed_form_naive: None,
+        }
+    }
+
+    #[test]
+    fn max_semantics() {
+        assert_eq!(
+            evaluate(&metric(0.004, 0.003, 0.005), Some(0.01), None, 10)[0].1,
+            Verdict::Pass
+        );
+        assert_eq!(
+            evaluate(&metric(0.004, 0.003, 0.005), Some(0.002), None, 10)[0].1,
+            Verdict::Fail
+        );
+        let v = evaluate(&metric(4.0, 3.0, 5.0), Some(4.5), None, 10);
+        assert_eq!(v[0].1, Verdict::Inconclusive);
+        // half-width 1 must shrink to 0.5: four times the replications
+        assert!(v[0].2.contains("about 40 replications"), "{}", v[0].2);
+    }
+
+    #[test]
+    fn min_mirrors_max() {
+        assert_eq!(
+            evaluate(&metric(5.0, 4.0, 6.0), None, Some(3.0), 4)[0].1,
+            Verdict::Pass
+        );
+        assert_eq!(
+            evaluate(&metric(5.0, 4.0, 6.0), None, Some(7.0), 4)[0].1,
+            Verdict::Fail
+        );
+        assert_eq!(
+            evaluate(&metric(5.0, 4.0, 6.0), None, Some(5.5), 4)[0].1,
+            Verdict::Inconclusive
+        );
+    }
+
+    #[test]
+    fn baseline_flags_significant_regressions_only() {
+        let now = metric(0.010, 0.009, 0.011);
+        assert_eq!(
+            against_baseline(&now, (0.005, 0.004, 0.006)).unwrap().0,
+            Verdict::Fail
+        );
+        assert_eq!(
+            against_baseline(&now, (0.0098, 0.0088, 0.0108)).unwrap().0,
+            Verdict::Pass
+        );
+        assert_eq!(
+            against_baseline(&now, (0.02, 0.019, 0.021)).unwrap().0,
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn history_keeps_earlier_rows() {
+        let row = |l: &str| HistoryRow {
+            label: l.into(),
+            time: "2026-01-01T00:00:00Z".into(),
+            scenario: "lisa".into(),
+            metric: "error_page_rate".into(),
+            value: 0.5,
+            ci_low: 0.25,
+            ci_high: 0.75,
+        };
+        let one = append_history("", &[row("a")]);
+        assert_eq!(
+            one,
+            "label,time,scenario,metric,value,ci_low,ci_high\na,2026-01-01T00:00:00Z,lisa,error_page_rate,0.5,0.25,0.75\n"
+        );
+        let two = append_history(&one, &[row("b")]);
+        assert!(two.starts_with(&one));
+        assert_eq!(two.lines().count(), 3);
+    }
+}
