@@ -8,6 +8,7 @@ pub mod check;
 pub mod csvout;
 pub mod files;
 pub mod json;
+pub mod plot;
 pub mod table;
 
 /// Formats a number for people: 4 significant digits, scientific notation for

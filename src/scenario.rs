@@ -107,7 +107,9 @@ impl Scenario {
     pub fn metrics(&self) -> Vec<MetricDef> {
         match &self.model {
             ModelConfig::Checkout(c) => crate::models::checkout::metrics(c, self.replications),
-            ModelConfig::Terminal(t) => crate::models::terminal::metrics(t, self.days()),
+            ModelConfig::Terminal(t) => {
+                crate::models::terminal::metrics_over(t, self.days(), self.replications)
+            }
         }
     }
 }

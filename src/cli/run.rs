@@ -11,7 +11,7 @@ use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::{self, Plan, PointResult, Reporter};
 use crate::models::checkout::margin_edges;
-use crate::report::{csvout, files::write_atomic, fmt_num, json, table};
+use crate::report::{csvout, files::write_atomic, fmt_num, json, plot, table};
 use crate::scenario::{self, ModelConfig, Source, SweepAxis};
 
 /// Parses `--vary PATH=A..B/STEPS` or `PATH=V1,V2,...`.
@@ -107,7 +107,7 @@ pub fn run_file(
     bar.finish();
     let elapsed = start.elapsed().as_secs_f64();
     let dir = common.out.join(&base.name);
-    write_outputs(&dir, &results, swept)?;
+    write_outputs(&dir, &results, swept, !common.no_charts)?;
     Ok(FileRun {
         results,
         swept,
@@ -141,23 +141,32 @@ pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> 
     Ok(())
 }
 
-/// Writes summary.csv, replications.csv, daily.csv, margin.csv (checkout) and
-/// summary.json under `dir`.
-pub fn write_outputs(dir: &Path, results: &[PointResult], swept: bool) -> Result<(), Error> {
-    write_atomic(
-        &dir.join("summary.csv"),
-        csvout::summary(results).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("replications.csv"),
-        csvout::replications(results).as_bytes(),
-    )?;
-    write_atomic(&dir.join("daily.csv"), csvout::daily(results).as_bytes())?;
+/// Writes summary.csv, replications.csv, daily.csv, margin.csv (checkout),
+/// summary.json and (with `charts`) the SVG and PNG charts under `dir`.
+pub fn write_outputs(
+    dir: &Path,
+    results: &[PointResult],
+    swept: bool,
+    charts: bool,
+) -> Result<(), Error> {
+    let mut csvs = vec![
+        ("summary.csv", csvout::summary(results)),
+        ("replications.csv", csvout::replications(results)),
+        ("daily.csv", csvout::daily(results)),
+    ];
     if matches!(results[0].scenario.model, ModelConfig::Checkout(_)) {
-        write_atomic(
-            &dir.join("margin.csv"),
-            csvout::histogram(results, &margin_edges()).as_bytes(),
-        )?;
+        csvs.push(("margin.csv", csvout::histogram(results, &margin_edges())));
+    }
+    for (name, text) in &csvs {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    if charts {
+        let title = &results[0].scenario.name;
+        for (name, text) in &csvs {
+            if *name != "replications.csv" {
+                write_charts(dir, title, text)?;
+            }
+        }
     }
     let doc = json::scenario(results, swept);
     write_atomic(
@@ -216,4 +225,19 @@ fn print_table(
         elapsed
     );
     println!("wrote {}", dir.join("summary.csv").display());
+}
+
+/// Draws the charts of one CSV text into `dir` (SVG and PNG each).
+pub fn write_charts(dir: &Path, title: &str, csv_text: &str) -> Result<Vec<PathBuf>, Error> {
+    let charts = plot::charts(title, csv_text).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut written = Vec::new();
+    for (stem, chart) in charts {
+        let svg = dir.join(format!("{stem}.svg"));
+        let png = dir.join(format!("{stem}.png"));
+        write_atomic(&svg, chart.svg.as_bytes())?;
+        write_atomic(&png, &chart.png)?;
+        written.push(svg);
+        written.push(png);
+    }
+    Ok(written)
 }

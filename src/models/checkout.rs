@@ -1171,7 +1171,10 @@ impl Sim<'_> {
         self.step(
             t_read,
             StepKind::Read,
-            format!("confirmation page reads the record ({redirect} after payment)"),
+            format!(
+                "confirmation page reads the record ({:.3} s after payment)",
+                redirect.as_secs_f64()
+            ),
         );
         if self.cfg.retries > 0 {
             self.step(

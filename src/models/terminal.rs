@@ -1,45 +1,380 @@
-//! The `terminal` model (placeholder until the model lands).
-#![allow(missing_docs)]
+//! The `terminal` model (DESIGN.md section 5): payment terminals number each
+//! transaction of a batch with a short sequence counter, and a processor that
+//! treats a repeated (counter, card, amount) as a resubmission reverses the
+//! earlier one. Under `rollover`, two distinct purchases can share all three
+//! and the merchant silently loses a sale: a **false reversal**.
+//!
+//! - `config`: the `[terminal]` table ([`RawTerminal`]) and its validated
+//!   form ([`TerminalConfig`]).
+//! - `sim`: the model on the engine, one event per terminal-day, the day
+//!   played in a tight loop over reused buffers.
+//! - `closed_form`: the back-of-envelope, `E[max(0, N - R)] * q`, and the
+//!   naive version that treats card and amount as independent.
+//!
+//! Semantics decided here (DESIGN.md is silent):
+//! - Transactions are numbered in time order; counter = `(position - 1) %
+//!   (10^digits - 1) + 1`, and under `new_batch` the batch is
+//!   `(position - 1) / (10^digits - 1) + 1`.
+//! - A resubmission carries its original's counter, card, amount and batch,
+//!   and arrives `resubmit.delay` after it (after closing time if need be: it
+//!   still belongs to that terminal-day). One resubmission per failed request.
+//! - The processor keeps, per key, the most recent request; when a request
+//!   arrives and the most recent earlier one with its key is in scope, that
+//!   one is reversed. (Any earlier one was already reversed by it.) A
+//!   reversal is a true duplicate when both requests are for the same
+//!   purchase, a false reversal otherwise; a resubmission whose original is
+//!   not caught is a `missed_duplicates` (a double charge).
+//! - Every scope stays within the terminal-day (the batch settles at close).
+//! - The alert scan uses the processor's `match` fields with its own scope and
+//!   flags each request whose most recent same-key request is in the scan's
+//!   scope (consecutive same-key pairs). A flagged pair the processor did not
+//!   reverse is a false alert.
+//! - A terminal's mean is clamped to `[0, 1e7]`; `fixed` day-to-day counts are
+//!   the mean rounded to the nearest integer.
+//! - Opening hours are hour-long segments from `open`, the last one cut at
+//!   `close`; `hourly_profile` has one weight per segment, a weight per hour
+//!   (a half-hour segment gets half the mass of a full one at equal weight).
+//! - Menu lines at the same price are one amount: the processor compares
+//!   amounts, not items.
+//!
+//! The `conditional` estimator (DESIGN.md section 8): for each fresh purchase,
+//! before its card and amount are drawn, it adds the probability, given
+//! everything drawn so far (who has paid today, the earlier requests' cards
+//! and amounts, the regulars' usual orders), that the purchase repeats the key
+//! of each distinct key among the earlier same-counter requests in scope; then
+//! it draws them as the `sample` estimator does. A sum of conditional
+//! expectations, it is unbiased with return visits and usual orders, and
+//! replaces the rare card-and-amount coincidence by its probability.
+//! Resubmissions are sampled in both. When the counter is not part of the key
+//! the candidates are no longer a handful, and it samples.
 
-use crate::engine::{ScheduleError, Streams};
-use crate::models::{EstimateReport, Estimator, MetricDef, RepOutput};
-use crate::scenario::FieldError;
+mod closed_form;
+mod config;
+mod sim;
 
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTerminal {
-    pub terminals: toml::Spanned<i64>,
+#[cfg(test)]
+mod tests;
+
+pub use config::{
+    DayToDay, Hours, MatchField, MatchSet, Menu, Money, Overflow, RawAlert, RawCustomers, RawDedup,
+    RawMenu, RawPrice, RawResubmit, RawScope, RawTerminal, Scope, TerminalConfig, TimeOfDay,
+};
+pub use sim::{Card, CollisionTrace, TracedRequest};
+
+use closed_form::{ClosedForm, per_year};
+use sim::TerminalSim;
+
+use crate::engine::{ScheduleError, Simulation, Streams};
+use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
+
+/// The raw per-replication columns, in [`RepOutput::values`] order.
+///
+/// - `transactions`: purchases (resubmissions not counted);
+/// - `terminal_days`: terminals * days;
+/// - `overflow_days`: terminal-days with more purchases than counter values;
+/// - `extra_batches`: batches opened past the first (`new_batch` only);
+/// - `counter_excess`: sum of `max(0, N - R)`, the same-counter pairs of the
+///   back-of-envelope (for N <= 2R);
+/// - `resubmissions`: requests resubmitted after a communication error;
+/// - `true_duplicates`: resubmissions the processor caught (reversing the
+///   earlier copy, correctly);
+/// - `missed_duplicates`: resubmissions it did not catch (double charges);
+/// - `false_reversals`: reversals of a distinct purchase;
+/// - `lost_amount`: the amounts of those sales, in currency units;
+/// - `alerts`, `false_alerts`: pairs the daily scan flagged, and those the
+///   processor did not reverse.
+///
+/// With `estimator = "conditional"`, `false_reversals`, `lost_amount`,
+/// `alerts` and `false_alerts` are expected values (not whole numbers).
+pub const COLUMNS: &[&str] = &[
+    "transactions",
+    "terminal_days",
+    "overflow_days",
+    "extra_batches",
+    "counter_excess",
+    "resubmissions",
+    "true_duplicates",
+    "missed_duplicates",
+    "false_reversals",
+    "lost_amount",
+    "alerts",
+    "false_alerts",
+];
+
+/// Indices into [`COLUMNS`].
+pub mod col {
+    /// `transactions`.
+    pub const TRANSACTIONS: usize = 0;
+    /// `terminal_days`.
+    pub const TERMINAL_DAYS: usize = 1;
+    /// `overflow_days`.
+    pub const OVERFLOW_DAYS: usize = 2;
+    /// `extra_batches`.
+    pub const EXTRA_BATCHES: usize = 3;
+    /// `counter_excess`.
+    pub const COUNTER_EXCESS: usize = 4;
+    /// `resubmissions`.
+    pub const RESUBMISSIONS: usize = 5;
+    /// `true_duplicates`.
+    pub const TRUE_DUPLICATES: usize = 6;
+    /// `missed_duplicates`.
+    pub const MISSED_DUPLICATES: usize = 7;
+    /// `false_reversals`.
+    pub const FALSE_REVERSALS: usize = 8;
+    /// `lost_amount`.
+    pub const LOST_AMOUNT: usize = 9;
+    /// `alerts`.
+    pub const ALERTS: usize = 10;
+    /// `false_alerts`.
+    pub const FALSE_ALERTS: usize = 11;
 }
 
-#[derive(Debug, Clone)]
-pub struct TerminalConfig {
-    pub terminals: u32,
+/// The per-day series, in [`RepOutput::daily`] row order (sums over the
+/// fleet for that day).
+pub const DAILY_COLUMNS: &[&str] = &[
+    "transactions",
+    "overflow_days",
+    "extra_batches",
+    "true_duplicates",
+    "false_reversals",
+    "lost_amount",
+    "alerts",
+    "false_alerts",
+];
+
+/// The metrics of DESIGN.md section 5, computed from [`COLUMNS`].
+///
+/// For `Count` metrics (totals over replications) the `estimate` is the
+/// expected count **per replication** of `days` days; [`metrics_over`] gives
+/// totals over a number of replications, to put beside the reported totals.
+/// `false_reversals_per_year` is a fleet-wide rate and its estimate is in the
+/// same unit. `lost_amount` is in currency units (a sum of amounts, not a
+/// count of events).
+pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
+    let cf = ClosedForm::new(cfg);
+    let td = f64::from(cfg.terminals) * f64::from(days);
+    let fr = cf.false_reversals(cfg);
+    let lost = cf.lost_cents(cfg);
+    let count = |name, c, estimate: Option<f64>, naive: Option<f64>| MetricDef {
+        name,
+        kind: MetricKind::Count { col: c },
+        unit: "",
+        estimate,
+        estimate_naive: naive,
+    };
+    vec![
+        count(
+            "transactions",
+            col::TRANSACTIONS,
+            Some(td * cf.mean_n),
+            None,
+        ),
+        count("terminal_days", col::TERMINAL_DAYS, Some(td), None),
+        count(
+            "overflow_days",
+            col::OVERFLOW_DAYS,
+            Some(td * cf.p_overflow),
+            None,
+        ),
+        count(
+            "extra_batches",
+            col::EXTRA_BATCHES,
+            Some(td * cf.extra_batches),
+            None,
+        ),
+        count(
+            "true_duplicates",
+            col::TRUE_DUPLICATES,
+            Some(td * cf.true_duplicates(cfg)),
+            None,
+        ),
+        count(
+            "false_reversals",
+            col::FALSE_REVERSALS,
+            fr.map(|f| td * f.0),
+            fr.map(|f| td * f.1),
+        ),
+        MetricDef {
+            name: "false_reversals_per_year",
+            kind: MetricKind::Ratio {
+                num: col::FALSE_REVERSALS,
+                den: col::TERMINAL_DAYS,
+                scale: per_year(cfg),
+                proportion: false,
+            },
+            unit: "/year",
+            estimate: fr.map(|f| f.0 * per_year(cfg)),
+            estimate_naive: fr.map(|f| f.1 * per_year(cfg)),
+        },
+        count(
+            "lost_amount",
+            col::LOST_AMOUNT,
+            lost.map(|l| td * l.0 / 100.0),
+            lost.map(|l| td * l.1 / 100.0),
+        ),
+        count("alerts", col::ALERTS, cf.alerts(cfg).map(|a| td * a), None),
+        count(
+            "false_alerts",
+            col::FALSE_ALERTS,
+            cf.false_alerts(cfg).map(|a| td * a),
+            None,
+        ),
+    ]
 }
 
-impl TerminalConfig {
-    pub fn from_raw(raw: &RawTerminal, _base_dir: &std::path::Path) -> Result<Self, FieldError> {
-        Ok(TerminalConfig {
-            terminals: *raw.terminals.get_ref() as u32,
+/// [`metrics`] with the `Count` estimates scaled to totals over
+/// `replications` replications, as the experiment layer reports counts.
+pub fn metrics_over(cfg: &TerminalConfig, days: u32, replications: u32) -> Vec<MetricDef> {
+    let k = f64::from(replications);
+    metrics(cfg, days)
+        .into_iter()
+        .map(|mut m| {
+            if matches!(m.kind, MetricKind::Count { .. }) {
+                m.estimate = m.estimate.map(|e| e * k);
+                m.estimate_naive = m.estimate_naive.map(|e| e * k);
+            }
+            m
         })
-    }
+        .collect()
 }
 
-pub const COLUMNS: &[&str] = &["transactions"];
-pub const DAILY_COLUMNS: &[&str] = &["transactions"];
-
-pub fn metrics(_cfg: &TerminalConfig, _days: u32) -> Vec<MetricDef> {
-    Vec::new()
-}
-
+/// Runs one replication of `days` whole days on the engine.
 pub fn run_replication(
-    _cfg: &TerminalConfig,
-    _days: u32,
-    _streams: Streams,
-    _estimator: Estimator,
+    cfg: &TerminalConfig,
+    days: u32,
+    streams: Streams,
+    estimator: Estimator,
 ) -> Result<RepOutput, ScheduleError> {
-    Ok(RepOutput::default())
+    let mut sim = Simulation::new(TerminalSim::new(cfg, days, estimator, false), streams);
+    let stats = sim.run()?;
+    let model = sim.into_model();
+    Ok(RepOutput {
+        values: model.total.values(),
+        daily: model.daily.iter().map(|t| t.daily_values()).collect(),
+        histogram: Vec::new(),
+        events: stats.events,
+    })
 }
 
-pub fn estimate(_cfg: &TerminalConfig, _days: u32) -> EstimateReport {
-    EstimateReport::default()
+/// The first false reversal of the replication `streams` (earliest day, then
+/// lowest terminal), with both requests, or `None` if there is none within
+/// `days`. The replication is the same as [`run_replication`]'s with the
+/// `sample` estimator (times of day come from their own streams).
+pub fn find_false_reversal(
+    cfg: &TerminalConfig,
+    days: u32,
+    streams: Streams,
+) -> Option<CollisionTrace> {
+    let mut sim = Simulation::new(
+        TerminalSim::new(cfg, days, Estimator::Sample, true),
+        streams,
+    );
+    sim.run().ok()?;
+    sim.into_model().first
+}
+
+/// The back-of-envelope of the scenario, as `racesim estimate` prints it.
+pub fn estimate(cfg: &TerminalConfig, days: u32) -> EstimateReport {
+    let cf = ClosedForm::new(cfg);
+    let year = per_year(cfg);
+    let r = cfg.range;
+    let mut rep = EstimateReport::default();
+    let mut fig =
+        |name: &str, v: f64, unit: &str| rep.figures.push((name.to_string(), v, unit.to_string()));
+    let fr = cf.false_reversals(cfg);
+    if let Some((f, naive)) = fr {
+        fig("false_reversals_per_year", f * year, "/year");
+        fig("false_reversals_per_year_naive", naive * year, "/year");
+        fig(
+            "false_reversals",
+            f * f64::from(cfg.terminals) * f64::from(days),
+            &format!("per {days}-day replication"),
+        );
+    }
+    if let Some((l, _)) = cf.lost_cents(cfg) {
+        fig("lost_amount_per_year", l * year / 100.0, "/year");
+    }
+    fig("overflow_days_per_year", cf.p_overflow * year, "/year");
+    if cfg.overflow == Overflow::NewBatch {
+        fig("extra_batches_per_year", cf.extra_batches * year, "/year");
+    }
+    if let Some(a) = cf.alerts(cfg) {
+        fig("alerts_per_year", a * year, "/year");
+    }
+    if let Some(a) = cf.false_alerts(cfg) {
+        fig("false_alerts_per_year", a * year, "/year");
+    }
+    fig("counter_sharing_pairs_per_terminal_day", cf.excess, "");
+    fig("q", cf.q, "");
+    fig("q_naive", cf.q_naive, "");
+
+    let (s, n_reg, rv, so) = cfg.customers();
+    let notes = &mut rep.notes;
+    notes.push(format!(
+        "false reversals per terminal-day = E[max(0, N - {r})] * q, with N the day's count \
+         (pairs sharing a counter value under rollover, exact for N <= {})",
+        2 * u64::from(r)
+    ));
+    notes.push(format!(
+        "E[N] = {:.1} per terminal-day, E[max(0, N - {r})] = {:.4e}, P(N > {r}) = {:.4}",
+        cf.mean_n, cf.excess, cf.p_overflow
+    ));
+    notes.push(format!(
+        "q = (s^2 / regulars) * (same_order^2 + (1 - same_order^2) * sum p_i^2) \
+         = ({s}^2 / {n_reg}) * ({so}^2 + (1 - {so}^2) * {:.4}) = {:.4e}",
+        cfg.menu.sum_p2(),
+        cf.q
+    ));
+    notes.push(format!(
+        "naive (card and amount independent): q = (s^2 / regulars) * sum p_i^2 = {:.4e}",
+        cf.q_naive
+    ));
+    notes.push(format!(
+        "fleet-year = {} terminals * 365 days",
+        cfg.terminals
+    ));
+    if cf.p_beyond_pairs > 1e-3 {
+        notes.push(format!(
+            "P(N > {}) = {:.3}: on those days a counter value is used three times or more, \
+             and max(0, N - {r}) undercounts the pairs sharing it",
+            2 * u64::from(r),
+            cf.p_beyond_pairs
+        ));
+    }
+    if rv > 0.0 {
+        notes.push(format!(
+            "return visits ({rv}) make the same card far likelier than s^2 / regulars: \
+             the closed form is a lower bound"
+        ));
+    }
+    if cfg.resubmit_probability > 0.0 {
+        notes.push(format!(
+            "resubmissions ({}) are true duplicates: they add {:.4e} true duplicates per \
+             terminal-day and do not change the false reversals (to first order)",
+            cfg.resubmit_probability,
+            cf.true_duplicates(cfg)
+        ));
+    }
+    if cfg.overflow == Overflow::NewBatch && cfg.dedup_scope == Scope::Batch {
+        notes.push(
+            "new_batch with a batch-scoped check: a counter value never repeats within a \
+             batch, so no false reversal; the cost is the extra batches"
+                .to_string(),
+        );
+    }
+    if cfg.dedup_match != MatchSet::ALL {
+        rep.not_applicable = Some(format!(
+            "the processor's key is {:?}, not counter + card + amount: the closed form \
+             does not cover it",
+            cfg.dedup_match.fields()
+        ));
+    } else if let Scope::Window(w) = cfg.dedup_scope {
+        rep.not_applicable = Some(format!(
+            "the processor only pairs requests within {w}: two purchases that share a counter \
+             are hours apart on a busy day, so it reverses almost none of them; the day-scope \
+             figure E[max(0, N - {r})] * q = {:.4e} per year is an upper bound",
+            cf.excess * cf.q * year
+        ));
+    }
+    rep
 }

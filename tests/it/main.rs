@@ -5,4 +5,5 @@ mod cli;
 mod determinism;
 mod errors;
 mod scenarios;
+mod trace;
 mod util;

@@ -68,3 +68,42 @@ fn lisa_ntp_has_no_error_page_caused_by_the_clocks() {
     assert!(skew["ci_high"].as_f64().unwrap() > 0.0);
     assert_eq!(doc["metrics"]["error_pages"]["value"].as_f64(), Some(0.0));
 }
+
+#[test]
+fn cinnamon_twist_reverses_sales_beyond_the_naive_estimate() {
+    let doc = run_json("scenarios/cinnamon-twist.toml", "4");
+    let m = &doc["metrics"]["false_reversals_per_year"];
+    assert!(m["value"].as_f64().unwrap() > 0.0);
+    assert!(m["ci_low"].as_f64().unwrap() > 0.0);
+    assert!(m["estimate"].as_f64().unwrap() > m["estimate_naive"].as_f64().unwrap());
+    assert!(m["value"].as_f64().unwrap() > m["estimate_naive"].as_f64().unwrap());
+}
+
+#[test]
+fn cinnamon_new_batch_trades_reversals_for_extra_batches() {
+    let doc = run_json("scenarios/cinnamon-new-batch.toml", "4");
+    assert_eq!(
+        doc["metrics"]["false_reversals"]["value"].as_f64(),
+        Some(0.0)
+    );
+    assert_eq!(
+        doc["metrics"]["false_reversals"]["ci_low"].as_f64(),
+        Some(0.0)
+    );
+    assert!(doc["metrics"]["extra_batches"]["value"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn cinnamon_window_alerts_are_all_false() {
+    let doc = run_json("scenarios/cinnamon-window.toml", "4");
+    let alerts = doc["metrics"]["alerts"]["value"].as_f64().unwrap();
+    assert!(alerts > 0.0);
+    assert_eq!(
+        doc["metrics"]["false_alerts"]["value"].as_f64(),
+        Some(alerts)
+    );
+    assert_eq!(
+        doc["metrics"]["false_reversals"]["value"].as_f64(),
+        Some(0.0)
+    );
+}

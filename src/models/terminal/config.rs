@@ -1,0 +1,869 @@
+//! The `[terminal]` table: its raw serde mirror ([`RawTerminal`], which only
+//! parses) and the validated, immutable [`TerminalConfig`] built from it.
+//!
+//! Values whose checks are about meaning (ranges, lengths, `open < close`) are
+//! kept in `toml::Spanned` so the error can point at them; values with a
+//! syntax of their own (money, `HH:MM`) are checked while parsing, which keeps
+//! the span too.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::dist::{Dist, DurationDist, DurationValue, RawDist};
+use crate::scenario::FieldError;
+use crate::time::SimDuration;
+
+/// The largest mean daily count a terminal may have. Sampled means above it
+/// are clamped: a terminal-day is held in memory, and a scenario asking for
+/// more than ten million card payments a day on one counter is a mistake.
+pub const MAX_DAILY_MEAN: f64 = 1e7;
+/// The largest pool of regular cards per terminal (one stamp per card is kept
+/// while a terminal-day runs).
+pub const MAX_REGULARS: i64 = 10_000_000;
+/// The largest fleet.
+pub const MAX_TERMINALS: i64 = 10_000_000;
+/// The most prices on a menu (amounts are stored as a 16-bit menu index).
+pub const MAX_MENU_ITEMS: usize = u16::MAX as usize;
+/// The largest price, in cents (ten billion currency units).
+pub const MAX_PRICE_CENTS: u64 = 1_000_000_000_000;
+
+const DEFAULT_OPEN_MIN: u32 = 6 * 60;
+const DEFAULT_CLOSE_MIN: u32 = 20 * 60;
+const DEFAULT_DIGITS: u32 = 3;
+const DEFAULT_REGULARS: u32 = 100;
+const DEFAULT_RESUBMIT_DELAY: SimDuration = SimDuration::from_secs(20);
+
+/// How a terminal's count varies from day to day around its mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayToDay {
+    /// Poisson with the terminal's mean.
+    #[default]
+    Poisson,
+    /// Exactly the terminal's mean, rounded to the nearest integer.
+    Fixed,
+}
+
+/// What the terminal does when the counter passes its largest value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// Continue at 1 in the same batch (the new policy).
+    #[default]
+    Rollover,
+    /// Close the batch and open the next one with the counter at 1 (the old
+    /// policy).
+    NewBatch,
+}
+
+/// A field of the processor's duplicate key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchField {
+    /// The terminal's sequence counter.
+    Counter,
+    /// The card number.
+    Card,
+    /// The amount.
+    Amount,
+}
+
+/// A duplicate-check scope as written: `"batch"`, `"day"` or
+/// `{ window = "10m" }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawScope {
+    /// The same batch.
+    Batch,
+    /// The same terminal-day.
+    Day,
+    /// Requests at most this far apart in time (same terminal-day).
+    Window(DurationValue),
+}
+
+/// A validated scope.
+///
+/// Every scope stays inside one terminal-day: the terminal settles its batch
+/// at the end of the day, so the processor never pairs requests of two days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The same batch (under `rollover`, the same as the day).
+    Batch,
+    /// The same terminal-day.
+    Day,
+    /// Arrival times at most this far apart (and the same terminal-day).
+    Window(SimDuration),
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Batch => f.write_str("batch"),
+            Scope::Day => f.write_str("day"),
+            Scope::Window(w) => write!(f, "window of {w}"),
+        }
+    }
+}
+
+/// A price in whole cents, written as a decimal string (`"4.50"`, `"12"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money {
+    /// The amount in cents.
+    pub cents: u64,
+}
+
+impl Money {
+    /// Parses `"4.50"`, `"4.5"` or `"4"`: digits, then optionally a point and
+    /// one or two digits. No sign, no exponent, no thousands separator.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = |why: &str| {
+            format!("`{text}` is not a price: {why}; write a decimal string like \"4.50\"")
+        };
+        let t = text.trim();
+        let (whole, frac) = match t.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (t, ""),
+        };
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("expected digits before the decimal point"));
+        }
+        if t.contains('.') && (frac.is_empty() || frac.len() > 2) {
+            return Err(bad("expected one or two digits after the decimal point"));
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("expected digits after the decimal point"));
+        }
+        let too_large = || bad("too large");
+        let units: u64 = whole.parse().map_err(|_| too_large())?;
+        let mut cents_part: u64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse()
+                .map_err(|_| bad("expected digits after the decimal point"))?
+        };
+        if frac.len() == 1 {
+            cents_part *= 10;
+        }
+        let cents = units
+            .checked_mul(100)
+            .and_then(|c| c.checked_add(cents_part))
+            .filter(|&c| c <= MAX_PRICE_CENTS)
+            .ok_or_else(too_large)?;
+        if cents == 0 {
+            return Err(bad("a price must be more than zero"));
+        }
+        Ok(Money { cents })
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}", self.cents / 100, self.cents % 100)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Money;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a price as a decimal string, like \"4.50\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Money, E> {
+                Money::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A local time of day, `"HH:MM"` (`"24:00"` is the end of the day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay {
+    /// Minutes since midnight, 0..=1440.
+    pub minutes: u32,
+}
+
+impl TimeOfDay {
+    /// Parses `"HH:MM"` with HH in 00..=23 (or `"24:00"`) and MM in 00..=59.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("`{text}` is not a time of day: expected \"HH:MM\", like \"06:30\"");
+        let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(h) || m.len() != 2 || !digits(m) {
+            return Err(bad());
+        }
+        let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if m > 59 || h > 24 || (h == 24 && m != 0) {
+            return Err(bad());
+        }
+        Ok(TimeOfDay {
+            minutes: h * 60 + m,
+        })
+    }
+}
+
+impl std::fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}", self.minutes / 60, self.minutes % 60)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TimeOfDay;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a local time of day as \"HH:MM\", like \"06:30\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TimeOfDay, E> {
+                TimeOfDay::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// `[terminal]` as written (DESIGN.md section 6). Only parses; see
+/// [`TerminalConfig::from_raw`] for the checks on meaning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTerminal {
+    /// Fleet size, >= 1.
+    pub terminals: Spanned<i64>,
+    /// Each terminal's mean daily count, drawn once per replication.
+    pub daily_transactions: Spanned<RawDist<f64>>,
+    /// `"poisson"` (default) or `"fixed"`.
+    #[serde(default)]
+    pub day_to_day: DayToDay,
+    /// Opening time, default `"06:00"`.
+    #[serde(default)]
+    pub open: Option<Spanned<TimeOfDay>>,
+    /// Closing time, default `"20:00"`.
+    #[serde(default)]
+    pub close: Option<Spanned<TimeOfDay>>,
+    /// Relative weights, one per opening hour; flat by default.
+    #[serde(default)]
+    pub hourly_profile: Option<Spanned<Vec<f64>>>,
+    /// Counter width in decimal digits, 1..=9, default 3.
+    #[serde(default)]
+    pub counter_digits: Option<Spanned<i64>>,
+    /// `"rollover"` (default) or `"new_batch"`.
+    #[serde(default)]
+    pub overflow: Overflow,
+    /// `[terminal.customers]`.
+    #[serde(default)]
+    pub customers: RawCustomers,
+    /// `[terminal.menu]` (required).
+    pub menu: RawMenu,
+    /// `[terminal.resubmit]`.
+    #[serde(default)]
+    pub resubmit: RawResubmit,
+    /// `[terminal.dedup]`.
+    #[serde(default)]
+    pub dedup: RawDedup,
+    /// `[terminal.alert]`: present means the daily scan runs.
+    #[serde(default)]
+    pub alert: Option<RawAlert>,
+}
+
+/// `[terminal.customers]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCustomers {
+    /// Share of first visits made with a regular's card, 0..1 (default 0).
+    #[serde(default)]
+    pub regular_share: Option<Spanned<f64>>,
+    /// Regular cards per terminal (default 100).
+    #[serde(default)]
+    pub regulars: Option<Spanned<i64>>,
+    /// Probability that a payment is a return visit of a regular who already
+    /// paid today, 0..1 (default 0).
+    #[serde(default)]
+    pub return_visit: Option<Spanned<f64>>,
+    /// Probability that a regular orders their usual, 0..1 (default 0).
+    #[serde(default)]
+    pub same_order: Option<Spanned<f64>>,
+}
+
+/// `[terminal.menu]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMenu {
+    /// `[{ price = "4.50", weight = 30 }, ...]`.
+    pub prices: Spanned<Vec<RawPrice>>,
+}
+
+/// One menu line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrice {
+    /// The price, a decimal string.
+    pub price: Spanned<Money>,
+    /// Relative weight (default 1).
+    #[serde(default)]
+    pub weight: Option<Spanned<f64>>,
+}
+
+/// `[terminal.resubmit]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResubmit {
+    /// Probability that a request hits a communication error, 0..1 (default 0).
+    #[serde(default)]
+    pub probability: Option<Spanned<f64>>,
+    /// Delay before the resubmission (default `"20s"`).
+    #[serde(default)]
+    pub delay: Option<Spanned<RawDist<DurationValue>>>,
+}
+
+/// `[terminal.dedup]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDedup {
+    /// Key fields (default all three).
+    #[serde(default, rename = "match")]
+    pub match_fields: Option<Spanned<Vec<MatchField>>>,
+    /// Scope (default `"batch"`).
+    #[serde(default)]
+    pub scope: Option<Spanned<RawScope>>,
+}
+
+/// `[terminal.alert]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlert {
+    /// Scope of the daily scan (default `"day"`).
+    #[serde(default)]
+    pub scope: Option<Spanned<RawScope>>,
+}
+
+/// Which fields the duplicate key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchSet {
+    /// The sequence counter.
+    pub counter: bool,
+    /// The card.
+    pub card: bool,
+    /// The amount.
+    pub amount: bool,
+}
+
+impl MatchSet {
+    /// The documented key: counter, card and amount.
+    pub const ALL: MatchSet = MatchSet {
+        counter: true,
+        card: true,
+        amount: true,
+    };
+    /// The fields, in the canonical order.
+    pub fn fields(&self) -> Vec<MatchField> {
+        let mut v = Vec::new();
+        if self.counter {
+            v.push(MatchField::Counter);
+        }
+        if self.card {
+            v.push(MatchField::Card);
+        }
+        if self.amount {
+            v.push(MatchField::Amount);
+        }
+        v
+    }
+}
+
+/// Walker's alias table over the menu: one `u64` draws an item.
+#[derive(Debug, Clone)]
+pub(crate) struct Alias {
+    /// Acceptance threshold of each column, out of 2^32.
+    threshold: Vec<u64>,
+    alias: Vec<u16>,
+}
+
+impl Alias {
+    /// Vose's construction from probabilities summing to 1.
+    fn new(probs: &[f64]) -> Self {
+        let n = probs.len();
+        let mut scaled: Vec<f64> = probs.iter().map(|p| p * n as f64).collect();
+        let mut threshold = vec![1u64 << 32; n];
+        let mut alias: Vec<u16> = (0..n as u16).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| scaled[i] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            threshold[s] = (scaled[s] * 4_294_967_296.0) as u64;
+            alias[s] = l as u16;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // Leftovers (rounding) keep their own column with certainty.
+        Alias { threshold, alias }
+    }
+
+    /// The item drawn by `u`: the high 32 bits pick a column, the low 32 bits
+    /// decide between the column and its alias.
+    #[inline]
+    pub(crate) fn pick(&self, u: u64) -> u16 {
+        let col = (((u >> 32) * self.threshold.len() as u64) >> 32) as usize;
+        if (u & 0xFFFF_FFFF) < self.threshold[col] {
+            col as u16
+        } else {
+            self.alias[col]
+        }
+    }
+}
+
+/// The menu: prices and their probabilities.
+#[derive(Debug, Clone)]
+pub struct Menu {
+    /// Price of each item in cents.
+    pub cents: Vec<u64>,
+    /// Probability of each item in a fresh draw.
+    pub probs: Vec<f64>,
+    pub(crate) alias: Alias,
+}
+
+impl Menu {
+    /// `sum(p_i^2)`: the chance that two fresh draws give the same item.
+    pub fn sum_p2(&self) -> f64 {
+        self.probs.iter().map(|p| p * p).sum()
+    }
+    /// Mean price in cents.
+    pub fn mean_cents(&self) -> f64 {
+        self.cents
+            .iter()
+            .zip(&self.probs)
+            .map(|(&c, p)| c as f64 * p)
+            .sum()
+    }
+}
+
+/// The opening hours and their profile, ready to map a uniform to a time of
+/// day (true time: the terminal model has no host clocks).
+#[derive(Debug, Clone)]
+pub struct Hours {
+    /// Opening time, minutes since midnight.
+    pub open: TimeOfDay,
+    /// Closing time, minutes since midnight.
+    pub close: TimeOfDay,
+    /// Weight of each opening hour (the last may be a partial hour).
+    pub weights: Vec<f64>,
+    /// Start of each segment, ns since midnight.
+    pub(crate) seg_start_ns: Vec<f64>,
+    /// Cumulative mass at the start of each segment, normalised to end at 1;
+    /// one more entry than segments.
+    pub(crate) cum: Vec<f64>,
+    /// Nanoseconds per unit of normalised mass in each segment (0 for a
+    /// segment of zero weight).
+    pub(crate) ns_per_mass: Vec<f64>,
+}
+
+impl Hours {
+    fn new(open: TimeOfDay, close: TimeOfDay, weights: Vec<f64>) -> Self {
+        const NS_PER_MIN: f64 = 60e9;
+        let mut seg_start_ns = Vec::with_capacity(weights.len());
+        let mut mass = Vec::with_capacity(weights.len());
+        let mut len_ns = Vec::with_capacity(weights.len());
+        for (k, w) in weights.iter().enumerate() {
+            let start = open.minutes + 60 * k as u32;
+            let end = (start + 60).min(close.minutes);
+            seg_start_ns.push(start as f64 * NS_PER_MIN);
+            len_ns.push((end - start) as f64 * NS_PER_MIN);
+            mass.push(w * (end - start) as f64);
+        }
+        let total: f64 = mass.iter().sum();
+        let mut cum = Vec::with_capacity(weights.len() + 1);
+        let mut acc = 0.0;
+        cum.push(0.0);
+        let mut ns_per_mass = Vec::with_capacity(weights.len());
+        for (m, l) in mass.iter().zip(&len_ns) {
+            let share = m / total;
+            acc += share;
+            cum.push(acc);
+            ns_per_mass.push(if share > 0.0 { l / share } else { 0.0 });
+        }
+        if let Some(last) = cum.last_mut() {
+            *last = 1.0;
+        }
+        Hours {
+            open,
+            close,
+            weights,
+            seg_start_ns,
+            cum,
+            ns_per_mass,
+        }
+    }
+
+    /// Closing time in ns since midnight.
+    pub fn close_ns(&self) -> i64 {
+        i64::from(self.close.minutes) * 60_000_000_000
+    }
+}
+
+/// The validated `[terminal]` configuration. Immutable; built only by
+/// [`TerminalConfig::from_raw`], after which nothing re-checks it.
+#[derive(Debug, Clone)]
+pub struct TerminalConfig {
+    pub(crate) terminals: u32,
+    pub(crate) daily: Dist,
+    pub(crate) day_to_day: DayToDay,
+    pub(crate) hours: Hours,
+    pub(crate) digits: u32,
+    pub(crate) range: u32,
+    pub(crate) overflow: Overflow,
+    pub(crate) regular_share: f64,
+    pub(crate) regulars: u32,
+    pub(crate) return_visit: f64,
+    pub(crate) same_order: f64,
+    pub(crate) menu: Menu,
+    pub(crate) resubmit_probability: f64,
+    pub(crate) resubmit_delay: DurationDist,
+    pub(crate) dedup_match: MatchSet,
+    pub(crate) dedup_scope: Scope,
+    pub(crate) alert: Option<Scope>,
+}
+
+fn probability(v: &Option<Spanned<f64>>, default: f64, what: &str) -> Result<f64, FieldError> {
+    match v {
+        None => Ok(default),
+        Some(s) => {
+            let p = *s.get_ref();
+            if p.is_finite() && (0.0..=1.0).contains(&p) {
+                Ok(p)
+            } else {
+                Err(FieldError::at(
+                    s,
+                    format!("{what} is a probability: expected a number from 0 to 1, got {p}"),
+                ))
+            }
+        }
+    }
+}
+
+fn scope(raw: &Spanned<RawScope>) -> Result<Scope, FieldError> {
+    Ok(match raw.get_ref() {
+        RawScope::Batch => Scope::Batch,
+        RawScope::Day => Scope::Day,
+        RawScope::Window(DurationValue(w)) => {
+            if *w <= SimDuration::ZERO {
+                return Err(FieldError::at(
+                    raw,
+                    format!("a window must be longer than zero, got {w}"),
+                ));
+            }
+            Scope::Window(*w)
+        }
+    })
+}
+
+impl TerminalConfig {
+    /// Validates `raw`; relative `empirical` files resolve against `base_dir`.
+    pub fn from_raw(raw: &RawTerminal, base_dir: &Path) -> Result<Self, FieldError> {
+        let t = *raw.terminals.get_ref();
+        if !(1..=MAX_TERMINALS).contains(&t) {
+            return Err(FieldError::at(
+                &raw.terminals,
+                format!("expected a fleet of 1 to {MAX_TERMINALS} terminals, got {t}"),
+            ));
+        }
+
+        let daily = raw
+            .daily_transactions
+            .get_ref()
+            .build(base_dir)
+            .map_err(|e| FieldError::at(&raw.daily_transactions, e.to_string()))?;
+        let mean = daily.mean();
+        if daily.min_value() < 0.0 || daily.min_value().is_nan() {
+            return Err(FieldError::at(
+                &raw.daily_transactions,
+                "a daily count cannot be negative, and this distribution can draw negative values: \
+                 use one that stays at or above 0 (lognormal, gamma, uniform with low >= 0, choice...)",
+            ));
+        }
+        if !mean.is_finite() || mean > MAX_DAILY_MEAN {
+            return Err(FieldError::at(
+                &raw.daily_transactions,
+                format!(
+                    "the mean daily count must be finite and at most {MAX_DAILY_MEAN:e} per terminal, got {mean}"
+                ),
+            ));
+        }
+
+        let open = raw
+            .open
+            .as_ref()
+            .map(|s| *s.get_ref())
+            .unwrap_or(TimeOfDay {
+                minutes: DEFAULT_OPEN_MIN,
+            });
+        let close = raw
+            .close
+            .as_ref()
+            .map(|s| *s.get_ref())
+            .unwrap_or(TimeOfDay {
+                minutes: DEFAULT_CLOSE_MIN,
+            });
+        if open >= close {
+            let msg = format!("`open` ({open}) must be earlier than `close` ({close})");
+            return Err(match (&raw.close, &raw.open) {
+                (Some(c), _) => FieldError::at(c, msg),
+                (None, Some(o)) => FieldError::at(o, msg),
+                (None, None) => FieldError::key("terminal.close", msg),
+            });
+        }
+        let hours_open = (close.minutes - open.minutes).div_ceil(60) as usize;
+        let weights = match &raw.hourly_profile {
+            None => vec![1.0; hours_open],
+            Some(p) => {
+                let w = p.get_ref();
+                if w.len() != hours_open {
+                    return Err(FieldError::at(
+                        p,
+                        format!(
+                            "expected one weight per opening hour: {hours_open} from {open} to {close}, got {}",
+                            w.len()
+                        ),
+                    ));
+                }
+                if let Some(bad) = w.iter().find(|x| !x.is_finite() || **x < 0.0) {
+                    return Err(FieldError::at(
+                        p,
+                        format!("weights must be finite and not negative, got {bad}"),
+                    ));
+                }
+                if w.iter().all(|x| *x == 0.0) {
+                    return Err(FieldError::at(
+                        p,
+                        "at least one hour needs a weight above zero",
+                    ));
+                }
+                w.clone()
+            }
+        };
+
+        let digits = match &raw.counter_digits {
+            None => DEFAULT_DIGITS,
+            Some(s) => {
+                let d = *s.get_ref();
+                if !(1..=9).contains(&d) {
+                    return Err(FieldError::at(
+                        s,
+                        format!("expected a counter width of 1 to 9 digits, got {d}"),
+                    ));
+                }
+                d as u32
+            }
+        };
+        let range = 10u32.pow(digits) - 1;
+
+        let c = &raw.customers;
+        let regular_share = probability(&c.regular_share, 0.0, "`regular_share`")?;
+        let return_visit = probability(&c.return_visit, 0.0, "`return_visit`")?;
+        let same_order = probability(&c.same_order, 0.0, "`same_order`")?;
+        let regulars = match &c.regulars {
+            None => DEFAULT_REGULARS,
+            Some(s) => {
+                let r = *s.get_ref();
+                if !(1..=MAX_REGULARS).contains(&r) {
+                    return Err(FieldError::at(
+                        s,
+                        format!("expected 1 to {MAX_REGULARS} regular cards per terminal, got {r}"),
+                    ));
+                }
+                r as u32
+            }
+        };
+
+        let prices = raw.menu.prices.get_ref();
+        if prices.is_empty() {
+            return Err(FieldError::at(
+                &raw.menu.prices,
+                "the menu needs at least one price, like [{ price = \"4.50\", weight = 1 }]",
+            ));
+        }
+        if prices.len() > MAX_MENU_ITEMS {
+            return Err(FieldError::at(
+                &raw.menu.prices,
+                format!("at most {MAX_MENU_ITEMS} prices, got {}", prices.len()),
+            ));
+        }
+        let mut cents = Vec::with_capacity(prices.len());
+        let mut weights_menu = Vec::with_capacity(prices.len());
+        for p in prices {
+            cents.push(p.price.get_ref().cents);
+            let w = match &p.weight {
+                None => 1.0,
+                Some(w) => {
+                    let x = *w.get_ref();
+                    if !x.is_finite() || x < 0.0 {
+                        return Err(FieldError::at(
+                            w,
+                            format!("a weight must be finite and not negative, got {x}"),
+                        ));
+                    }
+                    x
+                }
+            };
+            weights_menu.push(w);
+        }
+        // The processor compares amounts, not menu lines: two lines at the
+        // same price are one amount.
+        let mut merged: Vec<(u64, f64)> = Vec::with_capacity(cents.len());
+        for (&c, &w) in cents.iter().zip(&weights_menu) {
+            match merged.iter_mut().find(|m| m.0 == c) {
+                Some(m) => m.1 += w,
+                None => merged.push((c, w)),
+            }
+        }
+        let cents: Vec<u64> = merged.iter().map(|m| m.0).collect();
+        let weights_menu: Vec<f64> = merged.iter().map(|m| m.1).collect();
+        let total: f64 = weights_menu.iter().sum();
+        if total <= 0.0 {
+            return Err(FieldError::at(
+                &raw.menu.prices,
+                "at least one price needs a weight above zero",
+            ));
+        }
+        let probs: Vec<f64> = weights_menu.iter().map(|w| w / total).collect();
+        let menu = Menu {
+            cents,
+            alias: Alias::new(&probs),
+            probs,
+        };
+
+        let resubmit_probability =
+            probability(&raw.resubmit.probability, 0.0, "`resubmit.probability`")?;
+        let resubmit_delay = match &raw.resubmit.delay {
+            None => DurationDist::constant(DEFAULT_RESUBMIT_DELAY),
+            Some(d) => {
+                let built = d
+                    .get_ref()
+                    .build_duration(base_dir)
+                    .map_err(|e| FieldError::at(d, e.to_string()))?;
+                if built.can_be_negative() {
+                    return Err(FieldError::at(
+                        d,
+                        "a resubmission delay cannot be negative, and this distribution can draw \
+                         negative values: use one that stays at or above 0",
+                    ));
+                }
+                built
+            }
+        };
+
+        let dedup_match = match &raw.dedup.match_fields {
+            None => MatchSet::ALL,
+            Some(m) => {
+                let f = m.get_ref();
+                if f.is_empty() {
+                    return Err(FieldError::at(
+                        m,
+                        "the duplicate key needs at least one of \"counter\", \"card\", \"amount\"",
+                    ));
+                }
+                MatchSet {
+                    counter: f.contains(&MatchField::Counter),
+                    card: f.contains(&MatchField::Card),
+                    amount: f.contains(&MatchField::Amount),
+                }
+            }
+        };
+        let dedup_scope = match &raw.dedup.scope {
+            None => Scope::Batch,
+            Some(s) => scope(s)?,
+        };
+        let alert = match &raw.alert {
+            None => None,
+            Some(a) => Some(match &a.scope {
+                None => Scope::Day,
+                Some(s) => scope(s)?,
+            }),
+        };
+
+        Ok(TerminalConfig {
+            terminals: t as u32,
+            daily,
+            day_to_day: raw.day_to_day,
+            hours: Hours::new(open, close, weights),
+            digits,
+            range,
+            overflow: raw.overflow,
+            regular_share,
+            regulars,
+            return_visit,
+            same_order,
+            menu,
+            resubmit_probability,
+            resubmit_delay,
+            dedup_match,
+            dedup_scope,
+            alert,
+        })
+    }
+
+    /// Fleet size.
+    pub fn terminals(&self) -> u32 {
+        self.terminals
+    }
+    /// Counter width in digits.
+    pub fn counter_digits(&self) -> u32 {
+        self.digits
+    }
+    /// Largest counter value, `10^digits - 1` (999 for 3 digits).
+    pub fn counter_range(&self) -> u32 {
+        self.range
+    }
+    /// Overflow policy.
+    pub fn overflow(&self) -> Overflow {
+        self.overflow
+    }
+    /// The processor's key fields.
+    pub fn dedup_match(&self) -> MatchSet {
+        self.dedup_match
+    }
+    /// The processor's scope.
+    pub fn dedup_scope(&self) -> Scope {
+        self.dedup_scope
+    }
+    /// The alert scan's scope, if the scan runs.
+    pub fn alert_scope(&self) -> Option<Scope> {
+        self.alert
+    }
+    /// Opening hours and profile.
+    pub fn hours(&self) -> &Hours {
+        &self.hours
+    }
+    /// The menu.
+    pub fn menu(&self) -> &Menu {
+        &self.menu
+    }
+    /// Day-to-day variation.
+    pub fn day_to_day(&self) -> DayToDay {
+        self.day_to_day
+    }
+    /// The distribution of each terminal's mean daily count.
+    pub fn daily_transactions(&self) -> &Dist {
+        &self.daily
+    }
+    /// `(regular_share, regulars, return_visit, same_order)`.
+    pub fn customers(&self) -> (f64, u32, f64, f64) {
+        (
+            self.regular_share,
+            self.regulars,
+            self.return_visit,
+            self.same_order,
+        )
+    }
+    /// Resubmission probability and delay.
+    pub fn resubmit(&self) -> (f64, &DurationDist) {
+        (self.resubmit_probability, &self.resubmit_delay)
+    }
+}

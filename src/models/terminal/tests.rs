@@ -1,0 +1,929 @@
+//! Tests of the terminal model: simulated figures against the closed form,
+//! the policies, the duplicate check, the estimators, determinism and the
+//! configuration errors.
+
+use std::path::Path;
+
+use super::*;
+use crate::engine::Streams;
+use crate::models::Estimator;
+use crate::time::SimDuration;
+
+/// How many standard errors a simulated mean may be from its closed form.
+const Z: f64 = 3.3;
+
+#[derive(serde::Deserialize)]
+struct Doc {
+    terminal: RawTerminal,
+}
+
+fn parse(text: &str) -> Result<TerminalConfig, String> {
+    let doc: Doc = toml::from_str(text).map_err(|e| e.to_string())?;
+    TerminalConfig::from_raw(&doc.terminal, Path::new(".")).map_err(|e| e.message)
+}
+
+#[track_caller]
+fn config(text: &str) -> TerminalConfig {
+    match parse(text) {
+        Ok(c) => c,
+        Err(e) => panic!("config refused: {e}"),
+    }
+}
+
+#[track_caller]
+fn refused(text: &str, expect: &str) {
+    match parse(text) {
+        Ok(_) => panic!("accepted, expected an error containing {expect:?}"),
+        Err(e) => assert!(e.contains(expect), "error {e:?} lacks {expect:?}"),
+    }
+}
+
+fn run(cfg: &TerminalConfig, days: u32, reps: u64, seed: u64, est: Estimator) -> Vec<RepOutput> {
+    (0..reps)
+        .map(|k| run_replication(cfg, days, Streams::new(seed, k), est).expect("runs"))
+        .collect()
+}
+
+/// Mean and standard error over replications of `num / den`.
+fn rate(outs: &[RepOutput], num: usize, den: usize) -> (f64, f64) {
+    let x: Vec<f64> = outs.iter().map(|o| o.values[num] / o.values[den]).collect();
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+fn total(outs: &[RepOutput], c: usize) -> f64 {
+    outs.iter().map(|o| o.values[c]).sum()
+}
+
+/// `sim` (mean, standard error) agrees with `expected` within `Z` standard
+/// errors (exactly, if every replication gave the same value).
+#[track_caller]
+fn agrees(what: &str, sim: (f64, f64), expected: f64) {
+    let (mean, se) = sim;
+    let tol = if se > 0.0 {
+        Z * se
+    } else {
+        1e-9 * expected.abs().max(1.0)
+    };
+    assert!(
+        (mean - expected).abs() <= tol,
+        "{what}: simulated {mean:.6} +/- {se:.6} (se), closed form {expected:.6}"
+    );
+}
+
+const MENU2: &str = r#"
+[terminal.menu]
+prices = [{ price = "3.00", weight = 1 }, { price = "4.50", weight = 1 }]
+"#;
+
+const MENU4: &str = r#"
+[terminal.menu]
+prices = [
+  { price = "2.80", weight = 4 },
+  { price = "3.20", weight = 3 },
+  { price = "4.50", weight = 2 },
+  { price = "2.10", weight = 1 },
+]
+"#;
+
+fn fleet(head: &str, customers: &str, menu: &str, tail: &str) -> TerminalConfig {
+    config(&format!(
+        "[terminal]\n{head}\n[terminal.customers]\n{customers}\n{menu}\n{tail}"
+    ))
+}
+
+/// Closed-form false reversals per terminal-day.
+fn fr_closed(cfg: &TerminalConfig) -> (f64, f64) {
+    ClosedForm::new(cfg)
+        .false_reversals(cfg)
+        .expect("closed form applies")
+}
+
+// "Done when": with return visits off and no resubmissions, simulated false
+// reversals per fleet-year agree with E[max(0, N - 999)] * q on three fleets,
+// one of which never overflows (zero, and a closed form that is zero too).
+
+#[test]
+fn a_fleet_that_never_overflows_has_no_false_reversal() {
+    let cfg = fleet(
+        "terminals = 20\ndaily_transactions = 300\n[terminal.dedup]\nscope = \"day\"",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.5",
+        MENU2,
+        "",
+    );
+    let outs = run(&cfg, 30, 8, 11, Estimator::Sample);
+    assert_eq!(total(&outs, col::FALSE_REVERSALS), 0.0);
+    assert_eq!(total(&outs, col::OVERFLOW_DAYS), 0.0);
+    let m = metrics(&cfg, 30);
+    let per_year = m
+        .iter()
+        .find(|d| d.name == "false_reversals_per_year")
+        .unwrap();
+    assert!(
+        per_year.estimate.unwrap() < 1e-100,
+        "{:?}",
+        per_year.estimate
+    );
+    assert!(per_year.estimate_naive.unwrap() < 1e-100);
+}
+
+#[test]
+fn busy_fleet_agrees_with_closed_form() {
+    // Every terminal at 1100 a day: E[max(0, N - 999)] = 101.8.
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20",
+        MENU2,
+        "",
+    );
+    let outs = run(&cfg, 30, 20, 21, Estimator::Sample);
+    let (q_closed, naive) = fr_closed(&cfg);
+    assert_eq!(q_closed, naive, "without usual orders both forms agree");
+    agrees(
+        "false reversals per terminal-day",
+        rate(&outs, col::FALSE_REVERSALS, col::TERMINAL_DAYS),
+        q_closed,
+    );
+    agrees(
+        "counter excess per terminal-day",
+        rate(&outs, col::COUNTER_EXCESS, col::TERMINAL_DAYS),
+        ClosedForm::new(&cfg).excess,
+    );
+}
+
+#[test]
+fn mixed_fleet_with_usual_orders_agrees_with_closed_form() {
+    // Three quiet terminals in four, one busy; regulars order their usual
+    // 60% of the time, so the naive form is too low.
+    let cfg = fleet(
+        "terminals = 20\ndaily_transactions = { choice = [{ value = 600, weight = 3 }, { value = 1050, weight = 1 }] }",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.6",
+        MENU4,
+        "",
+    );
+    let outs = run(&cfg, 30, 24, 31, Estimator::Sample);
+    let (closed, naive) = fr_closed(&cfg);
+    assert!(
+        closed > 1.5 * naive,
+        "usual orders matter: {closed} vs {naive}"
+    );
+    agrees(
+        "false reversals per terminal-day",
+        rate(&outs, col::FALSE_REVERSALS, col::TERMINAL_DAYS),
+        closed,
+    );
+    // The lost amount follows the amounts that collide.
+    let lost = ClosedForm::new(&cfg).lost_cents(&cfg).unwrap().0 / 100.0;
+    agrees(
+        "lost amount per terminal-day",
+        rate(&outs, col::LOST_AMOUNT, col::TERMINAL_DAYS),
+        lost,
+    );
+    // The per-year metric is the same rate scaled to the fleet.
+    let m = metrics(&cfg, 30);
+    let py = m
+        .iter()
+        .find(|d| d.name == "false_reversals_per_year")
+        .unwrap();
+    assert!((py.estimate.unwrap() - closed * 20.0 * 365.0).abs() < 1e-9);
+}
+
+#[test]
+fn fixed_counts_agree_with_closed_form() {
+    // `fixed`: every terminal-day has exactly 1200 purchases, 201 pairs.
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = 1200\nday_to_day = \"fixed\"",
+        "regular_share = 0.4\nregulars = 10\nsame_order = 0.3",
+        MENU4,
+        "",
+    );
+    assert_eq!(ClosedForm::new(&cfg).excess, 201.0);
+    let outs = run(&cfg, 20, 20, 41, Estimator::Sample);
+    assert_eq!(
+        total(&outs, col::COUNTER_EXCESS),
+        201.0 * 10.0 * 20.0 * 20.0
+    );
+    agrees(
+        "false reversals per terminal-day",
+        rate(&outs, col::FALSE_REVERSALS, col::TERMINAL_DAYS),
+        fr_closed(&cfg).0,
+    );
+}
+
+// "Done when": new_batch with batch scope gives zero false reversals and the
+// expected extra batches.
+
+#[test]
+fn new_batch_with_batch_scope_reverses_nothing_and_opens_extra_batches() {
+    let cfg = fleet(
+        "terminals = 10\noverflow = \"new_batch\"\ndaily_transactions = { choice = [{ value = 900, weight = 1 }, { value = 1100, weight = 1 }, { value = 2100, weight = 1 }] }",
+        "regular_share = 0.5\nregulars = 20",
+        MENU2,
+        "[terminal.dedup]\nscope = \"batch\"",
+    );
+    let outs = run(&cfg, 30, 20, 51, Estimator::Sample);
+    assert_eq!(total(&outs, col::FALSE_REVERSALS), 0.0);
+    let cf = ClosedForm::new(&cfg);
+    assert!(cf.extra_batches > 1.0 / 3.0 && cf.extra_batches < 1.0);
+    agrees(
+        "extra batches per terminal-day",
+        rate(&outs, col::EXTRA_BATCHES, col::TERMINAL_DAYS),
+        cf.extra_batches,
+    );
+    agrees(
+        "overflow days per terminal-day",
+        rate(&outs, col::OVERFLOW_DAYS, col::TERMINAL_DAYS),
+        cf.p_overflow,
+    );
+    let m = metrics(&cfg, 30);
+    let fr = m
+        .iter()
+        .find(|d| d.name == "false_reversals_per_year")
+        .unwrap();
+    assert_eq!(fr.estimate, Some(0.0));
+}
+
+#[test]
+fn new_batch_with_day_scope_reverses_exactly_like_rollover() {
+    // Counter values restart in each batch, so a day-scoped check pairs the
+    // same purchases as under rollover: same streams, same reversals.
+    let body = |overflow: &str| {
+        fleet(
+            &format!("terminals = 5\ndaily_transactions = 1150\noverflow = \"{overflow}\""),
+            "regular_share = 0.5\nregulars = 15\nsame_order = 0.5",
+            MENU2,
+            "[terminal.dedup]\nscope = \"day\"",
+        )
+    };
+    let (a, b) = (body("rollover"), body("new_batch"));
+    let (ra, rb) = (
+        run(&a, 10, 4, 61, Estimator::Sample),
+        run(&b, 10, 4, 61, Estimator::Sample),
+    );
+    assert!(total(&ra, col::FALSE_REVERSALS) > 0.0);
+    for (x, y) in ra.iter().zip(&rb) {
+        assert_eq!(
+            x.values[col::FALSE_REVERSALS],
+            y.values[col::FALSE_REVERSALS]
+        );
+        assert_eq!(x.values[col::LOST_AMOUNT], y.values[col::LOST_AMOUNT]);
+        assert_eq!(x.values[col::EXTRA_BATCHES], 0.0);
+        assert!(y.values[col::EXTRA_BATCHES] > 0.0);
+    }
+}
+
+// "Done when": resubmissions are true duplicates, never false reversals.
+
+#[test]
+fn resubmissions_are_true_duplicates_never_false_reversals() {
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = 400",
+        "regular_share = 0.5\nregulars = 5\nsame_order = 0.9\nreturn_visit = 0.2",
+        MENU2,
+        "[terminal.resubmit]\nprobability = 0.05\ndelay = \"20s\"\n[terminal.dedup]\nscope = \"day\"\n[terminal.alert]",
+    );
+    let outs = run(&cfg, 20, 4, 71, Estimator::Sample);
+    let resub = total(&outs, col::RESUBMISSIONS);
+    assert!(resub > 1000.0, "{resub}");
+    assert_eq!(total(&outs, col::TRUE_DUPLICATES), resub);
+    assert_eq!(total(&outs, col::MISSED_DUPLICATES), 0.0);
+    assert_eq!(total(&outs, col::FALSE_REVERSALS), 0.0);
+    // The scan flags each of them, and each matches a reversal.
+    assert_eq!(total(&outs, col::ALERTS), resub);
+    assert_eq!(total(&outs, col::FALSE_ALERTS), 0.0);
+    let cf = ClosedForm::new(&cfg);
+    agrees(
+        "resubmissions per terminal-day",
+        rate(&outs, col::RESUBMISSIONS, col::TERMINAL_DAYS),
+        cf.resubmissions,
+    );
+}
+
+#[test]
+fn a_window_shorter_than_the_resubmission_delay_misses_them() {
+    let cfg = fleet(
+        "terminals = 4\ndaily_transactions = 400",
+        "regular_share = 0.5\nregulars = 5",
+        MENU2,
+        "[terminal.resubmit]\nprobability = 0.05\ndelay = \"20s\"\n[terminal.dedup]\nscope = { window = \"10s\" }",
+    );
+    let outs = run(&cfg, 10, 2, 81, Estimator::Sample);
+    let resub = total(&outs, col::RESUBMISSIONS);
+    assert!(resub > 0.0);
+    assert_eq!(total(&outs, col::MISSED_DUPLICATES), resub);
+    assert_eq!(total(&outs, col::TRUE_DUPLICATES), 0.0);
+}
+
+#[test]
+fn resubmissions_on_busy_days_leave_false_reversals_to_the_closed_form() {
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20",
+        MENU2,
+        "[terminal.resubmit]\nprobability = 0.02\ndelay = { uniform = { low = \"5s\", high = \"60s\" } }\n[terminal.dedup]\nscope = \"day\"",
+    );
+    let outs = run(&cfg, 30, 20, 91, Estimator::Sample);
+    agrees(
+        "false reversals per terminal-day",
+        rate(&outs, col::FALSE_REVERSALS, col::TERMINAL_DAYS),
+        fr_closed(&cfg).0,
+    );
+    // A resubmission is caught unless a distinct purchase with its key came
+    // in between (a false reversal, rare).
+    let (resub, dup) = (
+        total(&outs, col::RESUBMISSIONS),
+        total(&outs, col::TRUE_DUPLICATES),
+    );
+    assert!(dup <= resub && dup >= resub - 5.0, "{dup} of {resub}");
+}
+
+// "Done when": a window narrower than the gap between same-counter
+// transactions gives zero reversals while the day-scope alert still fires.
+
+#[test]
+fn a_short_window_reverses_nothing_while_the_day_alert_fires() {
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.5",
+        MENU2,
+        "[terminal.dedup]\nscope = { window = \"10m\" }\n[terminal.alert]\nscope = \"day\"",
+    );
+    let outs = run(&cfg, 30, 20, 101, Estimator::Sample);
+    assert_eq!(total(&outs, col::FALSE_REVERSALS), 0.0);
+    let alerts = total(&outs, col::ALERTS);
+    assert!(alerts > 100.0, "{alerts}");
+    assert_eq!(total(&outs, col::FALSE_ALERTS), alerts);
+    let cf = ClosedForm::new(&cfg);
+    agrees(
+        "alerts per terminal-day",
+        rate(&outs, col::ALERTS, col::TERMINAL_DAYS),
+        cf.alerts(&cfg).unwrap(),
+    );
+    assert_eq!(cf.alerts(&cfg), cf.false_alerts(&cfg));
+    assert!(estimate(&cfg, 30).not_applicable.is_some());
+}
+
+#[test]
+fn alerts_match_reversals_when_scopes_agree() {
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20",
+        MENU2,
+        "[terminal.dedup]\nscope = \"day\"\n[terminal.alert]",
+    );
+    let outs = run(&cfg, 10, 4, 111, Estimator::Sample);
+    assert!(total(&outs, col::FALSE_REVERSALS) > 0.0);
+    assert_eq!(
+        total(&outs, col::ALERTS),
+        total(&outs, col::FALSE_REVERSALS)
+    );
+    assert_eq!(total(&outs, col::FALSE_ALERTS), 0.0);
+}
+
+// Estimators (DESIGN.md section 8).
+
+/// Both estimators agree within their intervals on `cols`; on `rare` (rare
+/// events, whose variance the conditional estimator removes) the conditional
+/// one is also the more precise.
+#[track_caller]
+fn estimators_agree(
+    cfg: &TerminalConfig,
+    days: u32,
+    reps: u64,
+    seed: u64,
+    cols: &[usize],
+    rare: &[usize],
+) {
+    let s = run(cfg, days, reps, seed, Estimator::Sample);
+    let c = run(cfg, days, reps, seed, Estimator::Conditional);
+    for &k in cols {
+        let (ms, ss) = rate(&s, k, col::TERMINAL_DAYS);
+        let (mc, sc) = rate(&c, k, col::TERMINAL_DAYS);
+        let tol = Z * (ss * ss + sc * sc).sqrt();
+        assert!(
+            (ms - mc).abs() <= tol,
+            "{}: sample {ms:.6} +/- {ss:.6}, conditional {mc:.6} +/- {sc:.6}",
+            COLUMNS[k]
+        );
+        if rare.contains(&k) {
+            assert!(
+                sc < ss,
+                "{}: conditional se {sc} not below sample {ss}",
+                COLUMNS[k]
+            );
+        }
+    }
+    // Counts the estimator does not touch are identical.
+    for k in [
+        col::TRANSACTIONS,
+        col::COUNTER_EXCESS,
+        col::RESUBMISSIONS,
+        col::TRUE_DUPLICATES,
+    ] {
+        assert_eq!(total(&s, k), total(&c, k), "{}", COLUMNS[k]);
+    }
+}
+
+#[test]
+fn conditional_and_sample_estimators_agree_with_return_visits() {
+    let cfg = fleet(
+        "terminals = 10\ndaily_transactions = { choice = [{ value = 700, weight = 1 }, { value = 1150, weight = 1 }] }",
+        "regular_share = 0.4\nregulars = 30\nsame_order = 0.6\nreturn_visit = 0.05",
+        MENU4,
+        "[terminal.resubmit]\nprobability = 0.01\n[terminal.dedup]\nscope = \"day\"\n[terminal.alert]",
+    );
+    estimators_agree(
+        &cfg,
+        20,
+        24,
+        121,
+        &[col::FALSE_REVERSALS, col::LOST_AMOUNT, col::ALERTS],
+        // Alerts also count resubmissions, which are sampled in both.
+        &[col::FALSE_REVERSALS, col::LOST_AMOUNT],
+    );
+}
+
+#[test]
+fn conditional_and_sample_estimators_agree_on_other_keys_and_windows() {
+    // Amount and counter only (card not matched), a window about as long as
+    // the gap between same-counter purchases (7.4 h at 1900 a day), and a
+    // day-scope alert: exercises the amount-only probability and the window.
+    let cfg = fleet(
+        "terminals = 4\ndaily_transactions = 1900",
+        "regular_share = 0.5\nregulars = 10\nsame_order = 0.7\nreturn_visit = 0.1",
+        MENU4,
+        "[terminal.dedup]\nmatch = [\"counter\", \"amount\"]\nscope = { window = \"7h30m\" }\n[terminal.alert]",
+    );
+    estimators_agree(
+        &cfg,
+        10,
+        20,
+        131,
+        &[col::FALSE_REVERSALS, col::ALERTS, col::FALSE_ALERTS],
+        // A shared amount is not rare: no variance to remove.
+        &[],
+    );
+    // Counter and card only.
+    let cfg = fleet(
+        "terminals = 4\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20\nreturn_visit = 0.1",
+        MENU4,
+        "[terminal.dedup]\nmatch = [\"counter\", \"card\"]\nscope = \"day\"",
+    );
+    estimators_agree(
+        &cfg,
+        10,
+        20,
+        141,
+        &[col::FALSE_REVERSALS],
+        &[col::FALSE_REVERSALS],
+    );
+}
+
+// Determinism and outputs.
+
+#[test]
+fn same_seed_same_output_other_seed_other_output() {
+    let cfg = fleet(
+        "terminals = 6\ndaily_transactions = { uniform = { low = 800, high = 1300 } }",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.5\nreturn_visit = 0.05",
+        MENU4,
+        "[terminal.resubmit]\nprobability = 0.01\n[terminal.dedup]\nscope = \"day\"\n[terminal.alert]",
+    );
+    for est in [Estimator::Sample, Estimator::Conditional] {
+        let a = run_replication(&cfg, 10, Streams::new(7, 3), est).unwrap();
+        let b = run_replication(&cfg, 10, Streams::new(7, 3), est).unwrap();
+        assert_eq!(a, b);
+        let c = run_replication(&cfg, 10, Streams::new(8, 3), est).unwrap();
+        assert_ne!(a.values, c.values);
+    }
+}
+
+#[test]
+fn columns_and_daily_series_add_up() {
+    let cfg = fleet(
+        "terminals = 5\ndaily_transactions = 1100\noverflow = \"new_batch\"",
+        "regular_share = 0.5\nregulars = 20",
+        MENU2,
+        "[terminal.dedup]\nscope = \"day\"\n[terminal.alert]",
+    );
+    let out = run_replication(&cfg, 12, Streams::new(1, 0), Estimator::Sample).unwrap();
+    assert_eq!(out.values.len(), COLUMNS.len());
+    assert_eq!(out.daily.len(), 12);
+    assert_eq!(out.events, 5 * 12, "one event per terminal-day");
+    for (k, name) in DAILY_COLUMNS.iter().enumerate() {
+        let c = COLUMNS.iter().position(|n| n == name).unwrap();
+        let sum: f64 = out.daily.iter().map(|d| d[k]).sum();
+        assert!((sum - out.values[c]).abs() < 1e-9, "{name}");
+    }
+    assert_eq!(out.values[col::TERMINAL_DAYS], 60.0);
+    let names: Vec<_> = metrics(&cfg, 12).iter().map(|m| m.name).collect();
+    assert_eq!(
+        names,
+        [
+            "transactions",
+            "terminal_days",
+            "overflow_days",
+            "extra_batches",
+            "true_duplicates",
+            "false_reversals",
+            "false_reversals_per_year",
+            "lost_amount",
+            "alerts",
+            "false_alerts"
+        ]
+    );
+}
+
+#[test]
+fn the_first_false_reversal_is_traced() {
+    let cfg = fleet(
+        "terminals = 5\ndaily_transactions = 1100\nopen = \"07:00\"\nclose = \"19:30\"",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.5",
+        MENU2,
+        "[terminal.dedup]\nscope = \"day\"",
+    );
+    let t = find_false_reversal(&cfg, 10, Streams::new(1, 0)).expect("a false reversal");
+    let (a, b) = (&t.reversed, &t.by);
+    assert_eq!(a.counter, b.counter);
+    assert_eq!(a.card, b.card);
+    assert!(matches!(a.card, Card::Regular(_)));
+    assert_eq!(a.amount_cents, b.amount_cents);
+    assert!(b.position > a.position);
+    assert_eq!((b.position - a.position) % 999, 0);
+    assert_eq!((a.position - 1) % 999 + 1, a.counter);
+    assert!(a.time_of_day < b.time_of_day);
+    let (open, close) = (mins(7 * 60), mins(19 * 60 + 30));
+    assert!(a.time_of_day >= open && b.time_of_day <= close);
+    assert_eq!(
+        b.at.as_nanos() % (86_400 * 1_000_000_000),
+        b.time_of_day.as_nanos()
+    );
+    assert_eq!(
+        t.matched_on,
+        [MatchField::Counter, MatchField::Card, MatchField::Amount]
+    );
+    // It is the first: the days before it have none.
+    let before = run_replication(&cfg, t.day, Streams::new(1, 0), Estimator::Sample).unwrap();
+    assert_eq!(before.values[col::FALSE_REVERSALS], 0.0);
+    // A fleet that never overflows has none to trace.
+    let quiet = fleet(
+        "terminals = 5\ndaily_transactions = 300",
+        "regular_share = 0.5\nregulars = 20",
+        MENU2,
+        "",
+    );
+    assert!(find_false_reversal(&quiet, 10, Streams::new(1, 0)).is_none());
+}
+
+fn mins(m: i64) -> SimDuration {
+    SimDuration::from_mins(m)
+}
+
+#[test]
+fn the_hourly_profile_shapes_the_day() {
+    // All the trade between 08:00 and 10:00: every traced time falls there.
+    let cfg = fleet(
+        "terminals = 3\ndaily_transactions = 1200\nopen = \"06:00\"\nclose = \"12:00\"\nhourly_profile = [0, 0, 1, 1, 0, 0]",
+        "regular_share = 0.5\nregulars = 10",
+        MENU2,
+        "[terminal.dedup]\nscope = \"day\"",
+    );
+    let t = find_false_reversal(&cfg, 10, Streams::new(3, 0)).expect("a false reversal");
+    for r in [&t.reversed, &t.by] {
+        assert!(r.time_of_day >= mins(8 * 60) && r.time_of_day < mins(10 * 60));
+    }
+}
+
+#[test]
+fn estimate_reports_both_forms_and_caveats() {
+    let cfg = fleet(
+        "terminals = 50\ndaily_transactions = 1000",
+        "regular_share = 0.3\nregulars = 100\nsame_order = 0.6\nreturn_visit = 0.05",
+        MENU4,
+        "[terminal.dedup]\nscope = \"day\"",
+    );
+    let rep = estimate(&cfg, 30);
+    let get = |n: &str| rep.figures.iter().find(|f| f.0 == n).map(|f| f.1);
+    let (f, naive) = (
+        get("false_reversals_per_year").unwrap(),
+        get("false_reversals_per_year_naive").unwrap(),
+    );
+    assert!(f > naive && naive > 0.0);
+    assert!(rep.not_applicable.is_none());
+    assert!(rep.notes.iter().any(|n| n.contains("lower bound")));
+}
+
+// Configuration.
+
+const MIN: &str = "[terminal]\nterminals = 1\ndaily_transactions = 300\n[terminal.menu]\nprices = [{ price = \"4.50\" }]\n";
+
+#[test]
+fn defaults_follow_the_key_reference() {
+    let c = config(MIN);
+    assert_eq!(c.counter_range(), 999);
+    assert_eq!(c.overflow(), Overflow::Rollover);
+    assert_eq!(c.dedup_scope(), Scope::Batch);
+    assert_eq!(c.dedup_match(), MatchSet::ALL);
+    assert_eq!(c.alert_scope(), None);
+    assert_eq!(c.customers(), (0.0, 100, 0.0, 0.0));
+    assert_eq!(c.hours().weights.len(), 14);
+    assert_eq!(c.menu().cents, [450]);
+    let a = config(&format!("{MIN}[terminal.alert]\n"));
+    assert_eq!(a.alert_scope(), Some(Scope::Day));
+}
+
+#[test]
+fn money_is_parsed_to_cents() {
+    assert_eq!(Money::parse("4.50").unwrap().cents, 450);
+    assert_eq!(Money::parse("4.5").unwrap().cents, 450);
+    assert_eq!(Money::parse("12").unwrap().cents, 1200);
+    assert_eq!(Money::parse("0.05").unwrap().cents, 5);
+    for bad in [
+        "4.505",
+        "-4.50",
+        "4.",
+        ".5",
+        "4,50",
+        "",
+        "0",
+        "0.00",
+        "1e3",
+        "99999999999999",
+    ] {
+        assert!(Money::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn bad_values_are_refused_with_clear_messages() {
+    let with = |k: &str, v: &str| {
+        MIN.replace(
+            "daily_transactions = 300",
+            &format!("daily_transactions = 300\n{k} = {v}"),
+        )
+    };
+    refused(&with("counter_digits", "0"), "1 to 9 digits");
+    refused(&with("counter_digits", "10"), "1 to 9 digits");
+    refused(&MIN.replace("terminals = 1", "terminals = 0"), "fleet of 1");
+    refused(&with("open", "\"20:00\""), "earlier than `close`");
+    refused(&with("close", "\"25:00\""), "HH:MM");
+    refused(
+        &with("hourly_profile", "[1, 2, 3]"),
+        "one weight per opening hour",
+    );
+    refused(
+        &with("hourly_profile", "[0,0,0,0,0,0,0,0,0,0,0,0,0,0]"),
+        "above zero",
+    );
+    refused(
+        &with("hourly_profile", "[1,1,1,1,1,1,1,1,1,1,1,1,1,nan]"),
+        "finite",
+    );
+    refused(&with("day_to_day", "\"fixd\""), "unknown variant");
+    refused(&with("overflow", "\"new-batch\""), "new_batch");
+    refused(&with("colour", "1"), "unknown field");
+    refused(
+        &format!("{MIN}[terminal.customers]\nregular_share = 1.5\n"),
+        "from 0 to 1",
+    );
+    refused(
+        &format!("{MIN}[terminal.customers]\nreturn_visit = nan\n"),
+        "from 0 to 1",
+    );
+    refused(
+        &format!("{MIN}[terminal.customers]\nregulars = 0\n"),
+        "regular cards",
+    );
+    refused(&MIN.replace("\"4.50\"", "4.50"), "decimal string");
+    refused(&MIN.replace("\"4.50\"", "\"4.505\""), "one or two digits");
+    refused(
+        &MIN.replace("[{ price = \"4.50\" }]", "[]"),
+        "at least one price",
+    );
+    refused(
+        &format!("{MIN}[terminal.dedup]\nscope = \"dya\"\n"),
+        "unknown variant",
+    );
+    refused(
+        &format!("{MIN}[terminal.dedup]\nscope = {{ window = \"0s\" }}\n"),
+        "longer than zero",
+    );
+    refused(
+        &format!("{MIN}[terminal.dedup]\nmatch = []\n"),
+        "at least one",
+    );
+    refused(
+        &format!("{MIN}[terminal.dedup]\nmatch = [\"cards\"]\n"),
+        "unknown variant",
+    );
+    refused(
+        &format!("{MIN}[terminal.resubmit]\nprobability = -0.1\n"),
+        "from 0 to 1",
+    );
+    refused(
+        &format!("{MIN}[terminal.alert]\nscope = \"week\"\n"),
+        "unknown variant",
+    );
+    refused(
+        "[terminal]\nterminals = 1\ndaily_transactions = 300\n",
+        "menu",
+    );
+}
+
+#[test]
+fn errors_point_at_the_value() {
+    let text = format!("{MIN}[terminal.customers]\nregular_share = 1.5\n");
+    let doc: Doc = toml::from_str(&text).unwrap();
+    let err = TerminalConfig::from_raw(&doc.terminal, Path::new(".")).unwrap_err();
+    let span = err.span.expect("a span");
+    assert_eq!(&text[span], "1.5");
+}
+
+// The shipped scenarios show what their comments claim (few replications).
+
+/// The top level of a scenario file, as far as this model's tests need it
+/// (the loader proper lives in `scenario`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ScenarioFile {
+    name: String,
+    description: String,
+    model: String,
+    seed: u64,
+    replications: u64,
+    horizon: String,
+    terminal: RawTerminal,
+    #[serde(default)]
+    expect: Vec<toml::Table>,
+}
+
+fn shipped(text: &str) -> (TerminalConfig, u64) {
+    let f: ScenarioFile = toml::from_str(text).expect("the scenario parses");
+    assert_eq!(f.model, "terminal");
+    assert!(
+        text.starts_with("# "),
+        "opens with a comment saying what it shows"
+    );
+    let cfg = TerminalConfig::from_raw(&f.terminal, Path::new(".")).expect("valid");
+    (cfg, f.seed)
+}
+
+const TWIST: &str = include_str!("../../../scenarios/cinnamon-twist.toml");
+const NEW_BATCH: &str = include_str!("../../../scenarios/cinnamon-new-batch.toml");
+const WINDOW: &str = include_str!("../../../scenarios/cinnamon-window.toml");
+
+#[test]
+fn cinnamon_twist_loses_sales_above_the_naive_estimate() {
+    let (cfg, seed) = shipped(TWIST);
+    let outs = run(&cfg, 30, 6, seed, Estimator::Sample);
+    let fr = total(&outs, col::FALSE_REVERSALS);
+    assert!(fr > 0.0);
+    let per_year = fr / total(&outs, col::TERMINAL_DAYS) * f64::from(cfg.terminals()) * 365.0;
+    let m = metrics(&cfg, 30);
+    let py = m
+        .iter()
+        .find(|d| d.name == "false_reversals_per_year")
+        .unwrap();
+    let naive = py.estimate_naive.unwrap();
+    assert!(per_year > 2.0 * naive, "{per_year} vs naive {naive}");
+    assert!(py.estimate.unwrap() > naive);
+    // Resubmissions are all caught as true duplicates; the scan, with the
+    // processor's scope, flags exactly what the processor reversed.
+    let resub = total(&outs, col::RESUBMISSIONS);
+    assert!(resub > 0.0);
+    assert_eq!(total(&outs, col::TRUE_DUPLICATES), resub);
+    assert_eq!(total(&outs, col::ALERTS), resub + fr);
+    assert_eq!(total(&outs, col::FALSE_ALERTS), 0.0);
+}
+
+#[test]
+fn cinnamon_new_batch_trades_reversals_for_extra_batches() {
+    let (cfg, seed) = shipped(NEW_BATCH);
+    let outs = run(&cfg, 30, 6, seed, Estimator::Sample);
+    assert_eq!(total(&outs, col::FALSE_REVERSALS), 0.0);
+    let extra = total(&outs, col::EXTRA_BATCHES);
+    assert!(extra > 0.0);
+    assert_eq!(
+        extra,
+        total(&outs, col::OVERFLOW_DAYS),
+        "no day reaches 1999"
+    );
+    assert_eq!(
+        total(&outs, col::TRUE_DUPLICATES),
+        total(&outs, col::RESUBMISSIONS)
+    );
+}
+
+#[test]
+fn cinnamon_window_alerts_are_all_false() {
+    let (cfg, seed) = shipped(WINDOW);
+    let outs = run(&cfg, 30, 6, seed, Estimator::Sample);
+    assert_eq!(total(&outs, col::FALSE_REVERSALS), 0.0);
+    let alerts = total(&outs, col::ALERTS);
+    assert!(alerts > 0.0);
+    assert_eq!(total(&outs, col::FALSE_ALERTS), alerts);
+    // The same purchases as cinnamon-twist: its false reversals are exactly
+    // these alerts (common random numbers).
+    let (twist, _) = shipped(TWIST);
+    let t = run(&twist, 30, 6, seed, Estimator::Sample);
+    let twist_fr = total(&t, col::FALSE_REVERSALS);
+    assert!(
+        (alerts - twist_fr).abs() <= 0.1 * twist_fr + 2.0,
+        "{alerts} vs {twist_fr}"
+    );
+}
+
+#[test]
+fn a_key_without_the_counter_is_sampled_by_both_estimators() {
+    // The processor keys on card and amount only: a regular's second flat
+    // white of the day is reversed, counter or not. The conditional
+    // estimator integrates only same-counter pairs, so here it samples.
+    let cfg = fleet(
+        "terminals = 3\ndaily_transactions = 300",
+        "regular_share = 0.5\nregulars = 50\nsame_order = 0.8",
+        MENU2,
+        "[terminal.dedup]\nmatch = [\"card\", \"amount\"]\nscope = \"day\"",
+    );
+    let s = run_replication(&cfg, 5, Streams::new(2, 0), Estimator::Sample).unwrap();
+    let c = run_replication(&cfg, 5, Streams::new(2, 0), Estimator::Conditional).unwrap();
+    assert_eq!(s, c);
+    assert!(s.values[col::FALSE_REVERSALS] > 50.0, "{:?}", s.values);
+    let rep = estimate(&cfg, 5);
+    assert!(rep.not_applicable.is_some());
+    let m = metrics(&cfg, 5);
+    assert!(
+        m.iter()
+            .all(|d| d.name != "false_reversals" || d.estimate.is_none())
+    );
+}
+
+#[test]
+fn menu_lines_at_the_same_price_are_one_amount() {
+    let cfg = config(&MIN.replace(
+        "[{ price = \"4.50\" }]",
+        "[{ price = \"3.40\", weight = 1 }, { price = \"4.50\", weight = 2 }, { price = \"3.4\", weight = 1 }]",
+    ));
+    assert_eq!(cfg.menu().cents, [340, 450]);
+    assert_eq!(cfg.menu().probs, [0.5, 0.5]);
+}
+
+#[test]
+fn every_combination_runs_and_keeps_its_invariants() {
+    // A one-digit counter (9 values) makes long same-counter chains, so the
+    // rare paths (triples, windows, batches) all run.
+    let scopes = ["\"batch\"", "\"day\"", "{ window = \"30m\" }"];
+    let matches = [
+        "[\"counter\", \"card\", \"amount\"]",
+        "[\"counter\", \"amount\"]",
+        "[\"card\", \"amount\"]",
+        "[\"counter\"]",
+    ];
+    for overflow in ["rollover", "new_batch"] {
+        for dedup in scopes {
+            for alert in scopes {
+                for key in matches {
+                    for (resub, rv) in [(0.0, 0.0), (0.05, 0.2)] {
+                        let cfg = fleet(
+                            &format!(
+                                "terminals = 2\ndaily_transactions = 60\ncounter_digits = 1\noverflow = \"{overflow}\""
+                            ),
+                            &format!(
+                                "regular_share = 0.6\nregulars = 8\nsame_order = 0.5\nreturn_visit = {rv}"
+                            ),
+                            MENU2,
+                            &format!(
+                                "[terminal.resubmit]\nprobability = {resub}\n[terminal.dedup]\nmatch = {key}\nscope = {dedup}\n[terminal.alert]\nscope = {alert}"
+                            ),
+                        );
+                        let case = format!("{overflow} {dedup} {alert} {key} {resub}");
+                        for est in [Estimator::Sample, Estimator::Conditional] {
+                            let o = run_replication(&cfg, 3, Streams::new(1, 0), est).unwrap();
+                            let v = &o.values;
+                            assert!(v[col::FALSE_ALERTS] <= v[col::ALERTS] + 1e-9, "{case}");
+                            assert!(
+                                v[col::TRUE_DUPLICATES] + v[col::MISSED_DUPLICATES]
+                                    <= v[col::RESUBMISSIONS],
+                                "{case}"
+                            );
+                            assert!(v[col::LOST_AMOUNT] <= 4.5 * v[col::FALSE_REVERSALS] + 1e-9);
+                            if dedup == alert {
+                                assert!(v[col::FALSE_ALERTS] < 1e-9, "{case}");
+                            }
+                            if overflow == "new_batch"
+                                && dedup == "\"batch\""
+                                && resub == 0.0
+                                && key.contains("counter")
+                            {
+                                assert_eq!(v[col::FALSE_REVERSALS], 0.0, "{case}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Charts from racesim's CSV files. `run` and `sweep` draw their charts by
+//! passing the CSV text they just wrote through these functions, and `racesim
+//! plot CSV` redraws any of them from the file, so there is one path from data
+//! to picture.
+//!
+//! The kind of file is recognised by its header:
+//! - `summary.csv` with swept columns: each metric against the (first) swept
+//!   key, with its 95% band and the back-of-envelope curve (one chart per
+//!   metric). With several swept keys, the other keys are held at the values of
+//!   the first row.
+//! - `daily.csv`: the daily series of the first point.
+//! - `margin.csv`: the histogram of deletion minus first read, first point.
+//! - a history file (`label,time,scenario,metric,...`): each scenario and
+//!   metric over the labels, with its band: the CI regression chart.
+
+use crate::report::charts::{self, BandPoint, Bin, Chart, ChartError, Series};
+
+/// A named chart (the name is the file stem).
+pub type Named = (String, Chart);
+
+/// A CSV that cannot be plotted.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// Unreadable CSV.
+    #[error("not a CSV racesim can plot: {0}")]
+    Csv(String),
+    /// Not a known kind of file.
+    #[error(
+        "cannot tell what to plot from the header `{0}`: expected a racesim summary.csv (with swept columns), daily.csv, margin.csv or a check history"
+    )]
+    Unknown(String),
+    /// Drawing failed.
+    #[error("{0}")]
+    Chart(#[from] ChartError),
+}
+
+fn read(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), PlotError> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| PlotError::Csv(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| PlotError::Csv(e.to_string()))?;
+        rows.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok((header, rows))
+}
+
+fn num(s: &str) -> f64 {
+    s.trim().parse().unwrap_or(f64::NAN)
+}
+
+/// A swept value as a number: plain numbers as they are, durations in seconds.
+fn axis_value(s: &str) -> Option<(f64, bool)> {
+    let t = s.trim().trim_matches('"');
+    if let Ok(v) = t.parse::<f64>() {
+        return Some((v, false));
+    }
+    crate::time::parse_duration(t)
+        .ok()
+        .map(|d| (d.as_secs_f64(), true))
+}
+
+/// Draws every chart `text` (a racesim CSV) supports; `title` names the scenario.
+pub fn charts(title: &str, text: &str) -> Result<Vec<Named>, PlotError> {
+    let (header, rows) = read(text)?;
+    let has = |c: &str| header.iter().any(|h| h == c);
+    if header.first().map(String::as_str) == Some("label") && has("metric") && has("ci_low") {
+        return history(&header, &rows);
+    }
+    if has("low_s") && has("high_s") && has("count") {
+        return margin(title, &header, &rows);
+    }
+    if has("point") && has("day") {
+        return daily(title, &header, &rows);
+    }
+    if header.iter().any(|h| h.ends_with("_ci_low")) {
+        return summary(title, &header, &rows);
+    }
+    Err(PlotError::Unknown(header.join(",")))
+}
+
+fn summary(title: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
+    let is_metric = |h: &String| header.iter().any(|x| *x == format!("{h}_ci_low"));
+    let nparams = header.iter().position(is_metric).unwrap_or(header.len());
+    if nparams == 0 || rows.is_empty() {
+        return Ok(Vec::new()); // not a sweep: nothing to draw against
+    }
+    let first = &rows[0];
+    let rows: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[1..nparams] == first[1..nparams])
+        .collect();
+    let is_duration = rows.iter().any(|r| axis_value(&r[0]).is_some_and(|v| v.1));
+    let x_label = if is_duration {
+        format!("{} (minutes)", header[0])
+    } else {
+        header[0].clone()
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let mut out = Vec::new();
+    for (i, h) in header.iter().enumerate().skip(nparams) {
+        if !is_metric(h) {
+            continue;
+        }
+        let (Some(lo), Some(hi)) = (col(&format!("{h}_ci_low")), col(&format!("{h}_ci_high")))
+        else {
+            continue;
+        };
+        let est = col(&format!("{h}_estimate"));
+        let points: Vec<BandPoint> = rows
+            .iter()
+            .filter_map(|r| {
+                let (x, dur) = axis_value(&r[0])?;
+                Some(BandPoint {
+                    x: if dur { x / 60.0 } else { x },
+                    value: num(&r[i]),
+                    low: num(&r[lo]),
+                    high: num(&r[hi]),
+                    estimate: est.map(|e| num(&r[e])).filter(|v| v.is_finite()),
+                })
+            })
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        let chart = charts::metric_vs_param(&format!("{title}: {h}"), &x_label, h, &points)?;
+        out.push((format!("sweep-{h}"), chart));
+    }
+    Ok(out)
+}
+
+fn daily(title: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
+    let day = header.iter().position(|h| h == "day").unwrap_or(0);
+    let lines: Vec<Series> = header
+        .iter()
+        .enumerate()
+        .skip(day + 1)
+        .map(|(i, h)| Series {
+            name: h.replace('_', " "),
+            points: rows
+                .iter()
+                .filter(|r| r[0] == "0")
+                .map(|r| (num(&r[day]), num(&r[i])))
+                .collect(),
+        })
+        .collect();
+    let chart = charts::series(
+        &format!("{title}: per day (all replications)"),
+        "day",
+        "count per day",
+        &lines,
+    )?;
+    Ok(vec![("daily".into(), chart)])
+}
+
+fn margin(title: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap_or(0);
+    let (lo, hi, count) = (col("low_s"), col("high_s"), col("count"));
+    let edge = |s: &str, inf: f64| if s.trim().is_empty() { inf } else { num(s) };
+    let bins: Vec<Bin> = rows
+        .iter()
+        .filter(|r| r[0] == "0")
+        .map(|r| Bin {
+            low: edge(&r[lo], f64::NEG_INFINITY),
+            high: edge(&r[hi], f64::INFINITY),
+            count: r[count].trim().parse().unwrap_or(0),
+        })
+        .collect();
+    let chart = charts::histogram(
+        &format!("{title}: record deleted minus confirmation read"),
+        "margin (s): deletion time minus first read; negative = error page",
+        &bins,
+    )?;
+    Ok(vec![("margin".into(), chart)])
+}
+
+fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap_or(0);
+    let (label, scenario, metric) = (col("label"), col("scenario"), col("metric"));
+    let (value, lo, hi) = (col("value"), col("ci_low"), col("ci_high"));
+    // (scenario, metric) in order of first appearance
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for r in rows {
+        let k = (r[scenario].clone(), r[metric].clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let mut out = Vec::new();
+    for (sc, m) in keys {
+        let sel: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| r[scenario] == sc && r[metric] == m)
+            .collect();
+        let labels: Vec<String> = sel.iter().map(|r| r[label].clone()).collect();
+        let points: Vec<BandPoint> = sel
+            .iter()
+            .enumerate()
+            .map(|(i, r)| BandPoint {
+                x: i as f64,
+                value: num(&r[value]),
+                low: num(&r[lo]),
+                high: num(&r[hi]),
+                estimate: None,
+            })
+            .collect();
+        let chart = charts::history(&format!("{sc}: {m} over runs"), &m, &labels, &points, None)?;
+        let stem: String = format!("history-{sc}-{m}")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        out.push((stem, chart));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_kind() {
+        let summary =
+            "x,m,m_ci_low,m_ci_high,m_estimate\n\"1m\",0.1,0.05,0.2,0.1\n\"2m\",0.2,0.1,0.3,0.2\n";
+        let c = charts("t", summary).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].0, "sweep-m");
+        assert!(c[0].1.svg.contains("(minutes)"));
+        let no_sweep = "m,m_ci_low,m_ci_high,m_estimate\n0.1,0.05,0.2,0.1\n";
+        assert!(charts("t", no_sweep).unwrap().is_empty());
+        let daily = "point,day,users,error_pages\n0,0,10,1\n0,1,12,0\n";
+        assert_eq!(charts("t", daily).unwrap()[0].0, "daily");
+        let margin = "point,low_s,high_s,count\n0,,-100000,1\n0,-1,0,3\n0,0,0.001,7\n";
+        assert_eq!(charts("t", margin).unwrap()[0].0, "margin");
+        let hist = "label,time,scenario,metric,value,ci_low,ci_high\na,t,lisa,rate,0.1,0.05,0.2\nb,t,lisa,rate,0.2,0.1,0.3\n";
+        assert_eq!(charts("t", hist).unwrap()[0].0, "history-lisa-rate");
+        assert!(matches!(
+            charts("t", "a,b\n1,2\n"),
+            Err(PlotError::Unknown(_))
+        ));
+    }
+}
