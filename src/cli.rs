@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod estimate;
+pub mod merge;
 pub mod progress;
 pub mod run;
 pub mod trace;
@@ -38,6 +39,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Evaluate every [[expect]] and the baseline: exit 0 pass, 1 a check failed, 2 bad input
     Check(CheckArgs),
+    /// Merge shard outputs (--shard K/N runs) into the result a single run gives
+    Merge(MergeArgs),
+    /// Redraw charts from a racesim CSV (summary, daily, margin, or a check history)
+    Plot(PlotArgs),
     /// Print the timeline of one failing case in true time and every host's local time
     Trace(TraceArgs),
 }
@@ -216,6 +221,34 @@ pub struct CheckArgs {
     pub common: Common,
 }
 
+/// `racesim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' replications.csv files (or their folders)
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Folder the merged NAME/ result folder goes in
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Do not draw charts
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+/// `racesim plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// CSV files written by racesim (summary.csv, daily.csv, margin.csv, a history)
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Folder for the charts (default: beside each CSV)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// `racesim trace`.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
@@ -248,6 +281,8 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         }
         Command::Estimate(a) => estimate::estimate(&a),
         Command::Check(a) => check::check(&a),
+        Command::Merge(a) => merge::merge(&a),
+        Command::Plot(a) => plot_files(&a),
         Command::Validate(a) => validate::validate(&a),
         Command::Trace(mut a) => {
             if a.user.is_some() && a.replication.is_none() {
@@ -256,4 +291,37 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             trace::trace(&a)
         }
     }
+}
+
+/// `racesim plot FILE...`: redraws the charts of each CSV.
+fn plot_files(a: &PlotArgs) -> Result<(), Error> {
+    for f in &a.files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", f.display())))?;
+        let dir = match &a.out {
+            Some(d) => d.clone(),
+            None => f
+                .parent()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".")),
+        };
+        // a run's folder is named after its scenario
+        let title = f
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "racesim".into());
+        let written = run::write_charts(&dir, &title, &text)
+            .map_err(|e| Error::Usage(format!("{}: {e}", f.display())))?;
+        if written.is_empty() {
+            println!(
+                "{}: nothing to draw (a summary without a sweep has no curve)",
+                f.display()
+            );
+        }
+        for w in written {
+            println!("wrote {}", w.display());
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod csvout;
 pub mod files;
 pub mod json;
 pub mod plot;
+pub mod shards;
 pub mod table;
 
 /// Formats a number for people: 4 significant digits, scientific notation for

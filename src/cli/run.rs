@@ -11,7 +11,7 @@ use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::{self, Plan, PointResult, Reporter};
 use crate::models::checkout::margin_edges;
-use crate::report::{csvout, files::write_atomic, fmt_num, json, plot, table};
+use crate::report::{csvout, files::write_atomic, fmt_num, json, plot, shards, table};
 use crate::scenario::{self, ModelConfig, Source, SweepAxis};
 
 /// Parses `--vary PATH=A..B/STEPS` or `PATH=V1,V2,...`.
@@ -106,8 +106,22 @@ pub fn run_file(
     })??;
     bar.finish();
     let elapsed = start.elapsed().as_secs_f64();
-    let dir = common.out.join(&base.name);
-    write_outputs(&dir, &results, swept, !common.no_charts)?;
+    // a shard writes beside its siblings: output/NAME/shard-K-of-N/
+    let dir = match shard {
+        None => common.out.join(&base.name),
+        Some((k, n)) => common
+            .out
+            .join(&base.name)
+            .join(format!("shard-{k}-of-{n}")),
+    };
+    let meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
+    write_outputs(
+        &dir,
+        &results,
+        swept,
+        !common.no_charts,
+        &shards::meta_line(&meta),
+    )?;
     Ok(FileRun {
         results,
         swept,
@@ -148,10 +162,11 @@ pub fn write_outputs(
     results: &[PointResult],
     swept: bool,
     charts: bool,
+    meta_line: &str,
 ) -> Result<(), Error> {
     let mut csvs = vec![
         ("summary.csv", csvout::summary(results)),
-        ("replications.csv", csvout::replications(results)),
+        ("replications.csv", csvout::replications(results, meta_line)),
         ("daily.csv", csvout::daily(results)),
     ];
     if matches!(results[0].scenario.model, ModelConfig::Checkout(_)) {
@@ -180,7 +195,8 @@ pub fn write_outputs(
     Ok(())
 }
 
-fn print_table(
+/// Prints the summary table of a run (throughput only when `elapsed` is known).
+pub fn print_table(
     results: &[PointResult],
     swept: bool,
     elapsed: f64,
@@ -205,25 +221,27 @@ fn print_table(
     {
         println!("\nestimate: the closed form does not apply: {why}");
     }
-    let units: f64 = results
-        .iter()
-        .filter_map(|p| p.metric("users").or_else(|| p.metric("transactions")))
-        .map(|m| m.estimate.value)
-        .sum();
-    let what = if first.metric("users").is_some() {
-        "users"
-    } else {
-        "transactions"
-    };
-    let events: u64 = results.iter().map(PointResult::events).sum();
-    let threads = threads.unwrap_or_else(rayon::current_num_threads);
-    println!(
-        "\nthroughput: {} {what}/s, {} events/s ({} {what} in {:.2} s, {threads} threads)",
-        fmt_num((units / elapsed.max(1e-9)).round()),
-        fmt_num((events as f64 / elapsed.max(1e-9)).round()),
-        fmt_num(units),
-        elapsed
-    );
+    if elapsed.is_finite() {
+        let units: f64 = results
+            .iter()
+            .filter_map(|p| p.metric("users").or_else(|| p.metric("transactions")))
+            .map(|m| m.estimate.value)
+            .sum();
+        let what = if first.metric("users").is_some() {
+            "users"
+        } else {
+            "transactions"
+        };
+        let events: u64 = results.iter().map(PointResult::events).sum();
+        let threads = threads.unwrap_or_else(rayon::current_num_threads);
+        println!(
+            "\nthroughput: {} {what}/s, {} events/s ({} {what} in {:.2} s, {threads} threads)",
+            fmt_num((units / elapsed.max(1e-9)).round()),
+            fmt_num((events as f64 / elapsed.max(1e-9)).round()),
+            fmt_num(units),
+            elapsed
+        );
+    }
     println!("wrote {}", dir.join("summary.csv").display());
 }
 

@@ -56,9 +56,10 @@ pub fn summary(points: &[PointResult]) -> String {
     finish(w)
 }
 
-/// `replications.csv`: point, the swept values, replication, then the model's
-/// raw columns and the engine events.
-pub fn replications(points: &[PointResult]) -> String {
+/// `replications.csv`: the metadata line (see [`crate::report::shards`]), then
+/// point, the swept values, replication, the model's raw columns and the
+/// engine events.
+pub fn replications(points: &[PointResult], meta_line: &str) -> String {
     let mut w = writer();
     let Some(first) = points.first() else {
         return String::new();
@@ -79,7 +80,7 @@ pub fn replications(points: &[PointResult]) -> String {
             let _ = w.write_record(&row);
         }
     }
-    finish(w)
+    format!("{meta_line}{}", finish(w))
 }
 
 /// `daily.csv`: per point and day, the model's daily columns summed over the
@@ -154,6 +155,64 @@ pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
             row.extend([low, high, c.to_string()]);
             let _ = w.write_record(&row);
         }
+    }
+    finish(w)
+}
+
+/// Sums tables of the shape of `daily.csv` or `margin.csv` from several
+/// shards: rows with the same key (every column up to `day`, or up to
+/// `high_s`) are added column by column; rows are ordered by point, then day
+/// or bin, as a single run writes them.
+pub fn sum_tables(texts: &[String]) -> String {
+    let mut header: Vec<String> = Vec::new();
+    let mut sums: Vec<(Vec<String>, Vec<f64>)> = Vec::new();
+    for t in texts {
+        let mut r = csv::Reader::from_reader(t.as_bytes());
+        let Ok(h) = r.headers() else { continue };
+        header = h.iter().map(str::to_string).collect();
+        let nkey = header
+            .iter()
+            .position(|c| c == "day" || c == "high_s")
+            .map_or(1, |i| i + 1);
+        for rec in r.records().flatten() {
+            let key: Vec<String> = rec.iter().take(nkey).map(str::to_string).collect();
+            let vals: Vec<f64> = rec
+                .iter()
+                .skip(nkey)
+                .map(|v| v.parse().unwrap_or(0.0))
+                .collect();
+            match sums.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, s)) => s.iter_mut().zip(&vals).for_each(|(a, b)| *a += b),
+                None => sums.push((key, vals)),
+            }
+        }
+    }
+    let sort_of = |k: &Vec<String>| -> (usize, f64) {
+        let point = k[0].parse().unwrap_or(0);
+        let last = k
+            .len()
+            .saturating_sub(if header.iter().any(|c| c == "high_s") {
+                2
+            } else {
+                1
+            });
+        let v = k
+            .get(last)
+            .map(|s| s.parse().unwrap_or(f64::NEG_INFINITY))
+            .unwrap_or(0.0);
+        (point, v)
+    };
+    sums.sort_by(|a, b| {
+        let (pa, va) = sort_of(&a.0);
+        let (pb, vb) = sort_of(&b.0);
+        pa.cmp(&pb).then(va.total_cmp(&vb))
+    });
+    let mut w = writer();
+    let _ = w.write_record(&header);
+    for (k, v) in &sums {
+        let mut row = k.clone();
+        row.extend(v.iter().map(|x| fmt_exact(*x)));
+        let _ = w.write_record(&row);
     }
     finish(w)
 }

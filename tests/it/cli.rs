@@ -32,8 +32,21 @@ fn run_prints_the_table_and_writes_the_csv_files() {
     );
     assert_eq!(summary.lines().count(), 2);
     let reps = std::fs::read_to_string(dir.path().join("lisa/replications.csv")).unwrap();
-    assert_eq!(reps.lines().count(), 3, "header and two replications");
-    assert!(reps.starts_with("point,replication,users,error_pages,error_pages_ideal,"));
+    assert_eq!(
+        reps.lines().count(),
+        4,
+        "metadata, header and two replications"
+    );
+    assert!(
+        reps.starts_with("# racesim {\"scenario\":\"lisa\""),
+        "{reps}"
+    );
+    assert!(
+        reps.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("point,replication,users,error_pages,error_pages_ideal,")
+    );
     for f in ["daily.csv", "margin.csv", "summary.json"] {
         assert!(dir.path().join("lisa").join(f).exists(), "{f}");
     }

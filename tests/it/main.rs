@@ -5,5 +5,6 @@ mod cli;
 mod determinism;
 mod errors;
 mod scenarios;
+mod shards;
 mod trace;
 mod util;

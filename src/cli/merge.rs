@@ -1,0 +1,200 @@
+//! `racesim merge FILE...`: merges shard outputs into exactly the result a
+//! single run gives. Each FILE is a shard's `replications.csv` (or its
+//! folder). Shards must come from the same scenario text, overrides, seed,
+//! replications, estimator, generator and version, and together hold every
+//! shard 1..N once; otherwise the merge is refused (exit 2) with the mismatch
+//! named. Daily series and margin histograms are summed from the shards'
+//! `daily.csv` and `margin.csv`, which hold whole-number sums.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::cli::run::{print_table, write_outputs};
+use crate::cli::{Format, MergeArgs};
+use crate::experiment::{self, PointResult};
+use crate::models::RepOutput;
+use crate::report::shards::{self, Row, ShardMeta};
+use crate::report::{csvout, json};
+use crate::scenario::{self, Override, Source};
+
+struct Shard {
+    path: PathBuf,
+    meta: ShardMeta,
+    rows: Vec<Row>,
+}
+
+fn read_shard(arg: &Path) -> Result<Shard, Error> {
+    let path = if arg.is_dir() {
+        arg.join("replications.csv")
+    } else {
+        arg.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let (meta, _, rows) =
+        shards::parse(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
+    Ok(Shard { path, meta, rows })
+}
+
+fn same<T: PartialEq + std::fmt::Debug>(
+    shards: &[Shard],
+    what: &str,
+    f: impl Fn(&ShardMeta) -> T,
+) -> Result<(), Error> {
+    let first = f(&shards[0].meta);
+    for s in &shards[1..] {
+        let v = f(&s.meta);
+        if v != first {
+            return Err(Error::Usage(format!(
+                "cannot merge: the shards have different {what}: {} has {first:?}, {} has {v:?}",
+                shards[0].path.display(),
+                s.path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Merges the shards and writes/prints the result like `run`.
+pub fn merge(a: &MergeArgs) -> Result<(), Error> {
+    let shards: Vec<Shard> = a
+        .files
+        .iter()
+        .map(|f| read_shard(f))
+        .collect::<Result<_, _>>()?;
+    if shards.is_empty() {
+        return Err(Error::Usage(
+            "merge needs at least one replications.csv".into(),
+        ));
+    }
+    same(&shards, "scenarios", |m| m.scenario.clone())?;
+    same(&shards, "scenario file contents (hash)", |m| m.hash.clone())?;
+    same(&shards, "seeds", |m| m.seed)?;
+    same(&shards, "replication counts", |m| m.replications)?;
+    same(&shards, "overrides or sweep points", |m| m.points.clone())?;
+    same(&shards, "estimators", |m| m.estimator.clone())?;
+    same(&shards, "generators", |m| m.generator.clone())?;
+    same(&shards, "racesim versions", |m| m.version.clone())?;
+    same(&shards, "shard counts", |m| m.shard.map(|s| s.1))?;
+    let meta = &shards[0].meta;
+    if meta.version != env!("CARGO_PKG_VERSION") {
+        return Err(Error::Usage(format!(
+            "cannot merge: the shards were made by racesim {}, this is {}",
+            meta.version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let n = meta.shard.map_or(1, |s| s.1);
+    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
+    for s in &shards {
+        let k = s.meta.shard.map_or(1, |s| s.0);
+        if let Some(prev) = seen.insert(k, &s.path) {
+            return Err(Error::Usage(format!(
+                "cannot merge: shard {k}/{n} is given twice ({} and {})",
+                prev.display(),
+                s.path.display()
+            )));
+        }
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "cannot merge: shard(s) {} missing",
+            missing.join(", ")
+        )));
+    }
+
+    // the scenario must still be the one the shards ran
+    let source = Source::read(Path::new(&meta.file))?;
+    if shards::text_hash(&source.text) != meta.hash {
+        return Err(Error::Usage(format!(
+            "cannot merge: {} has changed since the shards ran (its hash differs)",
+            meta.file
+        )));
+    }
+    let mut results = Vec::new();
+    for (pi, ovs) in meta.points.iter().enumerate() {
+        let overrides: Vec<Override> = ovs
+            .iter()
+            .map(|o| Override::parse(o))
+            .collect::<Result<_, _>>()
+            .map_err(Error::Usage)?;
+        let sc = scenario::load(&source, &overrides)?;
+        let mut reps: Vec<(u64, RepOutput)> = shards
+            .iter()
+            .flat_map(|s| s.rows.iter())
+            .filter(|r| r.point == pi)
+            .map(|r| {
+                (
+                    r.replication,
+                    RepOutput {
+                        values: r.values.clone(),
+                        events: r.events,
+                        ..RepOutput::default()
+                    },
+                )
+            })
+            .collect();
+        reps.sort_by_key(|(i, _)| *i);
+        let expected: Vec<u64> = (0..u64::from(sc.replications)).collect();
+        let got: Vec<u64> = reps.iter().map(|(i, _)| *i).collect();
+        if got != expected {
+            return Err(Error::Usage(format!(
+                "cannot merge: point {pi} has replications {} of 0..{}; some are missing or duplicated",
+                got.len(),
+                sc.replications
+            )));
+        }
+        let metrics = experiment::compute_metrics(&sc.metrics(), &reps, sc.estimator);
+        let params = meta.params.get(pi).cloned().unwrap_or_default();
+        results.push(PointResult {
+            params,
+            scenario: sc,
+            reps,
+            metrics,
+        });
+    }
+    let swept = !results[0].params.is_empty();
+    // daily series and margin histograms: sums of the shards' sums
+    let dir = a.out.join(&meta.scenario);
+    let meta_all = ShardMeta {
+        shard: None,
+        ..meta.clone()
+    };
+    write_outputs(
+        &dir,
+        &results,
+        swept,
+        !a.no_charts,
+        &shards::meta_line(&meta_all),
+    )?;
+    for name in ["daily.csv", "margin.csv"] {
+        let texts: Vec<String> = shards
+            .iter()
+            .filter_map(|s| std::fs::read_to_string(s.path.with_file_name(name)).ok())
+            .collect();
+        if texts.len() == shards.len() {
+            let merged = csvout::sum_tables(&texts);
+            crate::report::files::write_atomic(&dir.join(name), merged.as_bytes())?;
+            if !a.no_charts {
+                crate::cli::run::write_charts(&dir, &meta.scenario, &merged)?;
+            }
+        }
+    }
+    match a.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json::scenario(&results, swept)).unwrap_or_default()
+        ),
+        Format::Csv => print!("{}", csvout::summary(&results)),
+        Format::Table | Format::Markdown => {
+            println!("merged {} shard(s) of {}", shards.len(), meta.scenario);
+            print_table(&results, swept, f64::NAN, None, &dir);
+        }
+    }
+    Ok(())
+}
