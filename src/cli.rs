@@ -2,9 +2,11 @@
 //! layer touches the terminal.
 
 pub mod check;
+pub mod completions;
 pub mod estimate;
 pub mod merge;
 pub mod progress;
+pub mod report_cmd;
 pub mod run;
 pub mod trace;
 pub mod trace_terminal;
@@ -37,7 +39,7 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// Parse and validate scenario files; run nothing
     Validate(ValidateArgs),
-    /// Evaluate every [[expect]] and the baseline: exit 0 pass, 1 a check failed, 2 bad input
+    /// Evaluate every expectation (the `expect` tables) and the baseline: exit 0 pass, 1 a check failed, 2 bad input
     Check(CheckArgs),
     /// Merge shard outputs (--shard K/N runs) into the result a single run gives
     Merge(MergeArgs),
@@ -45,6 +47,10 @@ pub enum Command {
     Plot(PlotArgs),
     /// Print the timeline of one failing case in true time and every host's local time
     Trace(TraceArgs),
+    /// Write a self-contained HTML and Markdown report: question, figures, charts, assumptions
+    Report(report_cmd::ReportArgs),
+    /// Print a shell completion script (bash, zsh, fish) on standard output
+    Completions(completions::CompletionsArgs),
 }
 
 /// How results are printed on standard output.
@@ -290,6 +296,8 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             }
             trace::trace(&a)
         }
+        Command::Report(a) => report_cmd::report(&a),
+        Command::Completions(a) => completions::completions(&a),
     }
 }
 

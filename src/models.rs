@@ -1,7 +1,7 @@
 //! The models racesim simulates, and what the experiment layer needs of them.
 //!
 //! A model reports each replication as a row of raw per-replication values
-//! (counts and sums, in the order of its [`ColumnSet`]), plus a daily series and
+//! (counts and sums, in the order of its column names), plus a daily series and
 //! optionally a histogram. Every metric is a function of those rows
 //! ([`MetricKind`]), so `replications.csv` holds enough to merge shards and
 //! recompute every figure.

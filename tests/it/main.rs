@@ -1,6 +1,7 @@
 //! racesim's integration tests: one binary, a module per behaviour.
 
 mod analytic;
+mod check_report;
 mod cli;
 mod determinism;
 mod errors;

@@ -1,0 +1,576 @@
+//! Builds the report page ([`crate::report::html::Page`]) from a scenario's results: the
+//! question from the file's leading comment, the figures beside their
+//! back-of-envelope, the `[[expect]]` verdicts, the charts and what
+//! reproduces them. Pure: results in, a page (with its SVG charts) out.
+//!
+//! Chart data comes from the same per-replication outputs the CSV files are
+//! made of, so the page and `margin.csv` / `daily.csv` / `summary.csv` always
+//! agree:
+//!
+//! - **sweep** (a scenario with `[sweep]`): each headline metric against the
+//!   first swept key, with its 95% band and the back-of-envelope curve; with
+//!   several swept keys, one chart per combination of the others (at most
+//!   [`MAX_SWEEP_GROUPS`]).
+//! - **margin histogram** (checkout): the bins of `margin.csv`.
+//! - **daily series**: the columns of `daily.csv`, as the mean per replication.
+//!
+//! The headline metrics are those named in `[[expect]]`; without any, the
+//! rates (every metric whose name contains `rate`); failing that, the first
+//! metric. Margin and daily charts are drawn for one point: the only one
+//! without a sweep, else the point where the first headline metric is worst.
+
+use crate::engine::GENERATOR;
+use crate::experiment::{MetricResult, PointResult, daily_columns};
+use crate::models::checkout::{closed_form, margin_edges};
+use crate::report::charts::{self, BandPoint, Bin, ChartError, Series};
+use crate::report::check::{self, CheckLine};
+use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
+use crate::scenario::{ModelConfig, Override, Source};
+
+/// Most sweep charts drawn per metric when a grid has several swept keys.
+pub const MAX_SWEEP_GROUPS: usize = 6;
+
+/// Builds the page of one scenario run.
+///
+/// `source` is the scenario file as read, `results` its points in sweep
+/// order, `swept` whether it was a sweep, and `overrides` the command-line
+/// overrides (`--seed`, `--replications`, `--set`) the run applied.
+pub fn build(
+    source: &Source,
+    results: &[PointResult],
+    swept: bool,
+    overrides: &[Override],
+) -> Result<Page, ChartError> {
+    let Some(first) = results.first() else {
+        return Err(ChartError::Draw("no results to report".into()));
+    };
+    let sc = &first.scenario;
+    let headline = headline_metrics(first);
+    let focus = focus_point(results, headline.first().map(String::as_str));
+    let mut charts_out = Vec::new();
+    if swept {
+        for metric in &headline {
+            charts_out.extend(sweep_charts(&sc.name, results, metric)?);
+        }
+    }
+    let point = &results[focus];
+    let at = if swept && !point.params.is_empty() {
+        format!(
+            " Drawn at {}, the sweep point where {} is worst.",
+            label(point),
+            headline.first().map(String::as_str).unwrap_or("the metric")
+        )
+    } else {
+        String::new()
+    };
+    if matches!(sc.model, ModelConfig::Checkout(_)) {
+        charts_out.push(margin_chart(&sc.name, point, &at)?);
+    }
+    if let Some(c) = daily_chart(&sc.name, point, &at)? {
+        charts_out.push(c);
+    }
+
+    let sweep = if swept {
+        sc.sweep
+            .iter()
+            .map(|a| {
+                (
+                    a.path.clone(),
+                    a.values
+                        .iter()
+                        .map(|v| v.trim_matches('"').to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Page {
+        name: sc.name.clone(),
+        model: sc.model.name().into(),
+        file: source.path.display().to_string(),
+        description: sc.description.trim().to_string(),
+        question: leading_comment(&source.text),
+        points: results
+            .iter()
+            .map(|p| PointFigures {
+                label: label(p),
+                figures: p.metrics.iter().map(figure).collect(),
+            })
+            .collect(),
+        notes: notes(results),
+        checks: checks(results),
+        charts: charts_out,
+        sweep,
+        overrides: overrides.iter().map(Override::to_string).collect(),
+        scenario_text: source.text.clone(),
+        reproduce: Reproduce {
+            seed: sc.seed,
+            replications: sc.replications,
+            horizon: sc.horizon.to_string(),
+            estimator: sc.estimator.name().into(),
+            generator: GENERATOR.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command: command(source, sc.seed, sc.replications, overrides),
+        },
+    })
+}
+
+/// The leading comment of a scenario file, one string per paragraph (a
+/// comment line with nothing after `#` separates paragraphs). It ends at the
+/// first line that is neither a comment nor blank.
+pub fn leading_comment(text: &str) -> Vec<String> {
+    let mut paragraphs = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut flush = |current: &mut Vec<&str>| {
+        if !current.is_empty() {
+            paragraphs.push(current.join(" "));
+            current.clear();
+        }
+    };
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            flush(&mut current);
+            continue;
+        }
+        let Some(body) = t.strip_prefix('#') else {
+            break;
+        };
+        let body = body.trim();
+        if body.is_empty() {
+            flush(&mut current);
+        } else {
+            current.push(body);
+        }
+    }
+    flush(&mut current);
+    paragraphs
+}
+
+fn label(p: &PointResult) -> String {
+    p.params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn figure(m: &MetricResult) -> Figure {
+    Figure {
+        metric: m.name.into(),
+        unit: m.unit.into(),
+        value: m.estimate.value,
+        low: m.estimate.ci.low,
+        high: m.estimate.ci.high,
+        method: m.estimate.ci.method.as_str().into(),
+        estimate: m.closed_form,
+        estimate_naive: m.closed_form_naive,
+    }
+}
+
+fn headline_metrics(p: &PointResult) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in &p.scenario.expects {
+        if p.metric(&e.metric).is_some() && !out.contains(&e.metric) {
+            out.push(e.metric.clone());
+        }
+    }
+    if out.is_empty() {
+        out = p
+            .metrics
+            .iter()
+            .filter(|m| m.name.contains("rate"))
+            .map(|m| m.name.to_string())
+            .collect();
+    }
+    if out.is_empty()
+        && let Some(m) = p.metrics.first()
+    {
+        out.push(m.name.to_string());
+    }
+    out
+}
+
+/// The point the margin and daily charts show: the only one, or the one where
+/// `metric` is worst (the first of equals).
+fn focus_point(results: &[PointResult], metric: Option<&str>) -> usize {
+    let Some(metric) = metric else { return 0 };
+    let Some(higher_worse) = check::worse_when_higher(metric) else {
+        return 0;
+    };
+    let mut best: Option<(usize, f64)> = None;
+    for (i, p) in results.iter().enumerate() {
+        let Some(v) = p.metric(metric).map(|m| m.estimate.value) else {
+            continue;
+        };
+        if !v.is_finite() {
+            continue;
+        }
+        let worse = match best {
+            None => true,
+            Some((_, b)) => (higher_worse && v > b) || (!higher_worse && v < b),
+        };
+        if worse {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i).unwrap_or(0)
+}
+
+fn notes(results: &[PointResult]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in results {
+        if let ModelConfig::Checkout(c) = &p.scenario.model
+            && let Err(why) = closed_form(c)
+        {
+            let at = if p.params.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", label(p))
+            };
+            let note = format!("The back-of-envelope does not apply{at}: {why}.");
+            if !out.contains(&note) {
+                out.push(note);
+            }
+        }
+    }
+    if let Some(p) = results.first() {
+        out.push(format!(
+            "Figures from the {} estimator over {} replications of {} each.",
+            p.scenario.estimator.name(),
+            p.reps.len(),
+            p.scenario.horizon
+        ));
+    }
+    out
+}
+
+fn checks(results: &[PointResult]) -> Vec<CheckLine> {
+    let mut lines = Vec::new();
+    for p in results {
+        for e in &p.scenario.expects {
+            let Some(m) = p.metric(&e.metric) else {
+                continue;
+            };
+            for (rule, verdict, note) in check::evaluate(m, e.max, e.min, p.reps.len()) {
+                lines.push(CheckLine {
+                    scenario: p.scenario.name.clone(),
+                    point: label(p),
+                    metric: e.metric.clone(),
+                    rule,
+                    value: m.estimate.value,
+                    ci_low: m.estimate.ci.low,
+                    ci_high: m.estimate.ci.high,
+                    verdict,
+                    note,
+                });
+            }
+        }
+    }
+    lines
+}
+
+/// A swept value as a number: numbers as they are, durations in seconds.
+fn axis_value(s: &str) -> Option<(f64, bool)> {
+    let t = s.trim().trim_matches('"');
+    if let Ok(v) = t.parse::<f64>() {
+        return Some((v, false));
+    }
+    crate::time::parse_duration(t)
+        .ok()
+        .map(|d| (d.as_secs_f64(), true))
+}
+
+/// The unit a duration axis reads best in: (name, seconds per unit).
+fn duration_unit(max_abs_s: f64) -> (&'static str, f64) {
+    if max_abs_s >= 2.0 * 86_400.0 {
+        ("d", 86_400.0)
+    } else if max_abs_s >= 2.0 * 3600.0 {
+        ("h", 3600.0)
+    } else if max_abs_s >= 120.0 {
+        ("min", 60.0)
+    } else if max_abs_s >= 2.0 {
+        ("s", 1.0)
+    } else {
+        ("ms", 1e-3)
+    }
+}
+
+fn sweep_charts(
+    name: &str,
+    results: &[PointResult],
+    metric: &str,
+) -> Result<Vec<ChartSection>, ChartError> {
+    let Some(first) = results.first() else {
+        return Ok(Vec::new());
+    };
+    let Some((key, _)) = first.params.first() else {
+        return Ok(Vec::new());
+    };
+    // points grouped by the values of the other swept keys, in sweep order
+    let mut groups: Vec<(String, Vec<&PointResult>)> = Vec::new();
+    for p in results {
+        let rest = p.params[1..]
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match groups.iter_mut().find(|(g, _)| *g == rest) {
+            Some((_, v)) => v.push(p),
+            None => groups.push((rest, vec![p])),
+        }
+    }
+    let shown = groups.len().min(MAX_SWEEP_GROUPS);
+    let unit = first
+        .metric(metric)
+        .map(|m| m.unit)
+        .filter(|u| !u.is_empty())
+        .map(|u| format!(" ({u})"))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (gi, (rest, pts)) in groups.iter().take(shown).enumerate() {
+        let values: Vec<Option<(f64, bool)>> =
+            pts.iter().map(|p| axis_value(&p.params[0].1)).collect();
+        let numeric = values.iter().all(Option::is_some);
+        let durations = numeric && values.iter().flatten().any(|(_, d)| *d);
+        let (x_label, scale) = if !numeric {
+            (format!("{key} (point number, see the table)"), 1.0)
+        } else if durations {
+            let max = values
+                .iter()
+                .flatten()
+                .map(|(v, _)| v.abs())
+                .fold(0.0, f64::max);
+            let (u, s) = duration_unit(max);
+            (format!("{key} ({u})"), s)
+        } else {
+            (key.clone(), 1.0)
+        };
+        let band: Vec<BandPoint> = pts
+            .iter()
+            .zip(&values)
+            .enumerate()
+            .filter_map(|(i, (p, v))| {
+                let m = p.metric(metric)?;
+                let x = match v {
+                    Some((x, _)) => x / scale,
+                    None => i as f64,
+                };
+                Some(BandPoint {
+                    x,
+                    value: m.estimate.value,
+                    low: m.estimate.ci.low,
+                    high: m.estimate.ci.high,
+                    estimate: m.closed_form,
+                })
+            })
+            .collect();
+        let title = if rest.is_empty() {
+            format!("{name}: {metric} against {key}")
+        } else {
+            format!("{name}: {metric} against {key} ({rest})")
+        };
+        let chart = charts::metric_vs_param(&title, &x_label, &format!("{metric}{unit}"), &band)?;
+        let file = if groups.len() == 1 {
+            format!("report-sweep-{metric}.svg")
+        } else {
+            format!("report-sweep-{metric}-{}.svg", gi + 1)
+        };
+        let mut caption = format!(
+            "{metric} at each sweep point (line), its 95% interval (band) and the back-of-envelope (dashed orange, where it applies)."
+        );
+        if !rest.is_empty() {
+            caption.push_str(&format!(" Other swept keys held at {rest}."));
+        }
+        if gi + 1 == shown && groups.len() > shown {
+            caption.push_str(&format!(
+                " {} more combinations of the other swept keys are in summary.csv.",
+                groups.len() - shown
+            ));
+        }
+        out.push(ChartSection {
+            title: if rest.is_empty() {
+                format!("{metric} against {key}")
+            } else {
+                format!("{metric} against {key} ({rest})")
+            },
+            caption,
+            file,
+            svg: chart.svg,
+        });
+    }
+    Ok(out)
+}
+
+/// The margin histogram's bins, as `margin.csv` holds them for this point:
+/// counts summed over replications, empty bins left out.
+pub fn margin_bins(p: &PointResult) -> Vec<Bin> {
+    let edges = margin_edges();
+    let mut counts = vec![0u64; edges.len() + 1];
+    for (_, r) in &p.reps {
+        for (c, v) in counts.iter_mut().zip(&r.histogram) {
+            *c += v;
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(b, c)| Bin {
+            low: if b == 0 {
+                f64::NEG_INFINITY
+            } else {
+                edges[b - 1]
+            },
+            high: edges.get(b).copied().unwrap_or(f64::INFINITY),
+            count: *c,
+        })
+        .collect()
+}
+
+fn margin_chart(name: &str, p: &PointResult, at: &str) -> Result<ChartSection, ChartError> {
+    let chart = charts::histogram(
+        &format!("{name}: deletion minus first read"),
+        "deletion − first read (s)",
+        &margin_bins(p),
+    )?;
+    Ok(ChartSection {
+        title: "Margin: deletion minus first read".into(),
+        caption: format!(
+            "Each user whose record was moved during the run, by how long after its first confirmation-page read the deletion came (symmetric log scale). Red bars left of zero are deletions before the read: error pages. Counts summed over {} replications (margin.csv).{at}",
+            p.reps.len()
+        ),
+        file: "report-margin.svg".into(),
+        svg: chart.svg,
+    })
+}
+
+/// The daily series of this point: each `daily.csv` column as the mean per
+/// replication and day (`daily.csv` holds the sums).
+pub fn daily_series(p: &PointResult) -> Vec<Series> {
+    let cols = daily_columns(&p.scenario.model);
+    let n = p.reps.len().max(1) as f64;
+    let days = p.reps.iter().map(|(_, r)| r.daily.len()).max().unwrap_or(0);
+    cols.iter()
+        .enumerate()
+        .map(|(c, name)| Series {
+            name: (*name).to_string(),
+            points: (0..days)
+                .map(|d| {
+                    let sum: f64 = p
+                        .reps
+                        .iter()
+                        .filter_map(|(_, r)| r.daily.get(d).and_then(|row| row.get(c)))
+                        .sum();
+                    (d as f64, sum / n)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn daily_chart(name: &str, p: &PointResult, at: &str) -> Result<Option<ChartSection>, ChartError> {
+    let series = daily_series(p);
+    if series.is_empty() {
+        return Ok(None);
+    }
+    let chart = charts::series(
+        &format!("{name}: per simulated day"),
+        "day (0 = the first)",
+        "mean per replication",
+        &series,
+    )?;
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    Ok(Some(ChartSection {
+        title: "Daily series".into(),
+        caption: format!(
+            "{} per simulated day, the mean over {} replications (daily.csv holds the sums). A small series is drawn against the right-hand axis.{at}",
+            names.join(", "),
+            p.reps.len()
+        ),
+        file: "report-daily.svg".into(),
+        svg: chart.svg,
+    }))
+}
+
+/// Quotes `s` for a POSIX shell when it holds anything but safe characters.
+fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that regenerates the page: the file, the seed and replications
+/// it ran with, and every `--set`.
+fn command(source: &Source, seed: u64, replications: u32, overrides: &[Override]) -> String {
+    let mut parts = vec![
+        "racesim".to_string(),
+        "report".into(),
+        shell_quote(&source.path.display().to_string()),
+        "--seed".into(),
+        seed.to_string(),
+        "--replications".into(),
+        replications.to_string(),
+    ];
+    for o in overrides {
+        if o.path == "seed" || o.path == "replications" {
+            continue;
+        }
+        parts.push("--set".into());
+        parts.push(shell_quote(&o.to_string()));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_question_is_the_leading_comment() {
+        let text = "\n# The redirect race.\n#\n# A web front-end\n#   marks records paid.\n\nname = \"x\"\n# not this\n";
+        assert_eq!(
+            leading_comment(text),
+            vec!["The redirect race.", "A web front-end marks records paid."]
+        );
+        assert!(leading_comment("name = \"x\"\n# late\n").is_empty());
+    }
+
+    #[test]
+    fn commands_are_quoted_for_the_shell() {
+        assert_eq!(shell_quote("scenarios/lisa.toml"), "scenarios/lisa.toml");
+        assert_eq!(shell_quote("horizon=\"6h\""), "'horizon=\"6h\"'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        let src = Source::from_text("my dir/lisa.toml", "");
+        let ovs = [
+            Override {
+                path: "seed".into(),
+                value: "9".into(),
+            },
+            Override {
+                path: "transfer.grace".into(),
+                value: "10m".into(),
+            },
+        ];
+        assert_eq!(
+            command(&src, 9, 4, &ovs),
+            "racesim report 'my dir/lisa.toml' --seed 9 --replications 4 --set transfer.grace=10m"
+        );
+    }
+
+    #[test]
+    fn duration_axes_pick_a_readable_unit() {
+        assert_eq!(duration_unit(600.0), ("min", 60.0));
+        assert_eq!(duration_unit(0.5), ("ms", 1e-3));
+        assert_eq!(axis_value("\"4m\""), Some((240.0, true)));
+        assert_eq!(axis_value("0.5"), Some((0.5, false)));
+        assert_eq!(axis_value("rollover"), None);
+    }
+}
