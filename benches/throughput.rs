@@ -1,0 +1,163 @@
+//! Throughput benchmarks (issue 7): the engine against a bare binary-heap loop,
+//! the checkout model on scenarios/lisa.toml, the terminal model on 200
+//! terminals x 1100 transactions a day, and 1-thread vs 2-thread scaling.
+//!
+//! `cargo bench --bench throughput` runs full sizes and prints the median of
+//! several runs; under `cargo test --all-targets` (no `--bench` argument) it
+//! runs tiny sizes once as a smoke test. Timings are printed, never asserted.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+use racesim::engine::{Context, Model, ScheduleError, SimRng, Simulation, Streams};
+use racesim::experiment::{self, Silent};
+use racesim::scenario::{self, Override};
+use racesim::time::{SimDuration, SimTime};
+use rand::RngExt;
+
+fn exp_ns(rng: &mut SimRng, mean_ns: f64) -> i64 {
+    let u: f64 = rng.random();
+    (-(1.0 - u).ln() * mean_ns) as i64
+}
+
+/// M/M/1 on the engine: arrivals and departures, 0.8 load.
+struct Mm1 {
+    rng: SimRng,
+    queue: u64,
+    left: u64,
+}
+
+#[derive(Clone, Copy)]
+enum Ev {
+    Arrive,
+    Depart,
+}
+
+impl Model for Mm1 {
+    type Event = Ev;
+    fn start(&mut self, ctx: &mut Context<Ev>) -> Result<(), ScheduleError> {
+        let d = exp_ns(&mut self.rng, 1.25e9);
+        ctx.schedule_in(SimDuration::from_nanos(d), Ev::Arrive)
+    }
+    fn handle(&mut self, e: Ev, ctx: &mut Context<Ev>) -> Result<(), ScheduleError> {
+        match e {
+            Ev::Arrive => {
+                self.queue += 1;
+                if self.queue == 1 {
+                    let d = exp_ns(&mut self.rng, 1e9);
+                    ctx.schedule_in(SimDuration::from_nanos(d), Ev::Depart)?;
+                }
+                if self.left > 0 {
+                    self.left -= 1;
+                    let d = exp_ns(&mut self.rng, 1.25e9);
+                    ctx.schedule_in(SimDuration::from_nanos(d), Ev::Arrive)?;
+                }
+            }
+            Ev::Depart => {
+                self.queue -= 1;
+                if self.queue > 0 {
+                    let d = exp_ns(&mut self.rng, 1e9);
+                    ctx.schedule_in(SimDuration::from_nanos(d), Ev::Depart)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Events per second of the engine's M/M/1.
+fn engine_mm1(customers: u64) -> f64 {
+    let streams = Streams::new(1, 0);
+    let m = Mm1 { rng: streams.stream("mm1"), queue: 0, left: customers };
+    let t = Instant::now();
+    let mut sim = Simulation::new(m, streams);
+    let stats = sim.run().expect("runs");
+    stats.events as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Events per second of the same M/M/1 as a bare BinaryHeap loop of
+/// (time, seq, kind) tuples.
+fn bare_mm1(customers: u64) -> f64 {
+    let mut rng = Streams::new(1, 0).stream("mm1");
+    let t = Instant::now();
+    let mut heap = BinaryHeap::new();
+    let mut seq = 0u64;
+    let (mut queue, mut left, mut events) = (0u64, customers, 0u64);
+    heap.push(Reverse((exp_ns(&mut rng, 1.25e9), seq, 0u8)));
+    while let Some(Reverse((now, _, kind))) = heap.pop() {
+        events += 1;
+        if kind == 0 {
+            queue += 1;
+            if queue == 1 {
+                seq += 1;
+                heap.push(Reverse((now + exp_ns(&mut rng, 1e9), seq, 1)));
+            }
+            if left > 0 {
+                left -= 1;
+                seq += 1;
+                heap.push(Reverse((now + exp_ns(&mut rng, 1.25e9), seq, 0)));
+            }
+        } else {
+            queue -= 1;
+            if queue > 0 {
+                seq += 1;
+                heap.push(Reverse((now + exp_ns(&mut rng, 1e9), seq, 1)));
+            }
+        }
+    }
+    std::hint::black_box(SimTime::ZERO);
+    events as f64 / t.elapsed().as_secs_f64()
+}
+
+/// (units per second, events per second) of a scenario run on `threads`.
+fn scenario_rate(file: &str, overrides: &[(&str, &str)], threads: usize, unit: &str) -> (f64, f64) {
+    let ovs: Vec<Override> = overrides
+        .iter()
+        .map(|(p, v)| Override { path: p.to_string(), value: v.to_string() })
+        .collect();
+    let sc = scenario::load_file(std::path::Path::new(file), &ovs).expect("scenario loads");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    let t = Instant::now();
+    let p = pool.install(|| experiment::run_point(Vec::new(), sc, None, &Silent)).expect("runs");
+    let secs = t.elapsed().as_secs_f64();
+    let units = p.metric(unit).map(|m| m.estimate.value).unwrap_or(0.0);
+    (units / secs, p.events() as f64 / secs)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let runs = if full { 5 } else { 1 };
+    let (customers, reps, days) = if full { (2_000_000, "16", "\"7d\"") } else { (2_000, "2", "\"1d\"") };
+    let fleet_days = if full { "\"20d\"" } else { "\"1d\"" };
+
+    let eng = median((0..runs).map(|_| engine_mm1(customers)).collect());
+    let bare = median((0..runs).map(|_| bare_mm1(customers)).collect());
+    println!("engine M/M/1: {:.1} M events/s; bare BinaryHeap: {:.1} M events/s; ratio {:.0}% (target >= 70%)", eng / 1e6, bare / 1e6, 100.0 * eng / bare);
+
+    let lisa = [("replications", reps), ("horizon", days)];
+    for threads in [1, 2] {
+        let r: Vec<(f64, f64)> = (0..runs).map(|_| scenario_rate("scenarios/lisa.toml", &lisa, threads, "users")).collect();
+        let users = median(r.iter().map(|x| x.0).collect());
+        let events = median(r.iter().map(|x| x.1).collect());
+        println!("checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s (target 12 M users/s with 2 threads)", users / 1e6, events / 1e6);
+    }
+    let fleet = [
+        ("replications", reps),
+        ("horizon", fleet_days),
+        ("terminal.terminals", "200"),
+        ("terminal.daily_transactions", "1100"),
+    ];
+    for threads in [1, 2] {
+        let r: Vec<(f64, f64)> = (0..runs)
+            .map(|_| scenario_rate("scenarios/cinnamon-twist.toml", &fleet, threads, "transactions"))
+            .collect();
+        let tx = median(r.iter().map(|x| x.0).collect());
+        println!("terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s (target 150 M with 2 threads)", tx / 1e6);
+    }
+}
