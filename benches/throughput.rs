@@ -69,7 +69,11 @@ impl Model for Mm1 {
 /// Events per second of the engine's M/M/1.
 fn engine_mm1(customers: u64) -> f64 {
     let streams = Streams::new(1, 0);
-    let m = Mm1 { rng: streams.stream("mm1"), queue: 0, left: customers };
+    let m = Mm1 {
+        rng: streams.stream("mm1"),
+        queue: 0,
+        left: customers,
+    };
     let t = Instant::now();
     let mut sim = Simulation::new(m, streams);
     let stats = sim.run().expect("runs");
@@ -114,12 +118,20 @@ fn bare_mm1(customers: u64) -> f64 {
 fn scenario_rate(file: &str, overrides: &[(&str, &str)], threads: usize, unit: &str) -> (f64, f64) {
     let ovs: Vec<Override> = overrides
         .iter()
-        .map(|(p, v)| Override { path: p.to_string(), value: v.to_string() })
+        .map(|(p, v)| Override {
+            path: p.to_string(),
+            value: v.to_string(),
+        })
         .collect();
     let sc = scenario::load_file(std::path::Path::new(file), &ovs).expect("scenario loads");
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
     let t = Instant::now();
-    let p = pool.install(|| experiment::run_point(Vec::new(), sc, None, &Silent)).expect("runs");
+    let p = pool
+        .install(|| experiment::run_point(Vec::new(), sc, None, &Silent))
+        .expect("runs");
     let secs = t.elapsed().as_secs_f64();
     let units = p.metric(unit).map(|m| m.estimate.value).unwrap_or(0.0);
     (units / secs, p.events() as f64 / secs)
@@ -133,19 +145,34 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let runs = if full { 5 } else { 1 };
-    let (customers, reps, days) = if full { (2_000_000, "16", "\"7d\"") } else { (2_000, "2", "\"1d\"") };
+    let (customers, reps, days) = if full {
+        (2_000_000, "16", "\"7d\"")
+    } else {
+        (2_000, "2", "\"1d\"")
+    };
     let fleet_days = if full { "\"20d\"" } else { "\"1d\"" };
 
     let eng = median((0..runs).map(|_| engine_mm1(customers)).collect());
     let bare = median((0..runs).map(|_| bare_mm1(customers)).collect());
-    println!("engine M/M/1: {:.1} M events/s; bare BinaryHeap: {:.1} M events/s; ratio {:.0}% (target >= 70%)", eng / 1e6, bare / 1e6, 100.0 * eng / bare);
+    println!(
+        "engine M/M/1: {:.1} M events/s; bare BinaryHeap: {:.1} M events/s; ratio {:.0}% (target >= 70%)",
+        eng / 1e6,
+        bare / 1e6,
+        100.0 * eng / bare
+    );
 
     let lisa = [("replications", reps), ("horizon", days)];
     for threads in [1, 2] {
-        let r: Vec<(f64, f64)> = (0..runs).map(|_| scenario_rate("scenarios/lisa.toml", &lisa, threads, "users")).collect();
+        let r: Vec<(f64, f64)> = (0..runs)
+            .map(|_| scenario_rate("scenarios/lisa.toml", &lisa, threads, "users"))
+            .collect();
         let users = median(r.iter().map(|x| x.0).collect());
         let events = median(r.iter().map(|x| x.1).collect());
-        println!("checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s (target 12 M users/s with 2 threads)", users / 1e6, events / 1e6);
+        println!(
+            "checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s (target 12 M users/s with 2 threads)",
+            users / 1e6,
+            events / 1e6
+        );
     }
     let fleet = [
         ("replications", reps),
@@ -155,9 +182,19 @@ fn main() {
     ];
     for threads in [1, 2] {
         let r: Vec<(f64, f64)> = (0..runs)
-            .map(|_| scenario_rate("scenarios/cinnamon-twist.toml", &fleet, threads, "transactions"))
+            .map(|_| {
+                scenario_rate(
+                    "scenarios/cinnamon-twist.toml",
+                    &fleet,
+                    threads,
+                    "transactions",
+                )
+            })
             .collect();
         let tx = median(r.iter().map(|x| x.0).collect());
-        println!("terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s (target 150 M with 2 threads)", tx / 1e6);
+        println!(
+            "terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s (target 150 M with 2 threads)",
+            tx / 1e6
+        );
     }
 }

@@ -177,6 +177,13 @@ pub fn write_outputs(
     }
     if charts {
         let title = &results[0].scenario.name;
+        let sc = &results[0].scenario;
+        if !sc.hosts.is_empty() && sc.hosts.values().any(|h| !h.is_ideal()) {
+            let chart = plot::clock_chart(title, &sc.hosts, sc.seed, 0, sc.horizon)
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            write_atomic(&dir.join("clocks.svg"), chart.svg.as_bytes())?;
+            write_atomic(&dir.join("clocks.png"), &chart.png)?;
+        }
         for (name, text) in &csvs {
             if *name != "replications.csv" {
                 write_charts(dir, title, text)?;

@@ -253,3 +253,67 @@ mod tests {
         ));
     }
 }
+
+/// The clock picture of replication `replication`: each host's offset (s)
+/// against true time (h) over `horizon`, sampled at the clock's breakpoints
+/// (syncs, steps, wander steps, slew ends) and on an even grid, with outages
+/// and steps marked.
+pub fn clock_chart(
+    title: &str,
+    hosts: &std::collections::BTreeMap<String, crate::clock::ClockSpec>,
+    seed: u64,
+    replication: u64,
+    horizon: crate::time::SimDuration,
+) -> Result<Chart, ChartError> {
+    use crate::clock::{Clock, ClockEventKind};
+    use crate::time::SimTime;
+    const GRID: i64 = 400;
+    const MAX_BREAKPOINTS: usize = 20_000;
+    let streams = crate::engine::Streams::new(seed, replication);
+    let end = SimTime::ZERO + horizon;
+    let mut lines = Vec::new();
+    let mut marks = Vec::new();
+    for (name, spec) in hosts {
+        let clock = Clock::new(spec, streams.stream(&format!("clock/{name}")));
+        let mut times: Vec<SimTime> = (0..=GRID)
+            .map(|i| SimTime::from_nanos(horizon.as_nanos() / GRID * i))
+            .collect();
+        for e in clock
+            .events()
+            .take_while(|e| e.at <= end)
+            .take(MAX_BREAKPOINTS)
+        {
+            // both sides of a jump
+            times.push(SimTime::from_nanos((e.at.as_nanos() - 1).max(0)));
+            times.push(e.at);
+            match e.kind {
+                ClockEventKind::OutageStart => {
+                    marks.push((e.at.as_secs_f64() / 3600.0, format!("{name}: sync off")))
+                }
+                ClockEventKind::OutageEnd => {
+                    marks.push((e.at.as_secs_f64() / 3600.0, format!("{name}: sync on")))
+                }
+                ClockEventKind::Step { by } => {
+                    marks.push((e.at.as_secs_f64() / 3600.0, format!("{name}: step {by}")))
+                }
+                _ => {}
+            }
+        }
+        times.sort();
+        times.dedup();
+        let mut c = clock.clone();
+        let points = times
+            .iter()
+            .map(|t| (t.as_secs_f64() / 3600.0, c.offset(*t).as_secs_f64()))
+            .collect();
+        lines.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    charts::clocks(
+        &format!("{title}: clock offsets, replication {replication}"),
+        &lines,
+        &marks,
+    )
+}

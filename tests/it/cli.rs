@@ -47,7 +47,15 @@ fn run_prints_the_table_and_writes_the_csv_files() {
             .unwrap()
             .starts_with("point,replication,users,error_pages,error_pages_ideal,")
     );
-    for f in ["daily.csv", "margin.csv", "summary.json"] {
+    for f in [
+        "daily.csv",
+        "margin.csv",
+        "summary.json",
+        "clocks.svg",
+        "clocks.png",
+        "margin.png",
+        "daily.svg",
+    ] {
         assert!(dir.path().join("lisa").join(f).exists(), "{f}");
     }
 }

@@ -1,0 +1,189 @@
+//! `racesim run --target-precision R [--max-replications M]`: replications in
+//! doubling batches until the headline metric is known to a relative
+//! precision (see [`crate::experiment::precision`]).
+//!
+//! The outputs are those of `run` with the final number of replications, plus
+//! what stopped the run: a line after the table (on standard error for csv and
+//! json, so that standard output stays one document), and a `stopped` field
+//! with a `precision` object in the JSON (per point for a sweep) and in
+//! summary.json.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::Error;
+use crate::cli::progress::Bar;
+use crate::cli::run::{print_table, write_outputs};
+use crate::cli::{Common, Format};
+use crate::experiment::precision::{
+    DEFAULT_MAX_REPLICATIONS, Goal, PrecisionError, PrecisionRun, run_to_precision,
+};
+use crate::experiment::{self, Plan, PointResult, Reporter};
+use crate::report::{csvout, files::write_atomic, json, shards};
+use crate::scenario::{self, Source};
+
+/// The precision options of `run`.
+#[derive(Debug, Clone, Args)]
+pub struct PrecisionArgs {
+    /// Add replications (doubling) until the headline metric's 95% interval has
+    /// this relative half-width, e.g. 0.05 for ±5% (error_page_rate for checkout,
+    /// false_reversals_per_year for terminal)
+    #[arg(long, value_name = "R")]
+    pub target_precision: Option<f64>,
+    /// The most replications --target-precision may run
+    #[arg(long, value_name = "M", default_value_t = DEFAULT_MAX_REPLICATIONS, requires = "target_precision")]
+    pub max_replications: u32,
+}
+
+impl PrecisionArgs {
+    /// The goal, when `--target-precision` was given.
+    pub fn goal(&self) -> Result<Option<Goal>, Error> {
+        self.target_precision
+            .map(|r| Goal::new(r, self.max_replications).map_err(Error::Usage))
+            .transpose()
+    }
+}
+
+/// Runs each file to the goal and prints the results in the chosen format.
+pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error> {
+    if common.shard.is_some() {
+        return Err(Error::Usage(
+            "--target-precision decides the number of replications as it goes, so it cannot be split with --shard; run without --shard".into(),
+        ));
+    }
+    let mut docs = Vec::new();
+    for file in files {
+        let start = Instant::now();
+        let overrides = common.overrides()?;
+        let source = Source::read(file)?;
+        let base = scenario::load(&source, &overrides)?;
+        let plan = Plan {
+            overrides,
+            vary: None,
+            no_sweep: false,
+            shard: None,
+        };
+        let points = experiment::points(&source, &base, &plan)?;
+        let swept = !points[0].0.is_empty();
+        let bar = Bar::new(common.quiet, &base.name);
+        let runs = common.with_pool(|| {
+            points
+                .into_iter()
+                .map(|(params, sc)| run_to_precision(params, sc, goal, &bar))
+                .collect::<Result<Vec<PrecisionRun>, _>>()
+        })?;
+        bar.finish();
+        let runs = runs.map_err(|e| match e {
+            PrecisionError::Simulation(s) => Error::Simulation(s),
+            e @ PrecisionError::NoHeadline { .. } => Error::Usage(e.to_string()),
+        })?;
+        let elapsed = start.elapsed().as_secs_f64();
+        let results: Vec<PointResult> = runs.iter().map(|r| r.point.clone()).collect();
+        let dir = common.out.join(&base.name);
+        let meta = shards::meta(&results, &shards::text_hash(&source.text), None);
+        write_outputs(
+            &dir,
+            &results,
+            swept,
+            !common.no_charts,
+            &shards::meta_line(&meta),
+        )?;
+        let doc = document(&runs, &results, swept);
+        // summary.json again, now with what stopped the run
+        write_atomic(
+            &dir.join("summary.json"),
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+            .as_bytes(),
+        )?;
+        let lines: Vec<String> = runs.iter().map(|r| line(r, swept)).collect();
+        match common.format {
+            Format::Table | Format::Markdown if !common.quiet => {
+                print_table(&results, swept, elapsed, common.threads, &dir);
+                println!();
+                for l in &lines {
+                    println!("{l}");
+                }
+            }
+            Format::Table | Format::Markdown => {}
+            Format::Csv | Format::Json => {
+                if !common.quiet {
+                    for l in &lines {
+                        eprintln!("{l}");
+                    }
+                }
+                if common.format == Format::Csv {
+                    print!("{}", csvout::summary(&results));
+                } else {
+                    docs.push(doc);
+                }
+            }
+        }
+    }
+    if common.format == Format::Json {
+        let doc = if docs.len() == 1 {
+            docs.remove(0)
+        } else {
+            json!({ "scenarios": docs })
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// "precision: ..." with the point's parameters for a sweep.
+fn line(r: &PrecisionRun, swept: bool) -> String {
+    let at = if swept {
+        let params: Vec<String> = r
+            .point
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        format!(" at {}", params.join(", "))
+    } else {
+        String::new()
+    };
+    format!("precision{at}: {}", r.summary())
+}
+
+/// The `precision` object of one point.
+fn precision(r: &PrecisionRun) -> Value {
+    json!({
+        "metric": r.metric,
+        "target": r.goal.target(),
+        "achieved": r.achieved,
+        "replications": r.point.reps.len(),
+        "max_replications": r.goal.max_replications(),
+        "stopped": r.stopped.as_str(),
+        "zero_events": r.zero_events,
+        "batches": r.batches.iter().map(|b| json!({
+            "replications": b.replications,
+            "relative_half_width": b.relative_half_width,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON document of `run` with `stopped` and `precision` added (at the
+/// top for a single point, in each point for a sweep).
+fn document(runs: &[PrecisionRun], results: &[PointResult], swept: bool) -> Value {
+    let mut doc = json::scenario(results, swept);
+    if swept {
+        if let Some(points) = doc.get_mut("points").and_then(Value::as_array_mut) {
+            for (p, r) in points.iter_mut().zip(runs) {
+                p["stopped"] = json!(r.stopped.as_str());
+                p["replications"] = json!(r.point.reps.len());
+                p["precision"] = precision(r);
+            }
+        }
+    } else if let Some(r) = runs.first() {
+        doc["stopped"] = json!(r.stopped.as_str());
+        doc["precision"] = precision(r);
+    }
+    doc
+}
