@@ -227,33 +227,6 @@ fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotEr
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_each_kind() {
-        let summary =
-            "x,m,m_ci_low,m_ci_high,m_estimate\n\"1m\",0.1,0.05,0.2,0.1\n\"2m\",0.2,0.1,0.3,0.2\n";
-        let c = charts("t", summary).unwrap();
-        assert_eq!(c.len(), 1);
-        assert_eq!(c[0].0, "sweep-m");
-        assert!(c[0].1.svg.contains("(minutes)"));
-        let no_sweep = "m,m_ci_low,m_ci_high,m_estimate\n0.1,0.05,0.2,0.1\n";
-        assert!(charts("t", no_sweep).unwrap().is_empty());
-        let daily = "point,day,users,error_pages\n0,0,10,1\n0,1,12,0\n";
-        assert_eq!(charts("t", daily).unwrap()[0].0, "daily");
-        let margin = "point,low_s,high_s,count\n0,,-100000,1\n0,-1,0,3\n0,0,0.001,7\n";
-        assert_eq!(charts("t", margin).unwrap()[0].0, "margin");
-        let hist = "label,time,scenario,metric,value,ci_low,ci_high\na,t,lisa,rate,0.1,0.05,0.2\nb,t,lisa,rate,0.2,0.1,0.3\n";
-        assert_eq!(charts("t", hist).unwrap()[0].0, "history-lisa-rate");
-        assert!(matches!(
-            charts("t", "a,b\n1,2\n"),
-            Err(PlotError::Unknown(_))
-        ));
-    }
-}
-
 /// The clock picture of replication `replication`: each host's offset (s)
 /// against true time (h) over `horizon`, sampled at the clock's breakpoints
 /// (syncs, steps, wander steps, slew ends) and on an even grid, with outages
@@ -316,4 +289,31 @@ pub fn clock_chart(
         &lines,
         &marks,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_kind() {
+        let summary =
+            "x,m,m_ci_low,m_ci_high,m_estimate\n\"1m\",0.1,0.05,0.2,0.1\n\"2m\",0.2,0.1,0.3,0.2\n";
+        let c = charts("t", summary).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].0, "sweep-m");
+        assert!(c[0].1.svg.contains("(minutes)"));
+        let no_sweep = "m,m_ci_low,m_ci_high,m_estimate\n0.1,0.05,0.2,0.1\n";
+        assert!(charts("t", no_sweep).unwrap().is_empty());
+        let daily = "point,day,users,error_pages\n0,0,10,1\n0,1,12,0\n";
+        assert_eq!(charts("t", daily).unwrap()[0].0, "daily");
+        let margin = "point,low_s,high_s,count\n0,,-100000,1\n0,-1,0,3\n0,0,0.001,7\n";
+        assert_eq!(charts("t", margin).unwrap()[0].0, "margin");
+        let hist = "label,time,scenario,metric,value,ci_low,ci_high\na,t,lisa,rate,0.1,0.05,0.2\nb,t,lisa,rate,0.2,0.1,0.3\n";
+        assert_eq!(charts("t", hist).unwrap()[0].0, "history-lisa-rate");
+        assert!(matches!(
+            charts("t", "a,b\n1,2\n"),
+            Err(PlotError::Unknown(_))
+        ));
+    }
 }
