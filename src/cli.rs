@@ -275,6 +275,9 @@ pub struct TraceArgs {
     /// Output: table (an incident report) or json
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also write every event of the replication (true time, host-local times, kind, id) to this CSV
+    #[arg(long, value_name = "FILE.csv")]
+    pub events: Option<PathBuf>,
 }
 
 /// Runs a parsed command line; returns the text for standard output.

@@ -50,6 +50,31 @@ pub fn trace(a: &TraceArgs) -> Result<(), Error> {
     };
     match &sc.model {
         ModelConfig::Checkout(cfg) => {
+            if let Some(path) = &a.events {
+                let r = a.replication.unwrap_or(0);
+                let log = checkout::event_log(cfg, Streams::new(sc.seed, r))?;
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let mut header = vec!["true_time_ns".to_string(), "true_time".into()];
+                header.extend(cfg.hosts.iter().map(|h| format!("{h}_local")));
+                header.extend(["kind".to_string(), "id".into(), "note".into()]);
+                let _ = w.write_record(&header);
+                for (e, local) in &log {
+                    let mut row = vec![
+                        e.at.as_nanos().to_string(),
+                        format_clock_reading(e.at.as_nanos()),
+                    ];
+                    row.extend(local.iter().map(|l| format_clock_reading(l.as_nanos())));
+                    row.extend([e.kind.to_string(), e.id.to_string(), e.note.clone()]);
+                    let _ = w.write_record(&row);
+                }
+                let bytes = w.into_inner().unwrap_or_default();
+                crate::report::files::write_atomic(path, &bytes)?;
+                eprintln!(
+                    "wrote {} events of replication {r} to {}",
+                    log.len(),
+                    path.display()
+                );
+            }
             let reps: Vec<u64> = match a.replication {
                 Some(r) => vec![r],
                 None => (0..u64::from(sc.replications)).collect(),

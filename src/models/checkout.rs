@@ -790,6 +790,8 @@ struct Sim<'a> {
     first_error: Option<u64>,
     /// Timeline of the watched user.
     timeline: Vec<TraceStep>,
+    /// Every event of the run, when asked for (`trace --events`).
+    log: Option<Vec<LoggedEvent>>,
 }
 
 impl<'a> Sim<'a> {
@@ -841,6 +843,7 @@ impl<'a> Sim<'a> {
             watch: None,
             first_error: None,
             timeline: Vec::new(),
+            log: None,
         }
     }
 
@@ -968,6 +971,19 @@ impl<'a> Sim<'a> {
             let rec = *front;
             self.pending.pop_front();
             taken += 1;
+            if let Some(log) = &mut self.log {
+                let fate = if t_del < rec.t_read {
+                    "error page"
+                } else {
+                    "read before"
+                };
+                log.push(LoggedEvent {
+                    at: t_del,
+                    kind: "delete",
+                    id: rec.seq,
+                    note: fate.into(),
+                });
+            }
             if t_del < rec.t_read {
                 self.first_error = Some(self.first_error.map_or(rec.seq, |f| f.min(rec.seq)));
                 self.values[C_ERRORS] += 1.0;
@@ -1012,6 +1028,20 @@ impl Model for Sim<'_> {
 
     fn handle(&mut self, ev: Event, ctx: &mut Context<Event>) -> Result<(), ScheduleError> {
         let now = ctx.now();
+        if let Some(log) = &mut self.log {
+            let (kind, id) = match ev {
+                Event::Arrival => ("arrival", self.next_seq),
+                Event::Paid(u) => ("paid", u.seq),
+                Event::Poll => ("poll", self.poll_k.saturating_sub(1) as u64),
+                Event::PollSelect => ("poll_select", self.poll_k.saturating_sub(1) as u64),
+            };
+            log.push(LoggedEvent {
+                at: now,
+                kind,
+                id,
+                note: String::new(),
+            });
+        }
         match ev {
             Event::Arrival => {
                 let cfg = self.cfg;
@@ -1321,4 +1351,45 @@ pub fn trace(
         error_page,
         explanation,
     }))
+}
+
+/// One logged event of a replication (`trace --events`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    /// True time.
+    pub at: SimTime,
+    /// `arrival`, `paid`, `poll`, `poll_select` (engine events) or `delete`
+    /// (a record's deletion, decided at its poll).
+    pub kind: &'static str,
+    /// User number (arrival, paid, delete) or poll number.
+    pub id: u64,
+    /// For deletions: whether the user had read the record already.
+    pub note: String,
+}
+
+/// Every event of one replication in time order, with each host's local
+/// reading: (event, readings in the order of `cfg.hosts`).
+pub fn event_log(
+    cfg: &CheckoutConfig,
+    streams: Streams,
+) -> Result<Vec<(LoggedEvent, Vec<SimTime>)>, ScheduleError> {
+    let mut model = Sim::new(cfg, &streams, false, false);
+    model.log = Some(Vec::new());
+    let mut sim = Simulation::new(model, streams);
+    sim.run()?;
+    let mut log = sim.into_model().log.unwrap_or_default();
+    log.sort_by_key(|e| e.at);
+    let mut clocks: Vec<Clock> = cfg
+        .clocks
+        .iter()
+        .zip(&cfg.hosts)
+        .map(|(spec, name)| Clock::new(spec, streams.stream(&format!("clock/{name}"))))
+        .collect();
+    Ok(log
+        .into_iter()
+        .map(|e| {
+            let local = clocks.iter_mut().map(|c| c.local(e.at)).collect();
+            (e, local)
+        })
+        .collect())
 }

@@ -77,3 +77,48 @@ fn terminal_trace_shows_a_rollover_collision() {
     assert_eq!(a["card"], b["card"]);
     assert_eq!(a["amount"], b["amount"]);
 }
+
+#[test]
+fn events_csv_holds_every_deletion_of_the_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.csv");
+    racesim()
+        .args(["trace", "scenarios/lisa.toml", "--events"])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("true_time_ns,true_time,web_local,transfer_local,kind,id,note\n"));
+    let errors = text
+        .lines()
+        .filter(|l| l.contains(",delete,") && l.ends_with("error page"))
+        .count();
+    // the same replication run on its own reports the same number of error pages
+    let out = racesim()
+        .args([
+            "run",
+            "scenarios/lisa.toml",
+            "--replications",
+            "1",
+            "--format",
+            "json",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        doc["metrics"]["error_pages"]["value"].as_f64(),
+        Some(errors as f64)
+    );
+    let arrivals = text.lines().filter(|l| l.contains(",arrival,")).count();
+    assert_eq!(
+        doc["metrics"]["users"]["value"].as_f64(),
+        Some(arrivals as f64)
+    );
+}
