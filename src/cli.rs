@@ -5,9 +5,11 @@ pub mod check;
 pub mod completions;
 pub mod estimate;
 pub mod merge;
+pub mod precision;
 pub mod progress;
 pub mod report_cmd;
 pub mod run;
+pub mod solve;
 pub mod trace;
 pub mod trace_terminal;
 pub mod validate;
@@ -51,6 +53,8 @@ pub enum Command {
     Report(report_cmd::ReportArgs),
     /// Print a shell completion script (bash, zsh, fish) on standard output
     Completions(completions::CompletionsArgs),
+    /// Find the value of a key at which a metric crosses a bound (closed form, confirmed by simulation)
+    Solve(solve::SolveArgs),
 }
 
 /// How results are printed on standard output.
@@ -167,6 +171,9 @@ pub struct RunArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
+    /// Sequential replications to a target precision.
+    #[command(flatten)]
+    pub precision: precision::PrecisionArgs,
 }
 
 /// `racesim sweep`.
@@ -283,7 +290,10 @@ pub struct TraceArgs {
 /// Runs a parsed command line; returns the text for standard output.
 pub fn execute(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Run(a) => run::run(&a.files, &a.common, None),
+        Command::Run(a) => match a.precision.goal()? {
+            Some(goal) => precision::run(&a.files, &a.common, &goal),
+            None => run::run(&a.files, &a.common, None),
+        },
         Command::Sweep(a) => {
             let vary = run::parse_vary(&a.vary)?;
             run::run(std::slice::from_ref(&a.file), &a.common, Some(vary))
@@ -301,6 +311,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         }
         Command::Report(a) => report_cmd::report(&a),
         Command::Completions(a) => completions::completions(&a),
+        Command::Solve(a) => solve::solve(&a),
     }
 }
 

@@ -7,6 +7,10 @@
 //! replications is made sequentially in that order, so the same scenario and
 //! seed give the same bytes whatever the thread count.
 
+pub mod precision;
+pub mod sensitivity;
+pub mod solve;
+
 use rayon::prelude::*;
 
 use crate::engine::{ScheduleError, Streams};

@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod page;
 pub mod plot;
+pub mod sensitivity;
 pub mod shards;
 pub mod table;
 

@@ -11,7 +11,7 @@ use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::{self, Plan, PointResult, Reporter};
 use crate::models::checkout::margin_edges;
-use crate::report::{csvout, files::write_atomic, fmt_num, json, plot, shards, table};
+use crate::report::{csvout, files::write_atomic, fmt_num, json, plot, sensitivity, shards, table};
 use crate::scenario::{self, ModelConfig, Source, SweepAxis};
 
 /// Parses `--vary PATH=A..B/STEPS` or `PATH=V1,V2,...`.
@@ -156,7 +156,8 @@ pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> 
 }
 
 /// Writes summary.csv, replications.csv, daily.csv, margin.csv (checkout),
-/// summary.json and (with `charts`) the SVG and PNG charts under `dir`.
+/// sensitivity.csv (a sweep over several keys), summary.json and (with
+/// `charts`) the SVG and PNG charts under `dir`.
 pub fn write_outputs(
     dir: &Path,
     results: &[PointResult],
@@ -190,6 +191,12 @@ pub fn write_outputs(
             }
         }
     }
+    if let Some((metric, rows)) = experiment::sensitivity::headline_sensitivity(results) {
+        write_atomic(
+            &dir.join("sensitivity.csv"),
+            sensitivity::csv(&rows, metric).as_bytes(),
+        )?;
+    }
     let doc = json::scenario(results, swept);
     write_atomic(
         &dir.join("summary.json"),
@@ -222,6 +229,10 @@ pub fn print_table(
             println!("{}", params.join(", "));
         }
         print!("{}", table::metrics(p));
+    }
+    if let Some((metric, rows)) = experiment::sensitivity::headline_sensitivity(results) {
+        println!();
+        print!("{}", sensitivity::table(&rows, metric));
     }
     if let ModelConfig::Checkout(c) = &first.scenario.model
         && let Err(why) = crate::models::checkout::closed_form(c)

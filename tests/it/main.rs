@@ -5,6 +5,7 @@ mod check_report;
 mod cli;
 mod determinism;
 mod errors;
+mod experiments;
 mod scenarios;
 mod shards;
 mod trace;
