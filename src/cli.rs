@@ -120,7 +120,7 @@ impl Common {
             });
         }
         for s in &self.set {
-            v.push(Override::parse(s).map_err(Error::Usage)?);
+            v.extend(parse_sets(std::slice::from_ref(s))?);
         }
         Ok(v)
     }
@@ -346,4 +346,22 @@ fn plot_files(a: &PlotArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Parses `--set PATH=VALUE` arguments.
+pub fn parse_sets(sets: &[String]) -> Result<Vec<Override>, Error> {
+    sets.iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Usage)
+}
+
+/// Prints one JSON document: the only scenario's, or `{ "scenarios": [...] }`.
+pub fn print_json_docs(mut docs: Vec<serde_json::Value>) {
+    let doc = if docs.len() == 1 {
+        docs.remove(0)
+    } else {
+        serde_json::json!({ "scenarios": docs })
+    };
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
 }

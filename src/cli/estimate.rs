@@ -4,7 +4,7 @@ use crate::Error;
 use crate::cli::{EstimateArgs, Format};
 use crate::models::EstimateReport;
 use crate::report::fmt_num;
-use crate::scenario::{self, ModelConfig, Override};
+use crate::scenario::{self, ModelConfig};
 
 /// The back-of-envelope of a scenario.
 pub fn report(sc: &scenario::Scenario) -> EstimateReport {
@@ -16,12 +16,7 @@ pub fn report(sc: &scenario::Scenario) -> EstimateReport {
 
 /// Prints the estimate of each file.
 pub fn estimate(a: &EstimateArgs) -> Result<(), Error> {
-    let overrides = a
-        .set
-        .iter()
-        .map(|s| Override::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)?;
+    let overrides = crate::cli::parse_sets(&a.set)?;
     let mut docs = Vec::new();
     for f in &a.files {
         let sc = scenario::load_file(f, &overrides)?;
@@ -63,12 +58,7 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Error> {
         }
     }
     if matches!(a.format, Format::Json | Format::Csv) {
-        let doc = if docs.len() == 1 {
-            docs.remove(0)
-        } else {
-            serde_json::json!({ "scenarios": docs })
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        crate::cli::print_json_docs(docs);
     }
     Ok(())
 }

@@ -145,12 +145,7 @@ pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> 
         }
     }
     if common.format == Format::Json {
-        let doc = if docs.len() == 1 {
-            docs.remove(0)
-        } else {
-            serde_json::json!({ "scenarios": docs })
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        crate::cli::print_json_docs(docs);
     }
     Ok(())
 }

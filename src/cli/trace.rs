@@ -7,7 +7,7 @@ use crate::cli::{Format, TraceArgs};
 use crate::engine::Streams;
 use crate::models::checkout::{self, TraceTarget, UserTrace};
 use crate::report::table::render;
-use crate::scenario::{self, ModelConfig, Override};
+use crate::scenario::{self, ModelConfig};
 use crate::time::format_clock_reading;
 
 /// Renders a checkout trace as text.
@@ -37,12 +37,7 @@ pub fn render_checkout(name: &str, t: &UserTrace) -> String {
 
 /// Prints the trace.
 pub fn trace(a: &TraceArgs) -> Result<(), Error> {
-    let overrides = a
-        .set
-        .iter()
-        .map(|s| Override::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)?;
+    let overrides = crate::cli::parse_sets(&a.set)?;
     let sc = scenario::load_file(&a.file, &overrides)?;
     let target = match a.user {
         Some(n) => TraceTarget::User(n),

@@ -2,16 +2,11 @@
 
 use crate::Error;
 use crate::cli::ValidateArgs;
-use crate::scenario::{self, Override};
+use crate::scenario;
 
 /// Validates every file; the first bad one is the error (all are reported).
 pub fn validate(a: &ValidateArgs) -> Result<(), Error> {
-    let overrides = a
-        .set
-        .iter()
-        .map(|s| Override::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)?;
+    let overrides = crate::cli::parse_sets(&a.set)?;
     let mut first_err = None;
     for f in &a.files {
         match scenario::load_file(f, &overrides) {
