@@ -75,16 +75,16 @@ pub enum Format {
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// Scenario seed (overrides the file's `seed`)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Number of replications (overrides the file's `replications`)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub replications: Option<u32>,
     /// Override a key: PATH=VALUE, e.g. --set hosts.transfer.clock.offset=6m (repeatable)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Folder the NAME/ result folders go in
     #[arg(long, value_name = "DIR", default_value = "output")]

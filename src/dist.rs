@@ -1461,14 +1461,32 @@ fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
+/// The 1-based line of `data` on which the CSV record at `pos` starts. The
+/// csv crate's own line count stops at the first of the blank lines it skips
+/// before a record, so they are stepped over here.
+pub(crate) fn csv_line(data: &[u8], pos: &csv::Position) -> u64 {
+    let mut line = pos.line();
+    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
+    for &b in data.get(start..).unwrap_or_default() {
+        match b {
+            b'\n' => line += 1,
+            b'\r' => {}
+            _ => break,
+        }
+    }
+    line
+}
+
 /// Reads column `column` of the CSV at `path`.
 fn read_column(path: &Path, column: &str, unit: CellUnit) -> Result<Vec<f64>, DistError> {
     let shown = path.display();
     let fail = |message: String| DistError::Empirical(format!("{shown}: {message}"));
+    // read whole, so that a bad row's line can be counted from its bytes
+    let data =
+        std::fs::read(path).map_err(|e| fail(format!("cannot read the empirical data: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| fail(format!("cannot read the empirical data: {e}")))?;
+        .from_reader(data.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| fail(format!("cannot read the header row: {e}")))?
@@ -1486,10 +1504,10 @@ fn read_column(path: &Path, column: &str, unit: CellUnit) -> Result<Vec<f64>, Di
     let mut values = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| match e.position() {
-            Some(pos) => fail(format!("line {}: {e}", pos.line())),
+            Some(pos) => fail(format!("line {}: {e}", csv_line(&data, pos))),
             None => fail(e.to_string()),
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| csv_line(&data, p));
         let cell = record.get(index).unwrap_or("");
         let value = parse_cell(cell, unit).map_err(|why| {
             fail(format!(

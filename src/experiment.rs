@@ -221,8 +221,7 @@ pub fn points(source: &Source, base: &Scenario, plan: &Plan) -> Result<Vec<Point
             params.push((a.path.clone(), a.values[c].trim_matches('"').to_string()));
         }
         // command-line overrides win over sweep values for the same key
-        ovs.extend(plan.overrides.iter().cloned());
-        let sc = scenario::load(source, &ovs)?;
+        let sc = scenario::load_point(source, &ovs, &plan.overrides, plan.vary.is_none())?;
         out.push((params, sc));
     }
     Ok(out)

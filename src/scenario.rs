@@ -132,12 +132,75 @@ pub fn load(source: &Source, overrides: &[Override]) -> Result<Scenario, Scenari
     Ok(sc)
 }
 
+/// Validates one point of a sweep: `point` (one value per swept key, from the
+/// file's `[sweep]` when `in_file`, else from `--vary`) under the command-line
+/// `overrides`, which win for the same key. An error in a swept value says it
+/// comes from the sweep, at its `[sweep]` entry, not from `--set`.
+pub fn load_point(
+    source: &Source,
+    point: &[Override],
+    overrides: &[Override],
+    in_file: bool,
+) -> Result<Scenario, ScenarioError> {
+    let all: Vec<Override> = point.iter().chain(overrides).cloned().collect();
+    load(source, &all).map_err(|mut e| {
+        let shown = e.from_override.clone();
+        let is = |o: &Override| shown.as_deref() == Some(o.to_string().as_str());
+        if let Some(p) = point.iter().find(|o| is(o))
+            && !overrides.iter().any(is)
+        {
+            source::blame_sweep(&mut e, source, p, in_file);
+        }
+        e
+    })
+}
+
+/// Axes with at most this many values have each value checked by
+/// [`check_sweep`]; longer ones (ranges) at their ends and middle.
+const SWEEP_CHECK_ALL: usize = 64;
+
+/// Checks that every value of `sc`'s sweep loads on its own over the file and
+/// `overrides` (each axis at the others' file values, not the whole grid,
+/// whose points are loaded when it runs).
+pub fn check_sweep(
+    source: &Source,
+    sc: &Scenario,
+    overrides: &[Override],
+) -> Result<(), ScenarioError> {
+    for axis in &sc.sweep {
+        let n = axis.values.len();
+        let picks: Vec<usize> = if n <= SWEEP_CHECK_ALL {
+            (0..n).collect()
+        } else {
+            vec![0, n / 2, n - 1]
+        };
+        for i in picks {
+            let point = [Override {
+                path: axis.path.clone(),
+                value: axis.values[i].clone(),
+            }];
+            load_point(source, &point, overrides, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`load_file`], then [`check_sweep`]: what `racesim validate` checks.
+pub fn load_file_checked(
+    path: &std::path::Path,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let source = Source::read(path)?;
+    let sc = load(&source, overrides)?;
+    check_sweep(&source, &sc, overrides)?;
+    Ok(sc)
+}
+
 fn validate(
     raw: &RawScenario,
     source: &Source,
     located: &Located<'_>,
 ) -> Result<Scenario, FieldError> {
-    let _ = located;
     let base = source.base_dir();
     let name = raw.name.get_ref().trim().to_string();
     if name.is_empty()
@@ -248,7 +311,11 @@ fn validate(
     };
     if let Some(sw) = &raw.sweep {
         let mut axes = Vec::new();
-        flatten_sweep(sw.get_ref(), "", &mut axes).map_err(|m| FieldError::at(sw, m))?;
+        flatten_sweep(sw.get_ref(), "", &mut axes).map_err(|e| FieldError {
+            span: located.sweep_entry(&e.path).or(Some(sw.span())),
+            key: Some(format!("sweep.{}", e.path)),
+            message: e.message,
+        })?;
         sc.sweep = axes;
     }
     let names: Vec<&str> = sc.metrics().iter().map(|m| m.name).collect();
@@ -378,6 +445,15 @@ fn clock_spec(c: &RawClock, base: &std::path::Path, host: &str) -> Result<ClockS
     })
 }
 
+/// A malformed `[sweep]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepError {
+    /// The swept key's dotted path.
+    pub path: String,
+    /// What is wrong, naming the path.
+    pub message: String,
+}
+
 /// Flattens `[sweep]` into axes: a key whose value is a list is an axis of
 /// those values; a table with `from`, `to`, `steps` is an axis of `steps + 1`
 /// evenly spaced values (numbers or durations); any other table nests.
@@ -385,17 +461,23 @@ pub fn flatten_sweep(
     t: &toml::Table,
     prefix: &str,
     out: &mut Vec<SweepAxis>,
-) -> Result<(), String> {
+) -> Result<(), SweepError> {
     for (k, v) in t {
         let path = if prefix.is_empty() {
             k.clone()
         } else {
             format!("{prefix}.{k}")
         };
+        let fail = |message: String| SweepError {
+            path: path.clone(),
+            message,
+        };
         match v {
             toml::Value::Array(a) => {
                 if a.is_empty() {
-                    return Err(format!("sweep `{path}` has no values"));
+                    return Err(fail(format!(
+                        "sweep `{path}` has no values: list at least one"
+                    )));
                 }
                 out.push(SweepAxis {
                     path,
@@ -409,31 +491,33 @@ pub fn flatten_sweep(
             {
                 let from = sub
                     .get("from")
-                    .ok_or(format!("sweep `{path}` needs `from`"))?;
-                let to = sub.get("to").ok_or(format!("sweep `{path}` needs `to`"))?;
+                    .ok_or_else(|| fail(format!("sweep `{path}` needs `from`")))?;
+                let to = sub
+                    .get("to")
+                    .ok_or_else(|| fail(format!("sweep `{path}` needs `to`")))?;
                 let steps = sub
                     .get("steps")
                     .and_then(toml::Value::as_integer)
-                    .ok_or(format!("sweep `{path}` needs `steps`, a whole number >= 1"))?;
+                    .ok_or_else(|| {
+                        fail(format!("sweep `{path}` needs `steps`, a whole number >= 1"))
+                    })?;
                 if let Some(extra) = sub
                     .keys()
                     .find(|k| !["from", "to", "steps"].contains(&k.as_str()))
                 {
-                    return Err(format!(
+                    return Err(fail(format!(
                         "sweep `{path}`: unknown key `{extra}`, expected `from`, `to`, `steps`"
-                    ));
+                    )));
                 }
-                out.push(SweepAxis {
-                    values: range_values(from, to, steps)
-                        .map_err(|m| format!("sweep `{path}`: {m}"))?,
-                    path,
-                });
+                let values = range_values(from, to, steps)
+                    .map_err(|m| fail(format!("sweep `{path}`: {m}")))?;
+                out.push(SweepAxis { values, path });
             }
             toml::Value::Table(sub) => flatten_sweep(sub, &path, out)?,
             other => {
-                return Err(format!(
+                return Err(fail(format!(
                     "sweep `{path}` = {other}: expected a list of values or {{ from, to, steps }}"
-                ));
+                )));
             }
         }
     }

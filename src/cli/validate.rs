@@ -9,7 +9,7 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Error> {
     let overrides = crate::cli::parse_sets(&a.set)?;
     let mut first_err = None;
     for f in &a.files {
-        match scenario::load_file(f, &overrides) {
+        match scenario::load_file_checked(f, &overrides) {
             Ok(sc) => {
                 let points: usize = sc.sweep.iter().map(|x| x.values.len()).product();
                 println!(

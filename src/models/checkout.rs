@@ -37,7 +37,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::clock::{Clock, ClockSpec};
-use crate::dist::DurationDist;
+use crate::dist::{DurationDist, csv_line};
 use crate::engine::{Context, Model, ScheduleError, SimRng, Simulation, Streams};
 use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::FieldError;
@@ -361,8 +361,10 @@ pub fn read_trace(
     column: &str,
     format: TimestampFormat,
 ) -> Result<Vec<SimTime>, String> {
-    let mut rdr = csv::Reader::from_path(path)
+    // read whole, so that a bad row's line can be counted from its bytes
+    let data = std::fs::read(path)
         .map_err(|e| format!("cannot read the arrival trace {}: {e}", path.display()))?;
+    let mut rdr = csv::Reader::from_reader(data.as_slice());
     let headers = rdr
         .headers()
         .map_err(|e| format!("{}: {e}", path.display()))?
@@ -379,9 +381,14 @@ pub fn read_trace(
         ));
     };
     let mut ns: Vec<i128> = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| format!("{}: line {line}: {e}", path.display()))?;
+    for rec in rdr.records() {
+        // counted from the bytes: blank lines and quoted line breaks make
+        // the line differ from the record's index
+        let rec = rec.map_err(|e| match e.position() {
+            Some(pos) => format!("{}: line {}: {e}", path.display(), csv_line(&data, pos)),
+            None => format!("{}: {e}", path.display()),
+        })?;
+        let line = rec.position().map_or(0, |p| csv_line(&data, p));
         let cell = rec.get(idx).unwrap_or("").trim();
         let parsed = parse_timestamp(cell, format).ok_or_else(|| {
             format!(

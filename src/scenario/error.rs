@@ -54,6 +54,8 @@ pub struct ScenarioError {
     pub source_line: Option<String>,
     /// Set when the value came from `--set` or a sweep, not the file.
     pub from_override: Option<String>,
+    /// True when `from_override` is a sweep point's value, not a `--set`.
+    pub from_sweep: bool,
 }
 
 impl ScenarioError {
@@ -68,6 +70,7 @@ impl ScenarioError {
             suggestion: None,
             source_line: None,
             from_override: None,
+            from_sweep: false,
         }
     }
 
@@ -87,11 +90,20 @@ impl ScenarioError {
         if let Some(sug) = &self.suggestion {
             s.push_str(&format!(" (did you mean `{sug}`?)"));
         }
-        if let Some(o) = &self.from_override {
-            s.push_str(&format!(
-                "\n  the value comes from the command line: --set {o}"
-            ));
-        } else if let (Some(src), Some(col)) = (&self.source_line, self.column) {
+        match &self.from_override {
+            Some(o) if self.from_sweep => {
+                s.push_str(&format!("\n  the value comes from the sweep point {o}"));
+            }
+            Some(o) => {
+                s.push_str(&format!(
+                    "\n  the value comes from the command line: --set {o}"
+                ));
+            }
+            None => {}
+        }
+        // a sweep's error points at its [sweep] entry, when the file has one
+        let from_command_line = self.from_override.is_some() && !self.from_sweep;
+        if !from_command_line && let (Some(src), Some(col)) = (&self.source_line, self.column) {
             let lno = self.line.map(|l| l.to_string()).unwrap_or_default();
             let pad = " ".repeat(lno.len());
             s.push_str(&format!(

@@ -67,8 +67,25 @@ pub struct Source {
 impl Source {
     /// Reads a scenario file.
     pub fn read(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            // say where, so that a stray Latin-1 byte can be found
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
+            let mut err = ScenarioError::whole_file(
+                path,
+                "the scenario file is not UTF-8 text: save it as UTF-8",
+            );
+            err.line = Some(line);
+            err.column = Some(column);
+            err
         })?;
         Ok(Source {
             path: path.to_path_buf(),
@@ -120,16 +137,7 @@ impl<'a> Located<'a> {
                     err.key = Some(o.path.clone());
                 }
             } else if span.start <= self.source.text.len() {
-                let before = &self.source.text[..span.start];
-                let line = before.matches('\n').count() + 1;
-                let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-                let column = before[line_start..].chars().count() + 1;
-                err.line = Some(line);
-                err.column = Some(column);
-                err.source_line = self.source.text[line_start..]
-                    .lines()
-                    .next()
-                    .map(str::to_string);
+                set_position(&mut err, &self.source.text, span.start);
                 if err.key.is_none() {
                     err.key = self
                         .doc
@@ -140,9 +148,71 @@ impl<'a> Located<'a> {
             }
         }
         let (message, suggestion) = suggest(&err.message);
-        err.message = message;
+        err.message = plain_types(&message);
         err.suggestion = suggestion;
         err
+    }
+
+    /// The span of the value of the `[sweep]` entry for `path`, if the file
+    /// (or an override) has one.
+    pub fn sweep_entry(&self, path: &str) -> Option<Range<usize>> {
+        sweep_entry_in(self.doc.as_ref()?, path)
+    }
+}
+
+/// Sets the line, column and source line of `err` to byte `at` of `text`.
+fn set_position(err: &mut ScenarioError, text: &str, at: usize) {
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    err.line = Some(before.matches('\n').count() + 1);
+    err.column = Some(before[line_start..].chars().count() + 1);
+    err.source_line = text[line_start..].lines().next().map(str::to_string);
+}
+
+/// The span of the value of the `[sweep]` entry whose dotted path (as
+/// [`crate::scenario::flatten_sweep`] joins it: nested tables and dotted keys
+/// alike) is `path`.
+fn sweep_entry_in(doc: &DeTable<'_>, path: &str) -> Option<Range<usize>> {
+    fn find(t: &DeTable<'_>, prefix: &str, path: &str) -> Option<Range<usize>> {
+        t.iter().find_map(|(k, v)| {
+            let p = if prefix.is_empty() {
+                k.get_ref().to_string()
+            } else {
+                format!("{prefix}.{}", k.get_ref())
+            };
+            match v.get_ref() {
+                _ if p == path => Some(v.span()),
+                DeValue::Table(sub) if path.starts_with(&format!("{p}.")) => find(sub, &p, path),
+                _ => None,
+            }
+        })
+    }
+    match doc.get("sweep")?.get_ref() {
+        DeValue::Table(t) => find(t, "", path),
+        _ => None,
+    }
+}
+
+/// Marks `err`, an error in the value a sweep point's override `point` gave,
+/// as coming from the sweep and, when the axis is the file's (`in_file`, not
+/// `--vary`), points it at the axis' `[sweep]` entry.
+pub(crate) fn blame_sweep(
+    err: &mut ScenarioError,
+    source: &Source,
+    point: &Override,
+    in_file: bool,
+) {
+    err.from_sweep = true;
+    if !in_file {
+        return;
+    }
+    let Ok(doc) = DeTable::parse(&source.text) else {
+        return;
+    };
+    if let Some(span) = sweep_entry_in(doc.get_ref(), &point.path)
+        && span.start <= source.text.len()
+    {
+        set_position(err, &source.text, span.start);
     }
 }
 
@@ -294,12 +364,23 @@ fn set_in_value<'a>(
 }
 
 /// The dotted key path at byte `pos`: the entry whose key or value contains
-/// it, or else the last `[table]` header before it (a standard table's value
-/// span does not cover the lines below its header), descending as far as
-/// possible.
+/// it, or else the last `[table]` or `[[array]]` header before it (a standard
+/// table's value span does not cover the lines below its header, and an array
+/// of tables' item spans only their header), descending as far as possible.
 fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
     fn contains(r: &Range<usize>, pos: usize) -> bool {
         r.start <= pos && pos < r.end.max(r.start + 1)
+    }
+    /// A `[table]`, or an array of `[[tables]]` (whose span is its first
+    /// item's header, where an inline array's span starts at its `[`).
+    fn has_header(v: &Spanned<DeValue<'_>>) -> bool {
+        match v.get_ref() {
+            DeValue::Table(_) => true,
+            DeValue::Array(a) => a
+                .first()
+                .is_some_and(|x| x.get_ref().is_table() && x.span().start == v.span().start),
+            _ => false,
+        }
     }
     fn walk(v: &DeValue<'_>, pos: usize, path: &mut Vec<String>) {
         match v {
@@ -309,7 +390,7 @@ fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
                     .find(|(k, val)| contains(&k.span(), pos) || contains(&val.span(), pos));
                 let header = || {
                     t.iter()
-                        .filter(|(k, val)| val.get_ref().is_table() && k.span().start <= pos)
+                        .filter(|(k, val)| has_header(val) && k.span().start <= pos)
                         .max_by_key(|(k, _)| k.span().start)
                 };
                 if let Some((k, val)) = direct.or_else(header) {
@@ -318,11 +399,18 @@ fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
                 }
             }
             DeValue::Array(a) => {
-                if let Some((i, val)) = a
+                let direct = a
                     .iter()
                     .enumerate()
-                    .find(|(_, val)| contains(&val.span(), pos))
-                {
+                    .find(|(_, val)| contains(&val.span(), pos));
+                // `[[expect]]`: the last item whose header is before `pos`
+                let header = || {
+                    a.iter()
+                        .enumerate()
+                        .filter(|(_, val)| val.get_ref().is_table() && val.span().start <= pos)
+                        .max_by_key(|(_, val)| val.span().start)
+                };
+                if let Some((i, val)) = direct.or_else(header) {
                     path.push(i.to_string());
                     walk(val.get_ref(), pos, path);
                 }
@@ -333,6 +421,28 @@ fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
     let mut path = Vec::new();
     walk(&DeValue::Table(table.clone()), pos, &mut path);
     Some(path.join("."))
+}
+
+/// serde's and toml's type names in a message ("expected i64", "expected
+/// struct RawTransfer") in the words of the scenario format.
+fn plain_types(message: &str) -> String {
+    let mut out = message
+        .replace("wanted string or table", "expected a name in quotes")
+        .replace("expected a sequence", "expected a list")
+        .replace("expected a map", "expected a table");
+    for int in ["i64", "u64", "i32", "u32", "usize"] {
+        out = out.replace(&format!("expected {int}"), "expected an integer");
+    }
+    out = out.replace("expected f64", "expected a number");
+    // "expected struct RawTransfer": a Rust type the user never wrote
+    while let Some(at) = out.find("expected struct ") {
+        let name_start = at + "expected struct ".len();
+        let name_len = out[name_start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(out.len() - name_start);
+        out.replace_range(at..name_start + name_len, "expected a table");
+    }
+    out
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" and "unknown
@@ -380,6 +490,22 @@ mod tests {
         assert_eq!(s.as_deref(), Some("lognormal"));
         let (_, s) = suggest("unknown field `zzzzzzzz`, expected `host` or `grace`");
         assert_eq!(s, None);
+    }
+
+    #[test]
+    fn type_names_in_plain_words() {
+        assert_eq!(
+            plain_types("invalid type: string \"many\", expected i64"),
+            "invalid type: string \"many\", expected an integer"
+        );
+        assert_eq!(
+            plain_types("invalid type: integer `5`, expected struct RawTransfer"),
+            "invalid type: integer `5`, expected a table"
+        );
+        assert_eq!(
+            plain_types("invalid type: integer `1`, expected a sequence"),
+            "invalid type: integer `1`, expected a list"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod cli;
 mod determinism;
 mod errors;
 mod experiments;
+mod fuzz;
+mod robustness;
 mod scenarios;
 mod shards;
 mod trace;
