@@ -136,22 +136,18 @@ fn json_has_the_contract_fields() {
 fn several_files_give_a_scenarios_array() {
     let dir = tempfile::tempdir().unwrap();
     let out = racesim()
-        // 301 sweep points: far more JSON than a pipe buffer holds
         .args([
-            "sweep",
+            "run",
             "scenarios/lisa.toml",
-            "--vary",
-            "hosts.transfer.clock.offset=0m..10m/300",
-        ])
-        .args([
+            "scenarios/lisa-ntp.toml",
             "--replications",
-            "1",
+            "2",
             "--set",
-            "horizon=\"10m\"",
+            "horizon=\"2h\"",
             "--format",
             "json",
+            "--out",
         ])
-        .args(["--no-charts", "--out"])
         .arg(dir.path())
         .assert()
         .success()
@@ -206,4 +202,45 @@ fn validate_accepts_the_shipped_scenarios() {
         .assert()
         .success()
         .stdout(predicate::str::contains("scenarios/lisa.toml: ok"));
+}
+
+/// Regression: `racesim ... | head` used to panic with "failed printing to
+/// stdout: Broken pipe" and exit 101.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("racesim"))
+        // 301 sweep points: far more JSON than a pipe buffer holds
+        .args([
+            "sweep",
+            "scenarios/lisa.toml",
+            "--vary",
+            "hosts.transfer.clock.offset=0m..10m/300",
+        ])
+        .args([
+            "--replications",
+            "1",
+            "--set",
+            "horizon=\"10m\"",
+            "--format",
+            "json",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("internal error") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0));
 }
