@@ -3,21 +3,7 @@
 
 use crate::util::racesim;
 
-const GOOD: &str = r#"name = "t"
-model = "checkout"
-horizon = "1d"
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "6m" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "120/h" }
-redirect_latency = { lognormal = { median = "1s", p99 = "5s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-"#;
+const GOOD: &str = crate::util::CHECKOUT_BASE;
 
 /// Writes `text` to a scenario file, validates it, and returns stderr.
 fn refused(text: &str) -> String {

@@ -21,21 +21,7 @@ use crate::util::racesim;
 
 /// A valid checkout scenario; each case breaks one thing in it. Line numbers
 /// below refer to this text.
-const CHECKOUT: &str = r#"name = "t"
-model = "checkout"
-horizon = "1d"
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "6m" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "120/h" }
-redirect_latency = { lognormal = { median = "1s", p99 = "5s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-"#;
+const CHECKOUT: &str = crate::util::CHECKOUT_BASE;
 
 /// A valid terminal scenario, for the model's probabilities.
 const TERMINAL: &str = r#"name = "t"

@@ -73,51 +73,36 @@ fn merged_shards_equal_a_single_run() {
     }
 }
 
+/// Runs `merge` on `shards` and returns its stderr, asserting exit code 2.
+fn merge_refused(shards: &[std::path::PathBuf], out: &std::path::Path) -> String {
+    let err = racesim()
+        .arg("merge")
+        .args(shards)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    String::from_utf8(err).unwrap()
+}
+
 #[test]
 fn merge_refuses_mismatched_or_incomplete_shards() {
     let dir = tempfile::tempdir().unwrap();
     shard(dir.path(), 1, 2, &[]);
     let other = tempfile::tempdir().unwrap();
     shard(other.path(), 2, 2, &["--seed", "9"]);
-    let out = racesim()
-        .args(["merge"])
-        .arg(dir.path().join("lisa/shard-1-of-2"))
-        .arg(other.path().join("lisa/shard-2-of-2"))
-        .arg("--out")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8(out).unwrap().contains("different seeds"));
+    let one = dir.path().join("lisa/shard-1-of-2");
+    let two_other_seed = other.path().join("lisa/shard-2-of-2");
 
-    let out = racesim()
-        .args(["merge"])
-        .arg(dir.path().join("lisa/shard-1-of-2"))
-        .arg("--out")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(
-        String::from_utf8(out)
-            .unwrap()
-            .contains("shard(s) 2/2 missing")
-    );
+    let err = merge_refused(&[one.clone(), two_other_seed], dir.path());
+    assert!(err.contains("different seeds"), "{err}");
 
-    let out = racesim()
-        .args(["merge"])
-        .arg(dir.path().join("lisa/shard-1-of-2"))
-        .arg(dir.path().join("lisa/shard-1-of-2/replications.csv"))
-        .arg("--out")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    assert!(String::from_utf8(out).unwrap().contains("given twice"));
+    let err = merge_refused(std::slice::from_ref(&one), dir.path());
+    assert!(err.contains("shard(s) 2/2 missing"), "{err}");
+
+    let err = merge_refused(&[one.clone(), one.join("replications.csv")], dir.path());
+    assert!(err.contains("given twice"), "{err}");
 }

@@ -43,3 +43,21 @@ pub fn racesim() -> assert_cmd::Command {
     c.env("NO_COLOR", "1");
     c
 }
+
+/// A small valid checkout scenario; tests break one thing in it, and their
+/// expected line numbers refer to this text (grace is on line 14).
+pub const CHECKOUT_BASE: &str = r#"name = "t"
+model = "checkout"
+horizon = "1d"
+[hosts.web]
+[hosts.transfer]
+clock = { offset = "6m" }
+[checkout]
+stamp_host = "web"
+arrivals = { rate = "120/h" }
+redirect_latency = { lognormal = { median = "1s", p99 = "5s" } }
+[transfer]
+host = "transfer"
+poll_interval = "5m"
+grace = "5m"
+"#;
