@@ -4,6 +4,7 @@
 pub mod check;
 pub mod completions;
 pub mod estimate;
+pub mod guard;
 pub mod merge;
 pub mod precision;
 pub mod progress;
@@ -101,6 +102,9 @@ pub struct Common {
     /// Do not draw charts
     #[arg(long)]
     pub no_charts: bool,
+    /// Resource guards and output safety.
+    #[command(flatten)]
+    pub guards: guard::Guards,
 }
 
 impl Common {
@@ -243,6 +247,10 @@ pub struct MergeArgs {
     /// Folder the merged NAME/ result folder goes in
     #[arg(long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
+    /// Replace an earlier result in the output folder (default: write to a
+    /// new folder NAME-2, NAME-3, ... beside it)
+    #[arg(long)]
+    pub force: bool,
     /// Output on standard output
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -7,6 +7,7 @@
 //! [`Context`] handed to every callback. The engine does no I/O and never reads
 //! the wall clock.
 
+pub mod cancel;
 pub mod queue;
 pub mod rng;
 
@@ -109,6 +110,9 @@ pub struct RunStats {
     pub peak_pending: usize,
     /// Time of the last event handled.
     pub end: SimTime,
+    /// True when the run stopped early because a stop was requested through
+    /// [`cancel`] (the model's results are then incomplete).
+    pub cancelled: bool,
 }
 
 /// A model on the engine, ready to run.
@@ -137,7 +141,15 @@ impl<M: Model> Simulation<M> {
         if self.ctx.handled == 0 && self.ctx.now == SimTime::ZERO && !self.ctx.stopped {
             self.model.start(&mut self.ctx)?;
         }
+        let flag = cancel::current();
         while !self.ctx.stopped {
+            if stats.events % cancel::CHECK_EVERY == 0
+                && let Some(f) = &flag
+                && f.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                stats.cancelled = true;
+                break;
+            }
             stats.peak_pending = stats.peak_pending.max(self.ctx.queue.len());
             let Some(t) = self.ctx.queue.peek_time() else {
                 break;

@@ -25,14 +25,19 @@ pub enum Error {
     /// `check` found a failing or inconclusive expectation.
     #[error("{0}")]
     CheckFailed(String),
+    /// A time limit stopped a run before anything finished.
+    #[error("{0}")]
+    Incomplete(String),
 }
 
 impl Error {
-    /// The process exit code: 1 a check failed (or nothing to trace), 2 bad input or usage (also an
-    /// output that cannot be written), 3 an internal error.
+    /// The process exit code: 1 a check failed (or nothing to trace, or a time
+    /// limit stopped a run before any replication finished), 2 bad input or
+    /// usage (also an output that cannot be written, or a run beyond
+    /// `--max-events`), 3 an internal error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::CheckFailed(_) | Error::NotFound(_) => 1,
+            Error::CheckFailed(_) | Error::NotFound(_) | Error::Incomplete(_) => 1,
             Error::Scenario(_) | Error::Usage(_) | Error::Write(_) => 2,
             Error::Simulation(_) => 3,
         }

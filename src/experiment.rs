@@ -11,9 +11,10 @@ pub mod precision;
 pub mod sensitivity;
 pub mod solve;
 
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use crate::engine::{ScheduleError, Streams};
+use crate::engine::{ScheduleError, Streams, cancel};
 use crate::models::{Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
 use crate::stats::{self, Estimate};
@@ -26,6 +27,12 @@ pub trait Reporter: Sync {
     fn replication_done(&self) {}
     /// Everything finished.
     fn finish(&self) {}
+    /// A flag that, once set, asks the run to stop (`--time-limit`): no new
+    /// replication starts, the running ones are abandoned, and the finished
+    /// prefix is kept (see [`run_replications`]).
+    fn stop_flag(&self) -> Option<Arc<AtomicBool>> {
+        None
+    }
 }
 
 /// A reporter that reports nothing.
@@ -102,19 +109,61 @@ pub fn run_replication(sc: &Scenario, index: u64) -> Result<RepOutput, ScheduleE
 
 /// Runs the replications `indices` of `sc` in parallel on the current rayon
 /// pool and returns them in index order.
+///
+/// Workers take the indices in order from a shared counter, so at any moment
+/// the finished replications are (nearly) a prefix of `indices`. When the
+/// reporter's stop flag is set ([`Reporter::stop_flag`]), no replication
+/// starts, the running ones stop at the engine's next check and are dropped,
+/// and the result is the longest prefix of `indices` that finished: exactly
+/// what a run of that many replications gives (a replication is never cut
+/// short, and which ones are kept does not depend on how long each took
+/// beyond the cut).
 pub fn run_replications(
     sc: &Scenario,
     indices: &[u64],
     reporter: &dyn Reporter,
 ) -> Result<Vec<(u64, RepOutput)>, ScheduleError> {
-    indices
-        .par_iter()
-        .map(|&i| {
-            let r = run_replication(sc, i);
-            reporter.replication_done();
-            r.map(|out| (i, out))
-        })
-        .collect()
+    let flag = reporter.stop_flag();
+    let stopped = || flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
+    let slots: Vec<Mutex<Option<Result<RepOutput, ScheduleError>>>> =
+        indices.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, indices.len().max(1));
+    rayon::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|_| {
+                loop {
+                    if stopped() {
+                        break;
+                    }
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = indices.get(j) else {
+                        break;
+                    };
+                    let r = cancel::with_flag(flag.clone(), || run_replication(sc, i));
+                    if stopped() {
+                        // possibly cut short: never kept
+                        break;
+                    }
+                    reporter.replication_done();
+                    if let Ok(mut slot) = slots[j].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(indices.len());
+    let mut prefix = true;
+    for (slot, &i) in slots.into_iter().zip(indices) {
+        match slot.into_inner().ok().flatten() {
+            Some(Err(e)) => return Err(e),
+            Some(Ok(o)) if prefix => out.push((i, o)),
+            Some(Ok(_)) => {}
+            None => prefix = false,
+        }
+    }
+    Ok(out)
 }
 
 /// Computes every metric of `defs` from the replications (sums in index order).
@@ -228,6 +277,11 @@ pub fn points(source: &Source, base: &Scenario, plan: &Plan) -> Result<Vec<Point
 }
 
 /// Runs one point: its replications (or this shard's) and its metrics.
+///
+/// If the reporter's stop flag ends the run early, the point holds the
+/// replications that finished (possibly none) and, without a shard, its
+/// scenario's `replications` is that number, so the figures are exactly those
+/// of a run with `--replications` set to it.
 pub fn run_point(
     params: Vec<(String, String)>,
     sc: Scenario,
@@ -236,6 +290,13 @@ pub fn run_point(
 ) -> Result<PointResult, ScheduleError> {
     let indices = shard_indices(sc.replications, shard);
     let reps = run_replications(&sc, &indices, reporter)?;
+    let mut sc = sc;
+    if shard.is_none() && reps.len() < indices.len() {
+        // stopped early: the result of a run of the replications that finished
+        let n = reps.len() as u32;
+        sc.replications = n;
+        precision::set_replications_override(&mut sc, n);
+    }
     let metrics = compute_metrics(&sc.metrics(), &reps, sc.estimator);
     Ok(PointResult {
         params,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
+use crate::cli::guard::ResultDir;
 use crate::cli::run::{print_table, write_outputs};
 use crate::cli::{Format, MergeArgs};
 use crate::experiment::{self, PointResult};
@@ -77,6 +78,13 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     same(&shards, "generators", |m| m.generator.clone())?;
     same(&shards, "racesim versions", |m| m.version.clone())?;
     same(&shards, "shard counts", |m| m.shard.map(|s| s.1))?;
+    if let Some(s) = shards.iter().find(|s| s.meta.partial.is_some()) {
+        return Err(Error::Usage(format!(
+            "cannot merge: {} is a partial result ({}); run that shard again without --time-limit",
+            s.path.display(),
+            s.meta.partial.as_deref().unwrap_or_default()
+        )));
+    }
     let meta = &shards[0].meta;
     if meta.version != env!("CARGO_PKG_VERSION") {
         return Err(Error::Usage(format!(
@@ -160,7 +168,11 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     }
     let swept = !results[0].params.is_empty();
     // daily series and margin histograms: sums of the shards' sums
-    let dir = a.out.join(&meta.scenario);
+    let out = ResultDir::prepare(a.out.join(&meta.scenario), a.force)?;
+    if let Some(note) = &out.note {
+        eprintln!("note: {note}");
+    }
+    let dir = out.staging().to_path_buf();
     let meta_all = ShardMeta {
         shard: None,
         ..meta.clone()
@@ -171,6 +183,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         swept,
         !a.no_charts,
         &shards::meta_line(&meta_all),
+        None,
     )?;
     for name in ["daily.csv", "margin.csv"] {
         let texts: Vec<String> = shards
@@ -185,6 +198,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             }
         }
     }
+    let dir = out.commit()?;
     match a.format {
         Format::Json => println!(
             "{}",

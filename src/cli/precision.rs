@@ -16,10 +16,11 @@ use serde_json::{Value, json};
 
 use crate::Error;
 use crate::cli::progress::Bar;
-use crate::cli::run::{print_table, write_outputs};
+use crate::cli::guard::{self, ResultDir, TimeLimit};
+use crate::cli::run::{Partial, print_table, write_outputs};
 use crate::cli::{Common, Format};
 use crate::experiment::precision::{
-    DEFAULT_MAX_REPLICATIONS, Goal, PrecisionError, PrecisionRun, run_to_precision,
+    DEFAULT_MAX_REPLICATIONS, Goal, PrecisionError, PrecisionRun, Stop, run_to_precision,
 };
 use crate::experiment::{self, Plan, PointResult, Reporter};
 use crate::report::{csvout, files::write_atomic, json, shards};
@@ -67,8 +68,26 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             shard: None,
         };
         let points = experiment::points(&source, &base, &plan)?;
+        // the work of the cap: the most this run can take
+        let capped: Vec<experiment::Point> = points
+            .iter()
+            .map(|(p, sc)| {
+                let mut sc = sc.clone();
+                sc.replications = goal.max_replications().max(sc.replications);
+                (p.clone(), sc)
+            })
+            .collect();
+        guard::check_work(&capped, None, common.guards.max_events()?)?;
         let swept = !points[0].0.is_empty();
-        let bar = Bar::new(common.quiet, &base.name);
+        let npoints = points.len();
+        let out = ResultDir::prepare(common.out.join(&base.name), common.guards.force)?;
+        if let Some(note) = &out.note
+            && !common.quiet
+        {
+            eprintln!("note: {note}");
+        }
+        let limit = common.guards.time_limit()?.map(TimeLimit::start);
+        let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
         let runs = common.with_pool(|| {
             points
                 .into_iter()
@@ -81,26 +100,51 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             e @ PrecisionError::NoHeadline { .. } => Error::Usage(e.to_string()),
         })?;
         let elapsed = start.elapsed().as_secs_f64();
+        let runs: Vec<PrecisionRun> = runs.into_iter().filter(|r| !r.point.reps.is_empty()).collect();
+        if runs.is_empty() {
+            return Err(Error::Incomplete(format!(
+                "the time limit ({}) was reached before any replication of {} finished: nothing written",
+                limit.as_ref().map(TimeLimit::describe).unwrap_or_default(),
+                base.name
+            )));
+        }
+        let partial = limit
+            .as_ref()
+            .filter(|_| runs.len() < npoints || runs.iter().any(|r| r.stopped == Stop::TimeLimit))
+            .map(|l| Partial {
+                limit: l.describe(),
+                requested: u64::from(goal.max_replications()),
+                finished: runs.iter().map(|r| r.point.reps.len() as u64).collect(),
+                points: npoints,
+            });
         let results: Vec<PointResult> = runs.iter().map(|r| r.point.clone()).collect();
-        let dir = common.out.join(&base.name);
-        let meta = shards::meta(&results, &shards::text_hash(&source.text), None);
+        let mut meta = shards::meta(&results, &shards::text_hash(&source.text), None);
+        meta.partial = partial.as_ref().map(Partial::line);
         write_outputs(
-            &dir,
+            out.staging(),
             &results,
             swept,
             !common.no_charts,
             &shards::meta_line(&meta),
+            partial.as_ref(),
         )?;
-        let doc = document(&runs, &results, swept);
+        let mut doc = document(&runs, &results, swept);
+        if let Some(p) = &partial {
+            doc["partial"] = p.json();
+        }
         // summary.json again, now with what stopped the run
         write_atomic(
-            &dir.join("summary.json"),
+            &out.staging().join("summary.json"),
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
             )
             .as_bytes(),
         )?;
+        let dir = out.commit()?;
+        if let Some(p) = &partial {
+            eprintln!("{}", p.line());
+        }
         let lines: Vec<String> = runs.iter().map(|r| line(r, swept)).collect();
         match common.format {
             Format::Table | Format::Markdown if !common.quiet => {

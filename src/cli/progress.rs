@@ -1,12 +1,16 @@
 //! The progress bar: drawn on a terminal only (indicatif hides itself when
 //! standard error is not one), never with `--quiet`.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::experiment::Reporter;
 
-/// A progress bar over replications.
-pub struct Bar(ProgressBar);
+/// A progress bar over replications; it also carries the stop flag of
+/// `--time-limit` to the experiment layer.
+pub struct Bar(ProgressBar, Option<Arc<AtomicBool>>);
 
 impl Bar {
     /// A bar, hidden when `quiet`.
@@ -22,7 +26,13 @@ impl Bar {
                 .progress_chars("=> "),
         );
         pb.set_prefix(label.to_string());
-        Bar(pb)
+        Bar(pb, None)
+    }
+
+    /// The same bar, asking the run to stop once `flag` is set.
+    pub fn with_stop(mut self, flag: Option<Arc<AtomicBool>>) -> Self {
+        self.1 = flag;
+        self
     }
 }
 
@@ -36,5 +46,8 @@ impl Reporter for Bar {
     }
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+    fn stop_flag(&self) -> Option<Arc<AtomicBool>> {
+        self.1.clone()
     }
 }

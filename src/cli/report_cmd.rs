@@ -44,6 +44,9 @@ pub struct ReportArgs {
     /// No progress bar and no list of the files written
     #[arg(long, short)]
     pub quiet: bool,
+    /// Resource guards and output safety.
+    #[command(flatten)]
+    pub guards: crate::cli::guard::Guards,
 }
 
 impl ReportArgs {
@@ -60,6 +63,7 @@ impl ReportArgs {
             shard: None,
             quiet: self.quiet,
             no_charts: true,
+            guards: self.guards.clone(),
         }
     }
 }

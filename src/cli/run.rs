@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::Error;
+use crate::cli::guard::{self, ResultDir, TimeLimit};
 use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::{self, Plan, PointResult, Reporter};
@@ -65,7 +66,8 @@ fn toml_value_text(v: &str) -> String {
 
 /// One scenario file's results.
 pub struct FileRun {
-    /// The points in sweep order (one without a sweep).
+    /// The points in sweep order (one without a sweep), each with at least
+    /// one replication.
     pub results: Vec<PointResult>,
     /// True when the scenario was swept.
     pub swept: bool,
@@ -73,10 +75,68 @@ pub struct FileRun {
     pub elapsed: f64,
     /// The output folder.
     pub dir: PathBuf,
+    /// Set when `--time-limit` stopped the run before it finished.
+    pub partial: Option<Partial>,
+}
+
+/// What a run stopped by `--time-limit` holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// The limit, as a duration (`1s`, `2m`).
+    pub limit: String,
+    /// Replications asked for, per point.
+    pub requested: u64,
+    /// Replications finished, per point that ran (points that finished none
+    /// are left out of the results).
+    pub finished: Vec<u64>,
+    /// Sweep points asked for.
+    pub points: usize,
+}
+
+impl Partial {
+    /// The one-line statement printed with the results.
+    pub fn line(&self) -> String {
+        let done: u64 = self.finished.iter().sum();
+        let asked = self.requested * self.points as u64;
+        let points = if self.points > 1 {
+            format!(
+                ", {} of {} sweep points have results",
+                self.finished.len(),
+                self.points
+            )
+        } else {
+            String::new()
+        };
+        let same = match self.finished.as_slice() {
+            [n] if self.points == 1 => format!(" (the figures are those of --replications {n})"),
+            _ => String::new(),
+        };
+        format!(
+            "PARTIAL: the time limit ({}) stopped the run: {done} of {asked} replications finished{points}{same}",
+            self.limit
+        )
+    }
+
+    /// The `partial` object of summary.json.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reason": format!("time limit {}", self.limit),
+            "replications_requested": self.requested,
+            "replications_finished": self.finished,
+            "points_requested": self.points,
+            "points_finished": self.finished.len(),
+        })
+    }
 }
 
 /// Runs one file (a sweep when the scenario has one or `vary` is given) and
 /// writes its outputs.
+///
+/// Before anything runs it checks the expected work against `--max-events`
+/// and prepares the output folder (so an unwritable `--out` fails at once).
+/// With `--time-limit`, the points and replications that finished in time
+/// are written, marked partial; if none finished, nothing is written and the
+/// error says so.
 pub fn run_file(
     file: &Path,
     common: &Common,
@@ -84,6 +144,8 @@ pub fn run_file(
 ) -> Result<FileRun, Error> {
     let overrides = common.overrides()?;
     let shard = common.shard()?;
+    let time_limit = common.guards.time_limit()?;
+    let max_events = common.guards.max_events()?;
     let source = Source::read(file)?;
     let base = scenario::load(&source, &overrides)?;
     let plan = Plan {
@@ -93,10 +155,27 @@ pub fn run_file(
         shard,
     };
     let points = experiment::points(&source, &base, &plan)?;
+    guard::check_work(&points, shard, max_events)?;
     let swept = !points[0].0.is_empty();
-    let bar = Bar::new(common.quiet, &base.name);
+    let npoints = points.len();
+    // a shard writes beside its siblings: output/NAME/shard-K-of-N/
+    let wanted = match shard {
+        None => common.out.join(&base.name),
+        Some((k, n)) => common
+            .out
+            .join(&base.name)
+            .join(format!("shard-{k}-of-{n}")),
+    };
+    let out = ResultDir::prepare(wanted, common.guards.force)?;
+    if let Some(note) = &out.note
+        && !common.quiet
+    {
+        eprintln!("note: {note}");
+    }
+    let limit = time_limit.map(TimeLimit::start);
+    let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
     let per_point = experiment::shard_indices(base.replications, shard).len() as u64;
-    bar.start(per_point * points.len() as u64);
+    bar.start(per_point * npoints as u64);
     let start = Instant::now();
     let results = common.with_pool(|| {
         points
@@ -106,27 +185,50 @@ pub fn run_file(
     })??;
     bar.finish();
     let elapsed = start.elapsed().as_secs_f64();
-    // a shard writes beside its siblings: output/NAME/shard-K-of-N/
-    let dir = match shard {
-        None => common.out.join(&base.name),
-        Some((k, n)) => common
-            .out
-            .join(&base.name)
-            .join(format!("shard-{k}-of-{n}")),
+    let partial = match &limit {
+        Some(l) if l.reached() && results.iter().any(|p| p.reps.len() as u64 != per_point) => {
+            Some(Partial {
+                limit: l.describe(),
+                requested: per_point,
+                finished: results
+                    .iter()
+                    .map(|p| p.reps.len() as u64)
+                    .filter(|&n| n > 0)
+                    .collect(),
+                points: npoints,
+            })
+        }
+        _ => None,
     };
-    let meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
+    let results: Vec<PointResult> = results.into_iter().filter(|p| !p.reps.is_empty()).collect();
+    if results.is_empty() {
+        return Err(Error::Incomplete(format!(
+            "the time limit ({}) was reached before any replication of {} finished: nothing written; \
+             raise --time-limit, or lower the horizon",
+            limit.as_ref().map(TimeLimit::describe).unwrap_or_default(),
+            base.name
+        )));
+    }
+    let mut meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
+    meta.partial = partial.as_ref().map(Partial::line);
     write_outputs(
-        &dir,
+        out.staging(),
         &results,
         swept,
         !common.no_charts,
         &shards::meta_line(&meta),
+        partial.as_ref(),
     )?;
+    let dir = out.commit()?;
+    if let Some(p) = &partial {
+        eprintln!("{}", p.line());
+    }
     Ok(FileRun {
         results,
         swept,
         elapsed,
         dir,
+        partial,
     })
 }
 
@@ -141,7 +243,13 @@ pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> 
             }
             Format::Table | Format::Markdown => {}
             Format::Csv => print!("{}", csvout::summary(&r.results)),
-            Format::Json => docs.push(json::scenario(&r.results, r.swept)),
+            Format::Json => {
+                let mut doc = json::scenario(&r.results, r.swept);
+                if let Some(p) = &r.partial {
+                    doc["partial"] = p.json();
+                }
+                docs.push(doc);
+            }
         }
     }
     if common.format == Format::Json {
@@ -159,6 +267,7 @@ pub fn write_outputs(
     swept: bool,
     charts: bool,
     meta_line: &str,
+    partial: Option<&Partial>,
 ) -> Result<(), Error> {
     let mut csvs = vec![
         ("summary.csv", csvout::summary(results)),
@@ -192,7 +301,10 @@ pub fn write_outputs(
             sensitivity::csv(&rows, metric).as_bytes(),
         )?;
     }
-    let doc = json::scenario(results, swept);
+    let mut doc = json::scenario(results, swept);
+    if let Some(p) = partial {
+        doc["partial"] = p.json();
+    }
     write_atomic(
         &dir.join("summary.json"),
         format!(

@@ -80,6 +80,9 @@ pub enum Stop {
     PrecisionReached,
     /// The cap was hit first.
     MaxReplications,
+    /// The reporter's stop flag (`--time-limit`) ended the run: the figures are
+    /// those of the replications that finished.
+    TimeLimit,
 }
 
 impl Stop {
@@ -88,6 +91,7 @@ impl Stop {
         match self {
             Stop::PrecisionReached => "precision reached",
             Stop::MaxReplications => "max replications",
+            Stop::TimeLimit => "time limit",
         }
     }
 }
@@ -209,8 +213,10 @@ pub fn run_to_precision(
             reporter.replication_done();
         }
         let indices: Vec<u64> = (u64::from(done)..u64::from(next)).collect();
-        reps.extend(run_replications(&sc, &indices, reporter)?);
-        done = next;
+        let batch = run_replications(&sc, &indices, reporter)?;
+        let cut = batch.len() < indices.len();
+        reps.extend(batch);
+        done = reps.len() as u32;
         sc.replications = done;
         let metrics = compute_metrics(&sc.metrics(), &reps, sc.estimator);
         let headline = metrics
@@ -222,7 +228,9 @@ pub fn run_to_precision(
             replications: done,
             relative_half_width: rel,
         });
-        let stopped = if rel.is_some_and(|r| r <= goal.target) {
+        let stopped = if cut {
+            Some(Stop::TimeLimit)
+        } else if rel.is_some_and(|r| r <= goal.target) {
             Some(Stop::PrecisionReached)
         } else if done >= cap {
             Some(Stop::MaxReplications)
@@ -253,7 +261,7 @@ pub fn run_to_precision(
 
 /// Records the final count in the scenario's overrides, so its outputs read
 /// as those of a run with `--replications N`.
-fn set_replications_override(sc: &mut Scenario, n: u32) {
+pub fn set_replications_override(sc: &mut Scenario, n: u32) {
     match sc.overrides.iter_mut().rfind(|o| o.path == "replications") {
         Some(o) => o.value = n.to_string(),
         None => sc.overrides.push(Override {

@@ -39,6 +39,9 @@ pub struct ShardMeta {
     pub version: String,
     /// `(K, N)`: shard K of N, or `None` for a whole run.
     pub shard: Option<(u64, u64)>,
+    /// Set when `--time-limit` stopped the run early: what finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
 }
 
 /// Hash of a scenario file's text.
@@ -64,6 +67,7 @@ pub fn meta(points: &[PointResult], hash: &str, shard: Option<(u64, u64)>) -> Sh
         generator: GENERATOR.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         shard,
+        partial: None,
     }
 }
 
