@@ -143,7 +143,7 @@ impl<M: Model> Simulation<M> {
         }
         let flag = cancel::current();
         while !self.ctx.stopped {
-            if stats.events % cancel::CHECK_EVERY == 0
+            if stats.events.is_multiple_of(cancel::CHECK_EVERY)
                 && let Some(f) = &flag
                 && f.load(std::sync::atomic::Ordering::Relaxed)
             {

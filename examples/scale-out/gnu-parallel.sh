@@ -3,5 +3,5 @@
 # with --sshlogin), then the merge.
 set -euo pipefail
 parallel -j 16 racesim run scenarios/lisa.toml --replications 1024 --shard {}/16 \
-  --out results --no-charts --quiet ::: $(seq 1 16)
+  --out results --no-charts --quiet --force ::: $(seq 1 16)
 racesim merge results/lisa/shard-*-of-16/replications.csv --out results/merged

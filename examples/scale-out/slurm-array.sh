@@ -11,4 +11,4 @@
 set -euo pipefail
 racesim run scenarios/lisa.toml --replications 1024 \
   --shard "${SLURM_ARRAY_TASK_ID}/16" --threads "${SLURM_CPUS_PER_TASK}" \
-  --out results --no-charts --quiet
+  --out results --no-charts --quiet --force

@@ -26,8 +26,8 @@ use clap::Args;
 
 use crate::Error;
 use crate::experiment::{Point, shard_indices};
-use crate::report::fmt_num;
 use crate::report::files::WriteError;
+use crate::report::fmt_num;
 use crate::time::parse_duration;
 
 /// The default of `--max-events`: 10^11 simulated users or transactions
@@ -40,11 +40,11 @@ pub const DEFAULT_MAX_EVENTS: f64 = 1e11;
 pub struct Guards {
     /// Stop after this long (e.g. 30s, 10m, 2h): write the replications that
     /// finished, marked partial
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_negative_numbers = true)]
     pub time_limit: Option<String>,
     /// Refuse a run expected to simulate more than N users or transactions
     /// in all (default 1e11); raise it to run a bigger study
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_events: Option<String>,
     /// Replace an earlier result in the output folder (default: write to a
     /// new folder NAME-2, NAME-3, ... beside it)
@@ -118,7 +118,11 @@ pub fn expected_work(points: &[Point], shard: Option<(u64, u64)>) -> (f64, &'sta
 pub fn check_work(points: &[Point], shard: Option<(u64, u64)>, max: f64) -> Result<(), Error> {
     let (work, unit) = expected_work(points, shard);
     if work > max {
-        let reps: u32 = points.iter().map(|(_, sc)| sc.replications).max().unwrap_or(0);
+        let reps: u32 = points
+            .iter()
+            .map(|(_, sc)| sc.replications)
+            .max()
+            .unwrap_or(0);
         return Err(Error::Usage(format!(
             "this run would simulate about {} {unit} ({} point(s), {reps} replication(s) each), \
              beyond --max-events {}; lower the replications, horizon or sweep, or pass \
@@ -182,7 +186,7 @@ impl TimeLimit {
 
 fn humantime(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 || ms < 1000 {
+    if !ms.is_multiple_of(1000) || ms < 1000 {
         return format!("{:.3}s", d.as_secs_f64());
     }
     let s = ms / 1000;
@@ -198,6 +202,54 @@ fn humantime(d: Duration) -> String {
         parts.push(format!("{s}s"));
     }
     parts.join(" ")
+}
+
+/// This machine's name, as staging folders carry it (`localhost` if unknown).
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| {
+            h.trim()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+                .collect::<String>()
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Removes the staging folders beside `staging` left by killed runs: those
+/// named `.NAME.partial-HOST-PID` made on this host whose process is gone
+/// (checked in `/proc`; where there is no `/proc`, nothing is removed). Shards
+/// writing to a shared file system from other machines are left alone.
+fn remove_stale_staging(staging: &Path) {
+    let proc = Path::new("/proc/self");
+    let (Some(parent), true) = (staging.parent(), proc.exists()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let me = host();
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some((host, pid)) = name
+            .strip_prefix('.')
+            .and_then(|n| n.rsplit_once(".partial-"))
+            .and_then(|(_, tail)| tail.rsplit_once('-'))
+            .and_then(|(h, pid)| Some((h, pid.parse::<u32>().ok()?)))
+        else {
+            continue;
+        };
+        if host == me && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// True when `dir` holds a racesim result.
@@ -248,7 +300,8 @@ impl ResultDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "result".into());
-        let staging = target.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        let staging =
+            target.with_file_name(format!(".{name}.partial-{}-{}", host(), std::process::id()));
         let err = |path: &Path, source| {
             Error::Write(WriteError {
                 path: path.to_path_buf(),
@@ -271,6 +324,7 @@ impl ResultDir {
         if staging.exists() {
             let _ = std::fs::remove_dir_all(&staging);
         }
+        remove_stale_staging(&staging);
         std::fs::create_dir(&staging).map_err(|e| err(&target, e))?;
         Ok(ResultDir {
             target,
@@ -305,7 +359,10 @@ impl ResultDir {
             std::fs::rename(&self.staging, &self.target).map_err(|e| err(&self.target, e))?;
         } else {
             let entries = std::fs::read_dir(&self.staging).map_err(|e| err(&self.staging, e))?;
-            let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            let mut names: Vec<_> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect();
             names.sort();
             for n in names {
                 let to = self.target.join(&n);
@@ -341,8 +398,14 @@ mod tests {
         assert!(d.note.as_deref().unwrap().contains("--force"));
         std::fs::write(d.staging().join("summary.csv"), "new").unwrap();
         let got = d.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(want.join("summary.csv")).unwrap(), "old");
-        assert_eq!(std::fs::read_to_string(got.join("summary.csv")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(want.join("summary.csv")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            std::fs::read_to_string(got.join("summary.csv")).unwrap(),
+            "new"
+        );
         // and a third run goes to lisa-3
         let d = ResultDir::prepare(want.clone(), false).unwrap();
         assert_eq!(d.target(), tmp.path().join("lisa-3"));
@@ -359,7 +422,10 @@ mod tests {
         assert!(d.note.is_none());
         std::fs::write(d.staging().join("summary.csv"), "new").unwrap();
         d.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(want.join("summary.csv")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(want.join("summary.csv")).unwrap(),
+            "new"
+        );
         assert!(want.join("shard-1-of-2").is_dir());
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no staging folder is left behind");

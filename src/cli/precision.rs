@@ -15,8 +15,8 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::Error;
-use crate::cli::progress::Bar;
 use crate::cli::guard::{self, ResultDir, TimeLimit};
+use crate::cli::progress::Bar;
 use crate::cli::run::{Partial, print_table, write_outputs};
 use crate::cli::{Common, Format};
 use crate::experiment::precision::{
@@ -100,7 +100,10 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             e @ PrecisionError::NoHeadline { .. } => Error::Usage(e.to_string()),
         })?;
         let elapsed = start.elapsed().as_secs_f64();
-        let runs: Vec<PrecisionRun> = runs.into_iter().filter(|r| !r.point.reps.is_empty()).collect();
+        let runs: Vec<PrecisionRun> = runs
+            .into_iter()
+            .filter(|r| !r.point.reps.is_empty())
+            .collect();
         if runs.is_empty() {
             return Err(Error::Incomplete(format!(
                 "the time limit ({}) was reached before any replication of {} finished: nothing written",

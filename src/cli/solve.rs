@@ -14,6 +14,7 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use crate::Error;
+use crate::cli::guard;
 use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::Reporter;
@@ -94,8 +95,19 @@ pub fn solve(a: &SolveArgs) -> Result<(), Error> {
             "solve runs whole simulations at each step; it cannot be split with --shard".into(),
         ));
     }
+    if common.guards.time_limit.is_some() {
+        return Err(Error::Usage(
+            "solve needs each of its simulations whole; it does not take --time-limit (lower --iterations or the replications instead)".into(),
+        ));
+    }
     let overrides = common.overrides()?;
     let source = Source::read(&a.file)?;
+    // the most work: every iteration a full run of the scenario
+    let base = crate::scenario::load(&source, &overrides)?;
+    let steps: Vec<crate::experiment::Point> = (0..a.iterations.max(1))
+        .map(|_| (Vec::new(), base.clone()))
+        .collect();
+    guard::check_work(&steps, None, common.guards.max_events()?)?;
     let bar = Bar::new(common.quiet, &problem.path);
     let s = common.with_pool(|| solve::solve(&source, &overrides, &problem, &bar))?;
     bar.finish();

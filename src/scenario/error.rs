@@ -95,8 +95,15 @@ impl ScenarioError {
                 s.push_str(&format!("\n  the value comes from the sweep point {o}"));
             }
             Some(o) => {
+                // `--seed` and `--replications` are overrides of those keys
+                let given = match o.split_once('=') {
+                    Some((k @ ("seed" | "replications"), v)) => {
+                        format!("--{k} {v} (or --set {o})")
+                    }
+                    _ => format!("--set {o}"),
+                };
                 s.push_str(&format!(
-                    "\n  the value comes from the command line: --set {o}"
+                    "\n  the value comes from the command line: {given}"
                 ));
             }
             None => {}

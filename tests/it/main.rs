@@ -7,6 +7,7 @@ mod determinism;
 mod errors;
 mod experiments;
 mod fuzz;
+mod guards;
 mod robustness;
 mod scenarios;
 mod shards;
