@@ -96,14 +96,52 @@ pub fn daily_columns(model: &ModelConfig) -> &'static [&'static str] {
 
 /// Runs replication `index` of `sc`.
 pub fn run_replication(sc: &Scenario, index: u64) -> Result<RepOutput, ScheduleError> {
+    run_replication_part(sc, index, None)
+}
+
+/// Runs part `k` of `n` of replication `index` (the whole of it with `None`):
+/// for the terminal model, the terminals `t` with `t % n == k - 1`. A model
+/// whose replication cannot be split runs it whole.
+pub fn run_replication_part(
+    sc: &Scenario,
+    index: u64,
+    part: Option<(u64, u64)>,
+) -> Result<RepOutput, ScheduleError> {
     let streams = Streams::new(sc.seed, index);
     match &sc.model {
         ModelConfig::Checkout(c) => {
             crate::models::checkout::run_replication(c, streams, sc.estimator)
         }
         ModelConfig::Terminal(t) => {
-            crate::models::terminal::run_replication(t, sc.days(), streams, sc.estimator)
+            crate::models::terminal::run_part(t, sc.days(), streams, sc.estimator, part)
         }
+    }
+}
+
+/// A shard's share of one point's work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    /// The replications it runs.
+    pub indices: Vec<u64>,
+    /// `Some((k, n))` when it runs part `k` of `n` of each of them (terminals).
+    pub part: Option<(u64, u64)>,
+}
+
+/// What shard `k` of `n` runs of `sc`. Replications are split round robin
+/// ([`shard_indices`]); but for the terminal model, when there are more
+/// shards than replications, every shard runs every replication for its part
+/// of the fleet (terminals `t` with `t % n == k - 1`), so one huge replication
+/// spreads over many machines. `merge` adds the parts up exactly.
+pub fn shard_share(sc: &Scenario, shard: Option<(u64, u64)>) -> Share {
+    match (shard, &sc.model) {
+        (Some((k, n)), ModelConfig::Terminal(_)) if n > u64::from(sc.replications) => Share {
+            indices: (0..u64::from(sc.replications)).collect(),
+            part: Some((k, n)),
+        },
+        _ => Share {
+            indices: shard_indices(sc.replications, shard),
+            part: None,
+        },
     }
 }
 
@@ -123,6 +161,17 @@ pub fn run_replications(
     indices: &[u64],
     reporter: &dyn Reporter,
 ) -> Result<Vec<(u64, RepOutput)>, ScheduleError> {
+    run_parts(sc, indices, None, reporter)
+}
+
+/// [`run_replications`] for part `part` of each replication (see
+/// [`run_replication_part`]).
+pub fn run_parts(
+    sc: &Scenario,
+    indices: &[u64],
+    part: Option<(u64, u64)>,
+    reporter: &dyn Reporter,
+) -> Result<Vec<(u64, RepOutput)>, ScheduleError> {
     let flag = reporter.stop_flag();
     let stopped = || flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
     let slots: Vec<Mutex<Option<Result<RepOutput, ScheduleError>>>> =
@@ -140,7 +189,7 @@ pub fn run_replications(
                     let Some(&i) = indices.get(j) else {
                         break;
                     };
-                    let r = cancel::with_flag(flag.clone(), || run_replication(sc, i));
+                    let r = cancel::with_flag(flag.clone(), || run_replication_part(sc, i, part));
                     if stopped() {
                         // possibly cut short: never kept
                         break;
@@ -288,8 +337,8 @@ pub fn run_point(
     shard: Option<(u64, u64)>,
     reporter: &dyn Reporter,
 ) -> Result<PointResult, ScheduleError> {
-    let indices = shard_indices(sc.replications, shard);
-    let reps = run_replications(&sc, &indices, reporter)?;
+    let Share { indices, part } = shard_share(&sc, shard);
+    let reps = run_parts(&sc, &indices, part, reporter)?;
     let mut sc = sc;
     if shard.is_none() && reps.len() < indices.len() {
         // stopped early: the result of a run of the replications that finished

@@ -21,6 +21,21 @@ pub struct RepOutput {
     pub histogram: Vec<u64>,
     /// Engine events handled (for throughput reports).
     pub events: u64,
+    /// Exact integer sums behind `values` and `daily`, for a model whose
+    /// replication is a sum over independent parts (the terminal model's
+    /// terminals): the parts of one replication run by different shards add
+    /// up to exactly the whole (see [`terminal::values_from_exact`]).
+    pub exact: Option<ExactSums>,
+}
+
+/// The exact sums of a replication (or of a part of one): `total` in the
+/// order of the model's columns, and one row per day in the same order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExactSums {
+    /// Sums over the horizon.
+    pub total: Vec<u128>,
+    /// Sums per simulated day.
+    pub daily: Vec<Vec<u128>>,
 }
 
 /// How a metric is computed from the per-replication columns (indices into

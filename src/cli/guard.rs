@@ -25,7 +25,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::Error;
-use crate::experiment::{Point, shard_indices};
+use crate::experiment::{Point, shard_share};
 use crate::report::files::WriteError;
 use crate::report::fmt_num;
 use crate::time::parse_duration;
@@ -109,7 +109,9 @@ pub fn expected_work(points: &[Point], shard: Option<(u64, u64)>) -> (f64, &'sta
         };
         // the estimate is a total over the scenario's replications
         let per_rep = m.estimate.unwrap_or(0.0) / f64::from(sc.replications.max(1));
-        total += per_rep * shard_indices(sc.replications, shard).len() as f64;
+        let share = shard_share(sc, shard);
+        let parts = share.part.map_or(1.0, |(_, n)| n as f64);
+        total += per_rep * share.indices.len() as f64 / parts;
     }
     (total, unit)
 }

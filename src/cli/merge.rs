@@ -14,8 +14,8 @@ use crate::cli::guard::ResultDir;
 use crate::cli::run::{print_table, write_outputs};
 use crate::cli::{Format, MergeArgs};
 use crate::experiment::{self, PointResult};
-use crate::models::RepOutput;
-use crate::report::shards::{self, Row, ShardMeta};
+use crate::models::{ExactSums, RepOutput, terminal};
+use crate::report::shards::{self, Parts, Row, ShardMeta};
 use crate::report::{csvout, json};
 use crate::scenario::{self, Override, Source};
 
@@ -57,6 +57,70 @@ fn same<T: PartialEq + std::fmt::Debug>(
     Ok(())
 }
 
+fn read_parts(s: &Shard) -> Result<Parts, Error> {
+    let path = s.path.with_file_name(shards::PARTS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::Usage(format!(
+            "cannot merge: {} is a shard of the terminals but {} cannot be read: {e}",
+            s.path.display(),
+            path.display()
+        ))
+    })?;
+    shards::parse_parts(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+}
+
+/// Point `pi`'s replications, each the exact sum of the shards' parts.
+fn sum_parts(
+    shards: &[Shard],
+    parts: &[Parts],
+    pi: usize,
+    replications: u32,
+) -> Result<Vec<(u64, RepOutput)>, Error> {
+    let mut reps = Vec::new();
+    for i in 0..u64::from(replications) {
+        let mut sum = ExactSums::default();
+        let mut events = 0u64;
+        for (s, p) in shards.iter().zip(parts) {
+            let (ev, ex) = p.get(&(pi, i)).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot merge: {} has no part of replication {i} of point {pi}",
+                    s.path.display()
+                ))
+            })?;
+            shards::add_parts(&mut sum, ex).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot merge: the parts of replication {i} in {} do not fit the others",
+                    s.path.display()
+                ))
+            })?;
+            events += ev;
+        }
+        let bad = || {
+            Error::Usage(format!(
+                "cannot merge: replication {i}'s sums are not a terminal tally"
+            ))
+        };
+        let values = terminal::values_from_exact(&sum.total).ok_or_else(bad)?;
+        let daily = sum
+            .daily
+            .iter()
+            .map(|d| terminal::daily_values_from_exact(d))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(bad)?;
+        reps.push((
+            i,
+            RepOutput {
+                values,
+                daily,
+                histogram: Vec::new(),
+                events,
+                exact: Some(sum),
+            },
+        ));
+    }
+    Ok(reps)
+}
+
 /// Merges the shards and writes/prints the result like `run`.
 pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     let shards: Vec<Shard> = a
@@ -85,6 +149,9 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             s.meta.partial.as_deref().unwrap_or_default()
         )));
     }
+    same(&shards, "splits (replications or terminals)", |m| {
+        m.split.clone()
+    })?;
     let meta = &shards[0].meta;
     if meta.version != env!("CARGO_PKG_VERSION") {
         return Err(Error::Usage(format!(
@@ -124,6 +191,22 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             meta.file
         )));
     }
+    // a split of the fleet: every shard holds its part of every replication
+    let parts = match meta.split.as_deref() {
+        None => None,
+        Some(shards::SPLIT_TERMINALS) => Some(
+            shards
+                .iter()
+                .map(read_parts)
+                .collect::<Result<Vec<Parts>, Error>>()?,
+        ),
+        Some(other) => {
+            return Err(Error::Usage(format!(
+                "cannot merge: {} is split by `{other}`, which this racesim does not know",
+                shards[0].path.display()
+            )));
+        }
+    };
     let mut results = Vec::new();
     for (pi, ovs) in meta.points.iter().enumerate() {
         let overrides: Vec<Override> = ovs
@@ -132,21 +215,24 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             .collect::<Result<_, _>>()
             .map_err(Error::Usage)?;
         let sc = scenario::load(&source, &overrides)?;
-        let mut reps: Vec<(u64, RepOutput)> = shards
-            .iter()
-            .flat_map(|s| s.rows.iter())
-            .filter(|r| r.point == pi)
-            .map(|r| {
-                (
-                    r.replication,
-                    RepOutput {
-                        values: r.values.clone(),
-                        events: r.events,
-                        ..RepOutput::default()
-                    },
-                )
-            })
-            .collect();
+        let mut reps: Vec<(u64, RepOutput)> = match &parts {
+            Some(parts) => sum_parts(&shards, parts, pi, sc.replications)?,
+            None => shards
+                .iter()
+                .flat_map(|s| s.rows.iter())
+                .filter(|r| r.point == pi)
+                .map(|r| {
+                    (
+                        r.replication,
+                        RepOutput {
+                            values: r.values.clone(),
+                            events: r.events,
+                            ..RepOutput::default()
+                        },
+                    )
+                })
+                .collect(),
+        };
         reps.sort_by_key(|(i, _)| *i);
         let expected: Vec<u64> = (0..u64::from(sc.replications)).collect();
         let got: Vec<u64> = reps.iter().map(|(i, _)| *i).collect();
@@ -175,6 +261,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     let dir = out.staging().to_path_buf();
     let meta_all = ShardMeta {
         shard: None,
+        split: None,
         ..meta.clone()
     };
     write_outputs(
@@ -185,7 +272,13 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         &shards::meta_line(&meta_all),
         None,
     )?;
-    for name in ["daily.csv", "margin.csv"] {
+    // (a split of the fleet has whole daily series already: summed exactly)
+    let summed: &[&str] = if parts.is_some() {
+        &["margin.csv"]
+    } else {
+        &["daily.csv", "margin.csv"]
+    };
+    for name in summed.iter().copied() {
         let texts: Vec<String> = shards
             .iter()
             .filter_map(|s| std::fs::read_to_string(s.path.with_file_name(name)).ok())

@@ -174,7 +174,8 @@ pub fn run_file(
     }
     let limit = time_limit.map(TimeLimit::start);
     let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
-    let per_point = experiment::shard_indices(base.replications, shard).len() as u64;
+    let share = experiment::shard_share(&base, shard);
+    let per_point = share.indices.len() as u64;
     bar.start(per_point * npoints as u64);
     let start = Instant::now();
     let results = common.with_pool(|| {
@@ -211,6 +212,15 @@ pub fn run_file(
     }
     let mut meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
     meta.partial = partial.as_ref().map(Partial::line);
+    if share.part.is_some() {
+        // each shard ran its part of the fleet in every replication: the
+        // exact sums let merge add the parts up
+        meta.split = Some(shards::SPLIT_TERMINALS.to_string());
+        write_atomic(
+            &out.staging().join(shards::PARTS_FILE),
+            shards::parts_csv(&results).as_bytes(),
+        )?;
+    }
     write_outputs(
         out.staging(),
         &results,

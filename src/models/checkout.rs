@@ -1127,6 +1127,7 @@ pub fn run_replication(
         daily: model.daily.iter().map(|d| d.to_vec()).collect(),
         histogram: if conditional { Vec::new() } else { model.hist },
         events,
+        exact: None,
     })
 }
 

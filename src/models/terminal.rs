@@ -245,7 +245,22 @@ pub fn run_replication(
     streams: Streams,
     estimator: Estimator,
 ) -> Result<RepOutput, ScheduleError> {
-    let mut sim = Simulation::new(TerminalSim::new(cfg, days, estimator, false), streams);
+    run_part(cfg, days, streams, estimator, None)
+}
+
+/// Runs part `k` of `n` of one replication: the terminals `t` with
+/// `t % n == k - 1` (all of them with `None`). The parts' [`RepOutput::exact`]
+/// sums add up to exactly the whole replication's; [`values_from_exact`] and
+/// [`daily_values_from_exact`] turn the sum into the replication's values.
+pub fn run_part(
+    cfg: &TerminalConfig,
+    days: u32,
+    streams: Streams,
+    estimator: Estimator,
+    part: Option<(u64, u64)>,
+) -> Result<RepOutput, ScheduleError> {
+    let model = TerminalSim::new(cfg, days, estimator, false).with_part(part);
+    let mut sim = Simulation::new(model, streams);
     let stats = sim.run()?;
     let model = sim.into_model();
     Ok(RepOutput {
@@ -253,7 +268,22 @@ pub fn run_replication(
         daily: model.daily.iter().map(|t| t.daily_values()).collect(),
         histogram: Vec::new(),
         events: stats.events,
+        exact: Some(crate::models::ExactSums {
+            total: model.total.raw(),
+            daily: model.daily.iter().map(|t| t.raw()).collect(),
+        }),
     })
+}
+
+/// The replication's [`COLUMNS`] values from its exact sums (`None` if the
+/// sums are not a terminal tally).
+pub fn values_from_exact(raw: &[u128]) -> Option<Vec<f64>> {
+    sim::Tally::from_raw(raw).map(|t| t.values())
+}
+
+/// One day's [`DAILY_COLUMNS`] values from its exact sums.
+pub fn daily_values_from_exact(raw: &[u128]) -> Option<Vec<f64>> {
+    sim::Tally::from_raw(raw).map(|t| t.daily_values())
 }
 
 /// The first false reversal of the replication `streams` (earliest day, then

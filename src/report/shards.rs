@@ -42,6 +42,121 @@ pub struct ShardMeta {
     /// Set when `--time-limit` stopped the run early: what finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial: Option<String>,
+    /// `"terminals"` when the shard ran its part of the fleet in every
+    /// replication (more shards than replications, terminal model); its
+    /// exact sums are in [`PARTS_FILE`] beside the replications file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
+}
+
+/// [`ShardMeta::split`] for a shard of the terminals.
+pub const SPLIT_TERMINALS: &str = "terminals";
+
+/// The file of exact sums a terminal-split shard writes.
+pub const PARTS_FILE: &str = "parts.csv";
+
+/// `parts.csv`: per point and replication, the exact sums of the shard's
+/// part (fixed-point integers, see [`crate::models::ExactSums`]): one row
+/// with an empty `day` for the whole horizon, then one per day.
+pub fn parts_csv(points: &[PointResult]) -> String {
+    let mut out = String::new();
+    let Some(first) = points.first() else {
+        return out;
+    };
+    out.push_str("point,replication,day,events");
+    for c in crate::experiment::columns(&first.scenario.model) {
+        out.push(',');
+        out.push_str(c);
+    }
+    out.push('\n');
+    let row = |out: &mut String, head: String, raw: &[u128]| {
+        out.push_str(&head);
+        for v in raw {
+            out.push(',');
+            out.push_str(&v.to_string());
+        }
+        out.push('\n');
+    };
+    for (pi, p) in points.iter().enumerate() {
+        for (i, r) in &p.reps {
+            let Some(ex) = &r.exact else { continue };
+            row(&mut out, format!("{pi},{i},,{}", r.events), &ex.total);
+            for (d, raw) in ex.daily.iter().enumerate() {
+                row(&mut out, format!("{pi},{i},{d},0"), raw);
+            }
+        }
+    }
+    out
+}
+
+/// The exact sums of one shard's `parts.csv`, keyed by (point, replication):
+/// the events and the sums.
+pub type Parts = std::collections::BTreeMap<(usize, u64), (u64, crate::models::ExactSums)>;
+
+/// Parses a `parts.csv`.
+pub fn parse_parts(text: &str) -> Result<Parts, String> {
+    let mut parts = Parts::new();
+    let mut lines = text.lines();
+    let header = lines.next().ok_or("empty file")?;
+    let ncols = header.split(',').count();
+    for (i, line) in lines.enumerate() {
+        let lno = i + 2;
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != ncols || ncols < 4 {
+            return Err(format!("line {lno}: {} fields, expected {ncols}", f.len()));
+        }
+        let bad = |what: &str| format!("line {lno}: bad {what}");
+        let point: usize = f[0].parse().map_err(|_| bad("point"))?;
+        let rep: u64 = f[1].parse().map_err(|_| bad("replication"))?;
+        let events: u64 = f[3].parse().map_err(|_| bad("events"))?;
+        let raw = f[4..]
+            .iter()
+            .map(|v| v.parse::<u128>().map_err(|_| bad("sum")))
+            .collect::<Result<Vec<u128>, _>>()?;
+        let entry = parts.entry((point, rep)).or_default();
+        if f[2].is_empty() {
+            if !entry.1.total.is_empty() {
+                return Err(format!("line {lno}: replication {rep} given twice"));
+            }
+            entry.0 = events;
+            entry.1.total = raw;
+        } else {
+            let day: usize = f[2].parse().map_err(|_| bad("day"))?;
+            if day != entry.1.daily.len() {
+                return Err(format!("line {lno}: day {day} out of order"));
+            }
+            entry.1.daily.push(raw);
+        }
+    }
+    Ok(parts)
+}
+
+/// Adds `b` into `a` (exact; `None` on overflow or mismatched shapes).
+pub fn add_parts(a: &mut crate::models::ExactSums, b: &crate::models::ExactSums) -> Option<()> {
+    fn add(x: &mut Vec<u128>, y: &[u128]) -> Option<()> {
+        if x.is_empty() {
+            x.extend_from_slice(y);
+            return Some(());
+        }
+        if x.len() != y.len() {
+            return None;
+        }
+        for (u, v) in x.iter_mut().zip(y) {
+            *u = u.checked_add(*v)?;
+        }
+        Some(())
+    }
+    add(&mut a.total, &b.total)?;
+    if a.daily.is_empty() {
+        a.daily = b.daily.clone();
+    } else if a.daily.len() != b.daily.len() {
+        return None;
+    } else {
+        for (x, y) in a.daily.iter_mut().zip(&b.daily) {
+            add(x, y)?;
+        }
+    }
+    Some(())
 }
 
 /// Hash of a scenario file's text.
@@ -68,6 +183,7 @@ pub fn meta(points: &[PointResult], hash: &str, shard: Option<(u64, u64)>) -> Sh
         version: env!("CARGO_PKG_VERSION").to_string(),
         shard,
         partial: None,
+        split: None,
     }
 }
 

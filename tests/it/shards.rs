@@ -106,3 +106,84 @@ fn merge_refuses_mismatched_or_incomplete_shards() {
     let err = merge_refused(&[one.clone(), one.join("replications.csv")], dir.path());
     assert!(err.contains("given twice"), "{err}");
 }
+
+/// Runs the terminal scenario whole, then as `n` shards of its fleet (more
+/// shards than replications), merges, and compares every output byte.
+fn terminal_split_merges_exactly(estimator: &str, n: u64) {
+    let args = [
+        "--replications",
+        "2",
+        "--set",
+        "horizon=\"3d\"",
+        "--set",
+        estimator,
+        "--no-charts",
+        "--quiet",
+    ];
+    let base = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], out: &std::path::Path| {
+        racesim()
+            .args(["run", "scenarios/cinnamon-twist.toml", "--out"])
+            .arg(out)
+            .args(args)
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let json = run(&["--format", "json"], &base.path().join("whole"));
+    let shards = base.path().join("shards");
+    for k in 1..=n {
+        run(&["--shard", &format!("{k}/{n}")], &shards);
+        let dir = shards.join(format!("cinnamon-twist/shard-{k}-of-{n}"));
+        let meta = std::fs::read_to_string(dir.join("replications.csv")).unwrap();
+        assert!(
+            meta.lines()
+                .next()
+                .unwrap()
+                .contains("\"split\":\"terminals\"")
+        );
+        assert!(dir.join("parts.csv").is_file());
+    }
+    let mut cmd = racesim();
+    cmd.args(["merge", "--format", "json", "--no-charts", "--out"])
+        .arg(base.path().join("merged"));
+    for k in 1..=n {
+        cmd.arg(shards.join(format!("cinnamon-twist/shard-{k}-of-{n}")));
+    }
+    let merged = cmd.assert().success().get_output().stdout.clone();
+    assert_eq!(merged, json, "{estimator}, {n} shards: JSON differs");
+    for f in [
+        "summary.csv",
+        "replications.csv",
+        "daily.csv",
+        "summary.json",
+    ] {
+        assert_eq!(
+            std::fs::read(base.path().join("merged/cinnamon-twist").join(f)).unwrap(),
+            std::fs::read(base.path().join("whole/cinnamon-twist").join(f)).unwrap(),
+            "{estimator}, {n} shards: {f} differs"
+        );
+    }
+    // a missing part of the fleet is refused
+    let err = merge_refused(
+        &(1..n)
+            .map(|k| shards.join(format!("cinnamon-twist/shard-{k}-of-{n}")))
+            .collect::<Vec<_>>(),
+        base.path(),
+    );
+    assert!(err.contains(&format!("shard(s) {n}/{n} missing")), "{err}");
+}
+
+#[test]
+fn one_terminal_replication_split_by_terminals_merges_exactly() {
+    terminal_split_merges_exactly("estimator=\"sample\"", 3);
+}
+
+#[test]
+fn conditional_sums_of_a_split_fleet_merge_exactly() {
+    // fractional expected counts, kept in fixed point, still add up exactly
+    terminal_split_merges_exactly("estimator=\"conditional\"", 7);
+}

@@ -121,6 +121,50 @@ impl Tally {
         ]
     }
 
+    /// Exact sums in the order of [`super::COLUMNS`]: counts as they are,
+    /// fractional sums in their fixed-point units (2^-64; cents for
+    /// `lost_amount`). Partial tallies of disjoint sets of terminals add up,
+    /// field by field, to the whole one.
+    pub(crate) fn raw(&self) -> Vec<u128> {
+        vec![
+            u128::from(self.transactions),
+            u128::from(self.terminal_days),
+            u128::from(self.overflow_days),
+            u128::from(self.extra_batches),
+            u128::from(self.counter_excess),
+            u128::from(self.resubmissions),
+            u128::from(self.true_duplicates),
+            u128::from(self.missed_duplicates),
+            self.false_reversals.0,
+            self.lost_cents.0,
+            self.alerts.0,
+            self.false_alerts.0,
+        ]
+    }
+
+    /// The tally whose [`Tally::raw`] is `raw` (`None` unless it has one
+    /// entry per column and every count fits).
+    pub(crate) fn from_raw(raw: &[u128]) -> Option<Tally> {
+        let [t, td, od, eb, ce, rs, tdup, md, fr, lc, al, fa] = raw else {
+            return None;
+        };
+        let c = |v: &u128| u64::try_from(*v).ok();
+        Some(Tally {
+            transactions: c(t)?,
+            terminal_days: c(td)?,
+            overflow_days: c(od)?,
+            extra_batches: c(eb)?,
+            counter_excess: c(ce)?,
+            resubmissions: c(rs)?,
+            true_duplicates: c(tdup)?,
+            missed_duplicates: c(md)?,
+            false_reversals: Fixed(*fr),
+            lost_cents: Fixed(*lc),
+            alerts: Fixed(*al),
+            false_alerts: Fixed(*fa),
+        })
+    }
+
     /// Values in the order of [`super::DAILY_COLUMNS`].
     pub(crate) fn daily_values(&self) -> Vec<f64> {
         vec![
@@ -306,6 +350,8 @@ pub(crate) struct TerminalSim<'c> {
     d: Derived,
     days: u32,
     trace: bool,
+    /// `Some((k, n))`: play only the terminals `t` with `t % n == k - 1`.
+    part: Option<(u64, u64)>,
     terminals: Vec<TerminalState>,
     work: Work,
     pub(crate) total: Tally,
@@ -399,12 +445,22 @@ impl<'c> TerminalSim<'c> {
             d,
             days,
             trace,
+            part: None,
             terminals: Vec::new(),
             work: Work::default(),
             total: Tally::default(),
             daily: vec![Tally::default(); days as usize],
             first: None,
         }
+    }
+
+    /// Plays only part `k` of `n` of the fleet: the terminals `t` with
+    /// `t % n == k - 1` (a shard of one replication). Each terminal's draws
+    /// come from its own streams, so the parts' tallies add up exactly to the
+    /// whole fleet's.
+    pub(crate) fn with_part(mut self, part: Option<(u64, u64)>) -> Self {
+        self.part = part;
+        self
     }
 
     /// True if two requests of a terminal-day of `n` purchases can share a key
@@ -1107,6 +1163,11 @@ impl Model for TerminalSim<'_> {
         if self.days > 0 {
             let close = cfg.hours.close_ns();
             for t in 0..cfg.terminals {
+                if let Some((k, n)) = self.part
+                    && u64::from(t) % n != k - 1
+                {
+                    continue;
+                }
                 ctx.schedule_at(
                     SimTime::from_nanos(close),
                     TerminalDay {
