@@ -413,49 +413,78 @@ fn report_refuses_a_bad_scenario() {
     assert!(!dir.path().join("lisa/report.html").exists());
 }
 
-// Optional: the page renders in a real browser without the network. Runs
-// only where /usr/bin/chromium exists.
+// Optional: the report of each shipped scenario renders in a real browser
+// without the network. Runs only where /usr/bin/chromium exists (.ci/run
+// installs it when it can).
 #[test]
-fn report_renders_headless_in_chromium() {
+fn reports_render_headless_in_chromium() {
     let chromium = Path::new("/usr/bin/chromium");
     if !chromium.exists() {
         eprintln!("skipped: /usr/bin/chromium is not installed");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    racesim()
-        .args(["report", "scenarios/lisa.toml"])
-        .args(QUICK)
-        .args(["--quiet", "--out"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let page = dir.path().join("lisa/report.html");
-    let shot = dir.path().join("shot.png");
-    let status = std::process::Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu"])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg("--window-size=1000,1400")
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "chromium failed: {status}");
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let pixels = &buf[..info.buffer_size()];
-    let first = &pixels[..info.color_type.samples()];
-    let differing = pixels
-        .chunks(info.color_type.samples())
-        .filter(|p| p != &first)
-        .count();
-    assert!(
-        differing > pixels.len() / info.color_type.samples() / 100,
-        "the screenshot is (nearly) blank"
-    );
+    let mut shipped: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    shipped.sort();
+    assert!(shipped.len() >= 5);
+    for file in shipped {
+        let dir = tempfile::tempdir().unwrap();
+        racesim()
+            .arg("report")
+            .arg(&file)
+            .args(["--replications", "2", "--set", "horizon=\"1d\""])
+            .args(["--quiet", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success();
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let page = dir.path().join(&name).join("report.html");
+        let html = std::fs::read_to_string(&page).unwrap();
+        // (the SVG namespace URI is a name, not a reference)
+        for external in [
+            "href=\"http",
+            "src=\"http",
+            "url(http",
+            "href=\"//",
+            "src=\"//",
+            "@import",
+        ] {
+            assert!(
+                !html.contains(external),
+                "{name}: an external reference {external}"
+            );
+        }
+        let shot = dir.path().join("shot.png");
+        let status = std::process::Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu"])
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg("--window-size=1000,1400")
+            .arg(format!("file://{}", page.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}: chromium failed: {status}");
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let pixels = &buf[..info.buffer_size()];
+        let first = &pixels[..info.color_type.samples()];
+        let differing = pixels
+            .chunks(info.color_type.samples())
+            .filter(|p| p != &first)
+            .count();
+        assert!(
+            differing > pixels.len() / info.color_type.samples() / 100,
+            "{name}: the screenshot is (nearly) blank"
+        );
+    }
 }
 
 #[test]
