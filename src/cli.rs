@@ -46,7 +46,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Merge shard outputs (--shard K/N runs) into the result a single run gives
     Merge(MergeArgs),
-    /// Redraw charts from a racesim CSV (summary, daily, margin, or a check history)
+    /// Redraw charts from a racesim CSV (summary, daily, margin, volume, or a check history)
     Plot(PlotArgs),
     /// Print the timeline of one failing case in true time and every host's local time
     Trace(TraceArgs),
@@ -262,7 +262,7 @@ pub struct MergeArgs {
 /// `racesim plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
-    /// CSV files written by racesim (summary.csv, daily.csv, margin.csv, a history)
+    /// CSV files written by racesim (summary.csv, daily.csv, margin.csv, volume.csv, a history)
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Folder for the charts (default: beside each CSV)
@@ -290,7 +290,7 @@ pub struct TraceArgs {
     /// Output: table (an incident report) or json
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write every event of the replication (true time, host-local times, kind, id) to this CSV
+    /// Also write every event of the replication to this CSV (checkout: true and host-local times, kind, id; terminal: every processor request and outcome)
     #[arg(long, value_name = "FILE.csv")]
     pub events: Option<PathBuf>,
 }

@@ -173,6 +173,10 @@ impl<M: Model> Simulation<M> {
     pub fn model(&self) -> &M {
         &self.model
     }
+    /// The model, for taking results out between [`Self::run_until`] calls.
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
+    }
     /// Consumes the simulation, returning the model.
     pub fn into_model(self) -> M {
         self.model

@@ -103,6 +103,18 @@ impl Scenario {
         let day = SimDuration::from_hours(24).as_nanos();
         ((self.horizon.as_nanos() + day - 1) / day).max(1) as u32
     }
+    /// The names of the metrics this scenario reports, in the order of
+    /// [`Self::metrics`], without computing the back-of-envelope (the
+    /// terminal model's closed form takes tens of milliseconds).
+    pub fn metric_names(&self) -> Vec<&'static str> {
+        match &self.model {
+            ModelConfig::Checkout(c) => crate::models::checkout::metrics(c, self.replications)
+                .iter()
+                .map(|m| m.name)
+                .collect(),
+            ModelConfig::Terminal(_) => crate::models::terminal::METRIC_NAMES.to_vec(),
+        }
+    }
     /// The metrics this scenario reports, with their back-of-envelope.
     pub fn metrics(&self) -> Vec<MetricDef> {
         match &self.model {
@@ -318,7 +330,7 @@ fn validate(
         })?;
         sc.sweep = axes;
     }
-    let names: Vec<&str> = sc.metrics().iter().map(|m| m.name).collect();
+    let names = sc.metric_names();
     for e in &raw.expect {
         let x = e.get_ref();
         let m = x.metric.get_ref();

@@ -3,8 +3,10 @@
 //! folder). Shards must come from the same scenario text, overrides, seed,
 //! replications, estimator, generator and version, and together hold every
 //! shard 1..N once; otherwise the merge is refused (exit 2) with the mismatch
-//! named. Daily series and margin histograms are summed from the shards'
-//! `daily.csv` and `margin.csv`, which hold whole-number sums.
+//! named. Daily series, margin histograms and volume bins are summed from the
+//! shards' `daily.csv`, `margin.csv` and `volume.csv`, which hold sums (whole
+//! numbers, except the conditional estimator's expected counts, whose sum
+//! may differ from a single run's in the last digits).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -253,7 +255,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         });
     }
     let swept = !results[0].params.is_empty();
-    // daily series and margin histograms: sums of the shards' sums
+    // daily series, margin histograms, volume bins: sums of the shards' sums
     let out = ResultDir::prepare(a.out.join(&meta.scenario), a.force)?;
     if let Some(note) = &out.note {
         eprintln!("note: {note}");
@@ -274,9 +276,9 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     )?;
     // (a split of the fleet has whole daily series already: summed exactly)
     let summed: &[&str] = if parts.is_some() {
-        &["margin.csv"]
+        &["margin.csv", "volume.csv"]
     } else {
-        &["daily.csv", "margin.csv"]
+        &["daily.csv", "margin.csv", "volume.csv"]
     };
     for name in summed.iter().copied() {
         let texts: Vec<String> = shards

@@ -269,7 +269,7 @@ pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> 
 }
 
 /// Writes summary.csv, replications.csv, daily.csv, margin.csv (checkout),
-/// sensitivity.csv (a sweep over several keys), summary.json and (with
+/// volume.csv (terminal), sensitivity.csv (a sweep over several keys), summary.json and (with
 /// `charts`) the SVG and PNG charts under `dir`.
 pub fn write_outputs(
     dir: &Path,
@@ -284,8 +284,11 @@ pub fn write_outputs(
         ("replications.csv", csvout::replications(results, meta_line)),
         ("daily.csv", csvout::daily(results)),
     ];
-    if matches!(results[0].scenario.model, ModelConfig::Checkout(_)) {
-        csvs.push(("margin.csv", csvout::histogram(results, &margin_edges())));
+    match results[0].scenario.model {
+        ModelConfig::Checkout(_) => {
+            csvs.push(("margin.csv", csvout::histogram(results, &margin_edges())))
+        }
+        ModelConfig::Terminal(_) => csvs.push(("volume.csv", csvout::volume(results))),
     }
     for (name, text) in &csvs {
         write_atomic(&dir.join(name), text.as_bytes())?;

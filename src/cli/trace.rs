@@ -1,6 +1,12 @@
-//! `racesim trace FILE [--first-error | --user N] [--replication R]`: the
-//! timeline of one case in true time and in every host's local time, like the
-//! log reconstruction of an incident.
+//! `racesim trace FILE [--first-error | --user N] [--replication R]
+//! [--events FILE.csv]`: the timeline of one case in true time and in every
+//! host's local time, like the log reconstruction of an incident. With
+//! `--events`, also every event of one replication (`--replication R`,
+//! default 0, the same replication `run` simulates): for checkout each engine
+//! event with every host's local time; for the terminal model every
+//! processor request and outcome in true-time order
+//! ([`crate::cli::trace_terminal::write_events`] lists the rows; every
+//! terminal-day is included; refused, exit 2, beyond 10 million rows).
 
 use crate::Error;
 use crate::cli::{Format, TraceArgs};

@@ -10,6 +10,11 @@
 //!   played in a tight loop over reused buffers.
 //! - `closed_form`: the back-of-envelope, `E[max(0, N - R)] * q`, and the
 //!   naive version that treats card and amount as independent.
+//! - `volume`: terminal-days, purchases and false reversals binned by the
+//!   day's purchase count (`volume.csv`), with the closed form per bin.
+//!
+//! [`RequestLog`] replays one replication as every processor request and
+//! outcome, for `trace --events`.
 //!
 //! Semantics decided here (DESIGN.md is silent):
 //! - Transactions are numbered in time order; counter = `(position - 1) %
@@ -51,6 +56,7 @@
 mod closed_form;
 mod config;
 mod sim;
+mod volume;
 
 #[cfg(test)]
 mod tests;
@@ -59,13 +65,15 @@ pub use config::{
     DayToDay, Hours, MatchField, MatchSet, Menu, Money, Overflow, RawAlert, RawCustomers, RawDedup,
     RawMenu, RawPrice, RawResubmit, RawScope, RawTerminal, Scope, TerminalConfig, TimeOfDay,
 };
-pub use sim::{Card, CollisionTrace, TracedRequest};
+pub use sim::{Card, CollisionTrace, LoggedRequest, RequestKind, RequestRef, TracedRequest};
+pub use volume::{VolumeBin, VolumeLayout, volume_bins, volume_estimate};
 
 use closed_form::{ClosedForm, per_year};
 use sim::TerminalSim;
 
 use crate::engine::{ScheduleError, Simulation, Streams};
 use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
+use crate::time::SimTime;
 
 /// The raw per-replication columns, in [`RepOutput::values`] order.
 ///
@@ -137,6 +145,22 @@ pub const DAILY_COLUMNS: &[&str] = &[
     "extra_batches",
     "true_duplicates",
     "false_reversals",
+    "lost_amount",
+    "alerts",
+    "false_alerts",
+];
+
+/// The names of the metrics [`metrics`] reports, in its order, without
+/// computing the closed form (scenario validation checks `[[expect]]`
+/// metric names against them).
+pub const METRIC_NAMES: &[&str] = &[
+    "transactions",
+    "terminal_days",
+    "overflow_days",
+    "extra_batches",
+    "true_duplicates",
+    "false_reversals",
+    "false_reversals_per_year",
     "lost_amount",
     "alerts",
     "false_alerts",
@@ -266,7 +290,7 @@ pub fn run_part(
     Ok(RepOutput {
         values: model.total.values(),
         daily: model.daily.iter().map(|t| t.daily_values()).collect(),
-        histogram: Vec::new(),
+        histogram: model.volume.words(),
         events: stats.events,
         exact: Some(crate::models::ExactSums {
             total: model.total.raw(),
@@ -301,6 +325,114 @@ pub fn find_false_reversal(
     );
     sim.run().ok()?;
     sim.into_model().first
+}
+
+/// Most rows [`RequestLog`] makes by default before it gives up (about a
+/// gigabyte of CSV).
+pub const MAX_LOG_ROWS: u64 = 10_000_000;
+
+/// The request log of `trace --events` could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The replication has more rows than the limit.
+    #[error(
+        "the request log would exceed {limit} rows (passed it on day {day} of {days}); \
+         use fewer terminals or a shorter horizon (e.g. --set terminal.terminals=N or --set horizon=\"7d\")"
+    )]
+    TooManyRows {
+        /// The limit.
+        limit: u64,
+        /// Day (1-based) on which it was passed.
+        day: u32,
+        /// Days of the replication.
+        days: u32,
+    },
+    /// A bug: a model scheduled into the past.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+}
+
+/// Every processor request and outcome of one replication, in true-time
+/// order, day by day (`trace --events`).
+///
+/// The replication is the one [`run_replication`] simulates with the
+/// `sample` estimator: the same streams, the same counts. Every purchase of
+/// every terminal-day is a request, including the terminal-days the run
+/// counts without playing (no counter value used twice, nothing
+/// resubmitted), which cannot produce a reversal. The times of purchases
+/// that share no key with another request (their counter value is used once
+/// that day) come from a stream of their own, drawn given the others' times,
+/// so they do not move any other draw.
+///
+/// Memory: the rows of one day of the fleet (and the resubmissions that
+/// arrive after the next day opens), at most about `limit` rows of 64 bytes.
+pub struct RequestLog<'c> {
+    sim: Simulation<TerminalSim<'c>>,
+    cfg: &'c TerminalConfig,
+    days: u32,
+    next_day: u32,
+    pending: Vec<LoggedRequest>,
+}
+
+impl<'c> RequestLog<'c> {
+    /// The log of replication `streams`, over `days` days, refusing to make
+    /// more than `limit` rows.
+    pub fn new(cfg: &'c TerminalConfig, days: u32, streams: Streams, limit: u64) -> Self {
+        let model = TerminalSim::new(cfg, days, Estimator::Sample, false).with_log(limit);
+        RequestLog {
+            sim: Simulation::new(model, streams),
+            cfg,
+            days,
+            next_day: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The next rows in true-time order (ties: terminal, then the order the
+    /// processor saw them), one day at a time; `None` at the end.
+    pub fn next_rows(&mut self) -> Result<Option<Vec<LoggedRequest>>, LogError> {
+        if self.next_day > self.days {
+            return Ok(None);
+        }
+        let d = self.next_day;
+        self.next_day += 1;
+        let day_ns = 86_400 * 1_000_000_000i64;
+        let close = self.cfg.hours.close_ns();
+        if d < self.days {
+            // Every terminal-day of day `d` is one event at its close.
+            self.sim
+                .run_until(SimTime::from_nanos(i64::from(d) * day_ns + close))?;
+        }
+        let log = self.sim.model_mut().log.as_mut();
+        let Some(log) = log else {
+            return Ok(None);
+        };
+        if log.overflow {
+            return Err(LogError::TooManyRows {
+                limit: log.limit,
+                day: d + 1,
+                days: self.days,
+            });
+        }
+        self.pending.append(&mut log.rows);
+        self.pending.sort_by_key(|r| r.at);
+        // No later terminal-day has a request before the next day opens.
+        let split = if d + 1 < self.days {
+            let next_open = i64::from(d + 1) * day_ns + self.cfg.hours.open_ns();
+            self.pending
+                .partition_point(|r| r.at < SimTime::from_nanos(next_open))
+        } else {
+            self.pending.len()
+        };
+        let rest = self.pending.split_off(split);
+        Ok(Some(std::mem::replace(&mut self.pending, rest)))
+    }
+
+    /// The replication's raw columns (as [`RepOutput::values`]) once the
+    /// log is read to its end.
+    pub fn values(&self) -> Vec<f64> {
+        self.sim.model().total.values()
+    }
 }
 
 /// The back-of-envelope of the scenario, as `racesim estimate` prints it.

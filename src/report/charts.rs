@@ -34,6 +34,7 @@ mod axis;
 mod band;
 mod histogram;
 mod lines;
+mod volume;
 
 use std::sync::OnceLock;
 
@@ -45,6 +46,7 @@ use axis::Axis;
 use band::BandFigure;
 use histogram::HistogramFigure;
 use lines::LinesFigure;
+use volume::VolumeFigure;
 
 /// The font every chart is drawn with (a DejaVu Sans subset: Latin, digits,
 /// arrows, ≤ ≥ − ± µ …).
@@ -106,6 +108,10 @@ const CATEGORY_GAP_PX: i32 = 10;
 const MARK_ROW_PX: i32 = 16;
 /// Mark labels are staggered over this many rows so neighbours do not collide.
 const MARK_ROWS: usize = 3;
+/// The volume chart cuts intervals at this multiple of its largest value.
+const VOLUME_BAND_CAP: f64 = 2.0;
+/// Width of the volume chart's interval bars.
+const VOLUME_BAR_PX: u32 = 5;
 
 // ---- Axis rules ----
 
@@ -367,6 +373,33 @@ pub fn clocks(title: &str, hosts: &[Series], marks: &[(f64, String)]) -> Result<
     ))
 }
 
+/// False reversals per terminal-day against the day's purchase count (the
+/// terminal model's `volume.csv`): one marker per bin of the count, at the
+/// bin's mean count, over its 95% interval (a bar; intervals reaching above
+/// twice the largest value are cut at the top of the chart), the
+/// back-of-envelope `max(0, N - R) * q` as a dashed orange curve, and a
+/// labelled dashed vertical line at the counter's range `R`. Axis labels
+/// name the units (purchases per terminal-day; false reversals per
+/// terminal-day). The `estimate` of the points is not drawn: the curve is
+/// given apart, since it is a function of N, not of a bin.
+pub fn volume(
+    title: &str,
+    points: &[BandPoint],
+    curve: &[(f64, f64)],
+    range: Option<f64>,
+) -> Result<Chart, ChartError> {
+    let mut points = points.to_vec();
+    points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut curve = curve.to_vec();
+    curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+    render(&VolumeFigure {
+        title,
+        points,
+        curve,
+        range,
+    })
+}
+
 // ---- Rendering ----
 
 /// A chart that can draw itself on any plotters backend.
@@ -434,6 +467,8 @@ enum Swatch {
     Line(RGBColor),
     /// A solid line with a point marker.
     LineMarker(RGBColor),
+    /// A point marker alone.
+    Marker(RGBColor),
     /// A dashed line.
     Dashed(RGBColor),
     /// A filled box.
@@ -494,6 +529,9 @@ fn frame<DB: DrawingBackend>(
                     vec![(x0, y), (x1, y)],
                     c.stroke_width(LINE_PX),
                 ))?;
+                legend_area.draw(&Circle::new(((x0 + x1) / 2, y), MARKER_PX, c.filled()))?;
+            }
+            Swatch::Marker(c) => {
                 legend_area.draw(&Circle::new(((x0 + x1) / 2, y), MARKER_PX, c.filled()))?;
             }
             Swatch::Dashed(c) => {
@@ -1183,6 +1221,102 @@ mod tests {
             "series_huge",
             &series("wild", "day", "per day", &[line]).unwrap(),
             &["wild"],
+        );
+    }
+
+    /// False reversals per terminal-day by daily volume, as a busy fleet
+    /// gives them: zero up to the range, then rising; sparse top bins.
+    fn volume_bins() -> (Vec<BandPoint>, Vec<(f64, f64)>) {
+        let q = 2.0e-4;
+        let mut points = Vec::new();
+        let mut curve = vec![(999.0, 0.0)];
+        for b in 30..56 {
+            let (low, high) = (b as f64 * 25.0, b as f64 * 25.0 + 24.0);
+            let mid = (low + high) / 2.0;
+            let days: f64 = if b < 50 { 400.0 } else { 4.0 };
+            let expected = (mid - 999.0).max(0.0) * q;
+            let count = (expected * days).round();
+            let (lo, hi) = crate::stats::garwood(count as u64, 0.95);
+            points.push(BandPoint {
+                x: mid + 1.5,
+                value: count / days,
+                low: lo / days,
+                high: hi / days,
+                estimate: None,
+            });
+            if expected > 0.0 {
+                curve.push((mid, expected));
+            }
+        }
+        (points, curve)
+    }
+
+    #[test]
+    fn volume_shows_bins_their_intervals_the_curve_and_the_range() {
+        let (points, curve) = volume_bins();
+        let chart = volume(
+            "cinnamon-twist: false reversals against daily volume",
+            &points,
+            &curve,
+            Some(999.0),
+        )
+        .unwrap();
+        check(
+            "volume",
+            &chart,
+            &[
+                "cinnamon-twist: false reversals against daily volume",
+                "purchases per terminal-day (N, mean of the bin)",
+                "false reversals per terminal-day",
+                "simulated (per bin)",
+                "95% interval",
+                "back-of-envelope",
+                "counter range R = 999",
+            ],
+        );
+        assert!(
+            has_colour(&chart, BAND_BAR, 500),
+            "interval bars not visible"
+        );
+        assert!(has_colour(&chart, ESTIMATE, 100), "curve not visible");
+        assert!(has_colour(&chart, SIMULATED, 100), "points not visible");
+        // The sparse top bins' intervals are cut, not stretching the axis.
+        let top = points.iter().map(|p| p.value).fold(0.0, f64::max);
+        assert!(points.iter().any(|p| p.high > 3.0 * top));
+        assert_eq!(
+            chart,
+            volume(
+                "cinnamon-twist: false reversals against daily volume",
+                &points,
+                &curve,
+                Some(999.0)
+            )
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn volume_survives_empty_nan_and_no_estimate() {
+        let empty = volume("empty", &[], &[], None).unwrap();
+        check(
+            "volume_empty",
+            &empty,
+            &["empty", "false reversals per terminal-day", "no data"],
+        );
+        let (mut points, _) = volume_bins();
+        points[3].value = f64::NAN;
+        points[4].high = f64::INFINITY;
+        let chart = volume("no estimate", &points, &[], Some(f64::NAN)).unwrap();
+        check("volume_no_estimate", &chart, &["simulated (per bin)"]);
+        assert!(!chart.svg.contains("back-of-envelope"));
+        assert!(!chart.svg.contains("counter range"));
+        let zeros: Vec<BandPoint> = (0..5)
+            .map(|i| point(f64::from(i) * 25.0, 0.0, 0.0, None))
+            .collect();
+        check(
+            "volume_zeros",
+            &volume("all zero", &zeros, &[(999.0, 0.0)], Some(999.0)).unwrap(),
+            &["counter range R = 999"],
         );
     }
 

@@ -159,45 +159,127 @@ pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
     finish(w)
 }
 
-/// Sums tables of the shape of `daily.csv` or `margin.csv` from several
-/// shards: rows with the same key (every column up to `day`, or up to
-/// `high_s`) are added column by column; rows are ordered by point, then day
-/// or bin, as a single run writes them.
+/// `volume.csv` (terminal model): per point, the terminal-days, purchases
+/// and false reversals of every bin of the daily purchase count N that holds
+/// a terminal-day, summed over replications, with the back-of-envelope false
+/// reversals per terminal-day for N uniform over the bin
+/// (`mean(max(0, N - R)) * q`, empty where the closed form does not apply
+/// and for the open top bin). `low_n` and `high_n` are inclusive; `high_n`
+/// is empty for the open bin; `counter_range` is R. Bins are described in
+/// [`crate::models::terminal::VolumeLayout`]. Empty for the checkout model.
+pub fn volume(points: &[PointResult]) -> String {
+    use crate::models::terminal;
+    use crate::scenario::ModelConfig;
+    let mut w = writer();
+    let mut header = vec!["point".to_string()];
+    header.extend(param_names(points));
+    header.extend(
+        [
+            "low_n",
+            "high_n",
+            "counter_range",
+            "terminal_days",
+            "transactions",
+            "false_reversals",
+            VOLUME_ESTIMATE,
+        ]
+        .map(String::from),
+    );
+    let _ = w.write_record(&header);
+    for (pi, p) in points.iter().enumerate() {
+        let ModelConfig::Terminal(cfg) = &p.scenario.model else {
+            continue;
+        };
+        let hists: Vec<&[u64]> = p.reps.iter().map(|(_, r)| r.histogram.as_slice()).collect();
+        for b in terminal::volume_bins(cfg, &hists) {
+            let mut row = vec![pi.to_string()];
+            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.extend([
+                b.low.to_string(),
+                b.high.map(|h| h.to_string()).unwrap_or_default(),
+                cfg.range.to_string(),
+                b.terminal_days.to_string(),
+                b.transactions.to_string(),
+                fmt_exact(b.false_reversals),
+                b.estimate.map(fmt_exact).unwrap_or_default(),
+            ]);
+            let _ = w.write_record(&row);
+        }
+    }
+    finish(w)
+}
+
+/// The back-of-envelope column of `volume.csv`.
+pub const VOLUME_ESTIMATE: &str = "false_reversals_per_terminal_day_estimate";
+
+/// Columns that close the key of a summable table: `day` (`daily.csv`),
+/// `high_s` (`margin.csv`), `high_n` (`volume.csv`).
+const KEY_ENDS: [&str; 3] = ["day", "high_s", "high_n"];
+/// The column rows are ordered by, after the point.
+const ORDER_BY: [&str; 3] = ["day", "low_s", "low_n"];
+
+/// Columns after the key that are functions of it and of the scenario (the
+/// same in every shard): copied, not added.
+fn kept(column: &str) -> bool {
+    column == "counter_range" || column.ends_with("_estimate")
+}
+
+/// Sums tables of the shape of `daily.csv`, `margin.csv` or `volume.csv`
+/// from several shards: rows with the same key (every column up to `day`,
+/// `high_s` or `high_n`) are added column by column, except the columns that
+/// depend on the key only (`counter_range`, `*_estimate`), which are copied;
+/// rows are ordered by point, then day or bin, as a single run writes them.
 pub fn sum_tables(texts: &[String]) -> String {
     let mut header: Vec<String> = Vec::new();
-    let mut sums: Vec<(Vec<String>, Vec<f64>)> = Vec::new();
+    let mut sums: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    let mut nkey = 1;
     for t in texts {
         let mut r = csv::Reader::from_reader(t.as_bytes());
         let Ok(h) = r.headers() else { continue };
         header = h.iter().map(str::to_string).collect();
-        let nkey = header
+        nkey = header
             .iter()
-            .position(|c| c == "day" || c == "high_s")
+            .position(|c| KEY_ENDS.contains(&c.as_str()))
             .map_or(1, |i| i + 1);
         for rec in r.records().flatten() {
             let key: Vec<String> = rec.iter().take(nkey).map(str::to_string).collect();
-            let vals: Vec<f64> = rec
-                .iter()
-                .skip(nkey)
-                .map(|v| v.parse().unwrap_or(0.0))
-                .collect();
+            let vals: Vec<String> = rec.iter().skip(nkey).map(str::to_string).collect();
             match sums.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, s)) => s.iter_mut().zip(&vals).for_each(|(a, b)| *a += b),
-                None => sums.push((key, vals)),
+                Some((_, s)) => {
+                    for ((a, b), col) in s.iter_mut().zip(&vals).zip(&header[nkey..]) {
+                        if !kept(col) {
+                            let x: f64 = a.parse().unwrap_or(0.0);
+                            let y: f64 = b.parse().unwrap_or(0.0);
+                            *a = fmt_exact(x + y);
+                        }
+                    }
+                }
+                None => {
+                    let vals = vals
+                        .iter()
+                        .zip(&header[nkey..])
+                        .map(|(v, col)| {
+                            if kept(col) {
+                                v.clone()
+                            } else {
+                                fmt_exact(v.parse().unwrap_or(0.0))
+                            }
+                        })
+                        .collect();
+                    sums.push((key, vals));
+                }
             }
         }
     }
+    let order = header
+        .iter()
+        .position(|c| ORDER_BY.contains(&c.as_str()))
+        .filter(|&i| i < nkey)
+        .unwrap_or(nkey - 1);
     let sort_of = |k: &Vec<String>| -> (usize, f64) {
         let point = k[0].parse().unwrap_or(0);
-        let last = k
-            .len()
-            .saturating_sub(if header.iter().any(|c| c == "high_s") {
-                2
-            } else {
-                1
-            });
         let v = k
-            .get(last)
+            .get(order)
             .map(|s| s.parse().unwrap_or(f64::NEG_INFINITY))
             .unwrap_or(0.0);
         (point, v)
@@ -211,7 +293,7 @@ pub fn sum_tables(texts: &[String]) -> String {
     let _ = w.write_record(&header);
     for (k, v) in &sums {
         let mut row = k.clone();
-        row.extend(v.iter().map(|x| fmt_exact(*x)));
+        row.extend(v.iter().cloned());
         let _ = w.write_record(&row);
     }
     finish(w)

@@ -10,6 +10,8 @@
 //!   the first row.
 //! - `daily.csv`: the daily series of the first point.
 //! - `margin.csv`: the histogram of deletion minus first read, first point.
+//! - `volume.csv` (terminal): false reversals per terminal-day against the
+//!   day's purchase count, first point.
 //! - a history file (`label,time,scenario,metric,...`): each scenario and
 //!   metric over the labels, with its band: the CI regression chart.
 
@@ -26,7 +28,7 @@ pub enum PlotError {
     Csv(String),
     /// Not a known kind of file.
     #[error(
-        "cannot tell what to plot from the header `{0}`: expected a racesim summary.csv (with swept columns), daily.csv, margin.csv or a check history"
+        "cannot tell what to plot from the header `{0}`: expected a racesim summary.csv (with swept columns), daily.csv, margin.csv, volume.csv or a check history"
     )]
     Unknown(String),
     /// Drawing failed.
@@ -76,6 +78,9 @@ pub fn charts(title: &str, text: &str) -> Result<Vec<Named>, PlotError> {
     }
     if has("low_s") && has("high_s") && has("count") {
         return margin(title, &header, &rows);
+    }
+    if has("low_n") && has("terminal_days") && has("false_reversals") {
+        return volume(title, &header, &rows);
     }
     if has("point") && has("day") {
         return daily(title, &header, &rows);
@@ -179,6 +184,68 @@ fn margin(title: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<Na
         &bins,
     )?;
     Ok(vec![("margin".into(), chart)])
+}
+
+/// `volume.csv`: per bin of the first point, false reversals per
+/// terminal-day at the bin's mean count, with the exact Poisson (Garwood)
+/// interval of the bin's false reversals divided by its terminal-days (for
+/// the conditional estimator's fractional counts, the lower bound of the
+/// count rounded down and the upper bound of the count rounded up: wider
+/// than needed), and the back-of-envelope from the counter's range through
+/// the midpoints of the bins above it, where it is linear (zero below).
+fn volume(title: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
+    let col = |n: &str| header.iter().position(|h| h == n);
+    let get =
+        |r: &Vec<String>, c: Option<usize>| c.and_then(|c| r.get(c)).map_or(f64::NAN, |v| num(v));
+    let (low, high, range) = (col("low_n"), col("high_n"), col("counter_range"));
+    let (days, sales, fr) = (
+        col("terminal_days"),
+        col("transactions"),
+        col("false_reversals"),
+    );
+    let est = col(crate::report::csvout::VOLUME_ESTIMATE);
+    let first: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "0").collect();
+    let mut points = Vec::new();
+    let mut curve = Vec::new();
+    for r in &first {
+        let t = get(r, days);
+        let f = get(r, fr);
+        if t > 0.0 && f >= 0.0 {
+            let (lo, _) = crate::stats::garwood(f.floor() as u64, 0.95);
+            let (_, hi) = crate::stats::garwood(f.ceil() as u64, 0.95);
+            points.push(BandPoint {
+                x: get(r, sales) / t,
+                value: f / t,
+                low: lo / t,
+                high: hi / t,
+                estimate: None,
+            });
+        }
+        // Below the range the curve is zero: drawn from the kink on.
+        let e = get(r, est);
+        let mid = (get(r, low) + get(r, high)) / 2.0;
+        if e > 0.0 && mid.is_finite() {
+            curve.push((mid, e));
+        }
+    }
+    let range = first
+        .first()
+        .map(|r| get(r, range))
+        .filter(|r| r.is_finite());
+    let applies = first.iter().any(|r| get(r, est).is_finite());
+    if let Some(r) = range
+        && applies
+    {
+        // max(0, N - R) * q has its kink at R.
+        curve.push((r, 0.0));
+    }
+    let chart = charts::volume(
+        &format!("{title}: false reversals against daily volume"),
+        &points,
+        &curve,
+        range,
+    )?;
+    Ok(vec![("volume".into(), chart)])
 }
 
 fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
@@ -309,6 +376,10 @@ mod tests {
         assert_eq!(charts("t", daily).unwrap()[0].0, "daily");
         let margin = "point,low_s,high_s,count\n0,,-100000,1\n0,-1,0,3\n0,0,0.001,7\n";
         assert_eq!(charts("t", margin).unwrap()[0].0, "margin");
+        let volume = "point,low_n,high_n,counter_range,terminal_days,transactions,false_reversals,false_reversals_per_terminal_day_estimate\n0,975,999,999,40,39480,0,0\n0,1000,1024,999,30,30330,4,0.013\n0,2000,,999,1,2100,3,\n";
+        let c = charts("t", volume).unwrap();
+        assert_eq!(c[0].0, "volume");
+        assert!(c[0].1.svg.contains("counter range R = 999"));
         let hist = "label,time,scenario,metric,value,ci_low,ci_high\na,t,lisa,rate,0.1,0.05,0.2\nb,t,lisa,rate,0.2,0.1,0.3\n";
         assert_eq!(charts("t", hist).unwrap()[0].0, "history-lisa-rate");
         assert!(matches!(

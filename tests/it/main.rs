@@ -13,3 +13,4 @@ mod scenarios;
 mod shards;
 mod trace;
 mod util;
+mod volume;

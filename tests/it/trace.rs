@@ -122,3 +122,100 @@ fn events_csv_holds_every_deletion_of_the_replication() {
         Some(arrivals as f64)
     );
 }
+
+#[test]
+fn terminal_events_csv_is_the_replication_run_simulates() {
+    // A small, busy fleet: some false reversals, resubmissions, the scan.
+    let sets = [
+        "--set",
+        "terminal.terminals=6",
+        "--set",
+        "horizon=\"3d\"",
+        "--set",
+        "terminal.daily_transactions={ uniform = { low = 1000, high = 1400 } }",
+        "--set",
+        "terminal.customers.regulars=15",
+        "--set",
+        "terminal.resubmit.probability=0.01",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requests.csv");
+    let out = racesim()
+        .args([
+            "trace",
+            "scenarios/cinnamon-twist.toml",
+            "--replication",
+            "1",
+            "--events",
+        ])
+        .arg(&path)
+        .args(sets)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("of replication 1 to"), "{err}");
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header.join(","),
+        "true_time_ns,true_time,terminal,day,kind,request,position,counter,batch,card,amount,related"
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let count = |k: &str| rows.iter().filter(|r| &r[4] == k).count() as f64;
+    let times: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "rows in time order");
+
+    // replications.csv of a run of the same scenario: replication 1.
+    racesim()
+        .args([
+            "run",
+            "scenarios/cinnamon-twist.toml",
+            "--replications",
+            "2",
+        ])
+        .args(sets)
+        .args(["--no-charts", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("cinnamon-twist/replications.csv")).unwrap();
+    let mut rr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let h: Vec<String> = rr.headers().unwrap().iter().map(String::from).collect();
+    let rep = rr
+        .records()
+        .map(|x| x.unwrap())
+        .find(|x| &x[1] == "1")
+        .expect("replication 1");
+    let value = |name: &str| -> f64 {
+        rep[h.iter().position(|c| c == name).unwrap()]
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        value("false_reversals") > 0.0,
+        "the case has false reversals"
+    );
+    assert_eq!(count("false_reversal"), value("false_reversals"));
+    assert_eq!(count("purchase"), value("transactions"));
+    assert_eq!(count("resubmission"), value("resubmissions"));
+    assert_eq!(count("reversal_true_duplicate"), value("true_duplicates"));
+    assert_eq!(count("missed_duplicate"), value("missed_duplicates"));
+    assert_eq!(count("alert") + count("false_alert"), value("alerts"));
+    // A false reversal names the request it reversed, logged before it.
+    let fr = rows.iter().find(|r| &r[4] == "false_reversal").unwrap();
+    let reversed = rows
+        .iter()
+        .position(|r| &r[4] == "purchase" && r[5] == fr[5])
+        .expect("the reversed purchase");
+    let by = rows
+        .iter()
+        .position(|r| &r[4] == "purchase" && r[5] == fr[11])
+        .expect("the later purchase");
+    assert!(reversed < by);
+    assert_eq!(rows[reversed][7], rows[by][7], "same counter");
+    assert_eq!(rows[reversed][9], rows[by][9], "same card");
+}

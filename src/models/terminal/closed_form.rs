@@ -168,6 +168,17 @@ fn poisson_expect(m: f64, f: impl Fn(u64) -> f64) -> f64 {
     sum
 }
 
+/// `(q, q_naive)`: the chance that two distinct purchases share card and
+/// amount, and its naive version (card and amount independent). Cheap: no
+/// expectation over the daily volume.
+pub(crate) fn pair_probabilities(cfg: &TerminalConfig) -> (f64, f64) {
+    let s = cfg.regular_share;
+    let so = cfg.same_order;
+    let card = s * s / f64::from(cfg.regulars);
+    let sum_p2 = cfg.menu.sum_p2();
+    (card * (so * so + (1.0 - so * so) * sum_p2), card * sum_p2)
+}
+
 /// A terminal's mean as the simulation uses it.
 fn clamp_mean(m: f64) -> f64 {
     if m.is_nan() {
@@ -246,9 +257,7 @@ impl ClosedForm {
         let s = cfg.regular_share;
         let so = cfg.same_order;
         let card = s * s / f64::from(cfg.regulars);
-        let sum_p2 = cfg.menu.sum_p2();
-        let q = card * (so * so + (1.0 - so * so) * sum_p2);
-        let q_naive = card * sum_p2;
+        let (q, q_naive) = pair_probabilities(cfg);
         // P(both pay a | same regular, averaged over usual orders)
         //   = so^2 p_a + 2 so (1 - so) p_a^2 + (1 - so)^2 p_a^2
         //   = so^2 p_a + (1 - so^2) p_a^2.

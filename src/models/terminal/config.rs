@@ -502,6 +502,11 @@ impl Hours {
         }
     }
 
+    /// Opening time in ns since midnight: no purchase is earlier.
+    pub fn open_ns(&self) -> i64 {
+        i64::from(self.open.minutes) * 60_000_000_000
+    }
+
     /// Closing time in ns since midnight.
     pub fn close_ns(&self) -> i64 {
         i64::from(self.close.minutes) * 60_000_000_000

@@ -27,7 +27,14 @@
 //!
 //! Tallies that the conditional estimator makes fractional are kept in fixed
 //! point (2^-64 units, `u128`), so sums are exact and do not depend on the
-//! order they are added in.
+//! order they are added in. Each terminal-day's tally is also added to the
+//! bin of its purchase count ([`VolumeTally`], `volume.csv`).
+//!
+//! The request log of `trace --events` ([`TerminalSim::with_log`]) plays
+//! every terminal-day and every position: the positions that need no key get
+//! their card and amount from the same positional draws, and their times from
+//! a stream of their own (`log_times`), as uniforms between the keyed
+//! positions' times, so every count and every keyed time stays the run's.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -36,6 +43,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1, Gamma, Poisson};
 
 use super::config::{DayToDay, MAX_DAILY_MEAN, MatchField, Overflow, Scope, TerminalConfig};
+use super::volume::VolumeTally;
 use crate::engine::{Context, Model, ScheduleError, SimRng, Streams, rng::splitmix64};
 use crate::models::Estimator;
 use crate::time::{SimDuration, SimTime};
@@ -62,11 +70,19 @@ impl Fixed {
         // x >= 0 and far below 2^64; the cast rounds toward zero.
         self.0 += (x * TWO_POW_64) as u128;
     }
-    fn merge(&mut self, o: Fixed) {
+    pub(crate) fn merge(&mut self, o: Fixed) {
         self.0 += o.0;
     }
     pub(crate) fn to_f64(self) -> f64 {
         self.0 as f64 / TWO_POW_64
+    }
+    /// The raw sum in units of 2^-64 (whole part in the high 64 bits).
+    pub(crate) fn to_bits(self) -> u128 {
+        self.0
+    }
+    /// A sum from [`Self::to_bits`].
+    pub(crate) fn from_bits(bits: u128) -> Fixed {
+        Fixed(bits)
     }
 }
 
@@ -233,6 +249,98 @@ pub struct CollisionTrace {
     pub counter_range: u32,
 }
 
+/// What a row of the request log (`trace --events`) records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// A purchase's request reached the processor.
+    Purchase,
+    /// A resubmission after a communication error reached the processor.
+    Resubmission,
+    /// The processor reversed the row's request because the same purchase
+    /// arrived again (a true duplicate: correct, nothing lost).
+    TrueDuplicate,
+    /// The processor reversed the row's request although the later one was
+    /// another purchase: the merchant loses this sale.
+    FalseReversal,
+    /// The row's resubmission was not caught: the customer paid twice.
+    MissedDuplicate,
+    /// The daily scan flagged the row's request and the later one as a
+    /// same-key pair, and the processor had reversed it.
+    Alert,
+    /// As `Alert`, but the processor had not reversed it: a false alert.
+    FalseAlert,
+}
+
+impl RequestKind {
+    /// The name written in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestKind::Purchase => "purchase",
+            RequestKind::Resubmission => "resubmission",
+            RequestKind::TrueDuplicate => "reversal_true_duplicate",
+            RequestKind::FalseReversal => "false_reversal",
+            RequestKind::MissedDuplicate => "missed_duplicate",
+            RequestKind::Alert => "alert",
+            RequestKind::FalseAlert => "false_alert",
+        }
+    }
+}
+
+/// A request of a terminal-day: the purchase's position in the day
+/// (1-based) and whether it is that purchase's resubmission (a purchase is
+/// resubmitted at most once, so the pair names a request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRef {
+    /// Position of the purchase in the day, 1-based.
+    pub position: u32,
+    /// True for the resubmission, false for the original request.
+    pub resubmission: bool,
+}
+
+/// One row of the request log of a replication: a request as it reached
+/// the processor, or an outcome (a reversal, a missed duplicate, a flag of
+/// the daily scan) at the arrival of the request that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedRequest {
+    /// True time of the row: the request's arrival, or for an outcome the
+    /// arrival of the later request that caused it.
+    pub at: SimTime,
+    /// Terminal index, 0-based.
+    pub terminal: u32,
+    /// Day index, 0-based.
+    pub day: u32,
+    /// What happened.
+    pub kind: RequestKind,
+    /// The request the row is about: the arriving request, or for an
+    /// outcome the earlier request reversed or flagged (for a missed
+    /// duplicate, the resubmission).
+    pub request: RequestRef,
+    /// The other request: for a resubmission its original; for a reversal
+    /// or a flag the later request that caused it; for a missed duplicate
+    /// the original; none for a purchase.
+    pub related: Option<RequestRef>,
+    /// The row's request's counter, 1..=10^digits - 1.
+    pub counter: u32,
+    /// Its batch, 1-based.
+    pub batch: u32,
+    /// Its card.
+    pub card: Card,
+    /// Its amount in cents.
+    pub amount_cents: u64,
+}
+
+/// The request log being filled in `trace --events` mode.
+pub(crate) struct LogState {
+    /// Rows not yet taken by the reader, in the order they were made.
+    pub(crate) rows: Vec<LoggedRequest>,
+    /// Rows made so far, taken or not.
+    pub(crate) made: u64,
+    /// Most rows the log may make; beyond, the run stops.
+    pub(crate) limit: u64,
+    /// True once the limit was passed.
+    pub(crate) overflow: bool,
+}
+
 /// A terminal-day to play.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TerminalDay {
@@ -325,7 +433,11 @@ struct Work {
     /// Keyed positions, ascending, and their times of day (same index).
     keyed: Vec<u32>,
     time: Vec<i64>,
+    /// The keyed positions' shares of the day's profile mass, `U_(k)`.
     cum: Vec<f64>,
+    /// Request log only: the time of day of every position, and scratch.
+    all_time: Vec<i64>,
+    spacing: Vec<f64>,
     /// Resubmitted positions, ascending, with their delays in ns.
     resub_pos: Vec<(u32, i64)>,
     reqs: Vec<Req>,
@@ -357,6 +469,10 @@ pub(crate) struct TerminalSim<'c> {
     pub(crate) total: Tally,
     pub(crate) daily: Vec<Tally>,
     pub(crate) first: Option<CollisionTrace>,
+    /// Terminal-days, purchases and false reversals by daily volume.
+    pub(crate) volume: VolumeTally,
+    /// The request log (`trace --events`), when asked for.
+    pub(crate) log: Option<LogState>,
 }
 
 /// A probability as a threshold out of 2^53 (1 gives 2^53: always).
@@ -451,6 +567,8 @@ impl<'c> TerminalSim<'c> {
             total: Tally::default(),
             daily: vec![Tally::default(); days as usize],
             first: None,
+            volume: VolumeTally::new(cfg.range),
+            log: None,
         }
     }
 
@@ -460,6 +578,23 @@ impl<'c> TerminalSim<'c> {
     /// whole fleet's.
     pub(crate) fn with_part(mut self, part: Option<(u64, u64)>) -> Self {
         self.part = part;
+        self
+    }
+
+    /// Turns on the request log of `trace --events`: every request and
+    /// outcome of the replication, every terminal-day played (those that
+    /// cannot produce a duplicate too, which changes no count). The run
+    /// stops once `limit` rows were made. Use with the `sample` estimator.
+    pub(crate) fn with_log(mut self, limit: u64) -> Self {
+        self.d.needs_times = true;
+        self.d.conditional = false;
+        self.d.track_usual = false;
+        self.log = Some(LogState {
+            rows: Vec::new(),
+            made: 0,
+            limit,
+            overflow: false,
+        });
         self
     }
 
@@ -515,7 +650,7 @@ impl<'c> TerminalSim<'c> {
             counter_excess: u64::from(n.saturating_sub(r)),
             ..Tally::default()
         };
-        if !self.can_match(n) {
+        if !self.can_match(n) && (self.log.is_none() || n == 0) {
             return tally;
         }
         self.play_requests(terminal, day, idx, n, streams, &mut tally);
@@ -598,6 +733,10 @@ impl<'c> TerminalSim<'c> {
         if d.needs_times {
             keyed_times(w, cfg, n, &mut streams.indexed("times", idx));
         }
+        let logging = self.log.is_some();
+        if logging {
+            all_times(w, cfg, n, &mut streams.indexed("log_times", idx));
+        }
         // Resubmissions in arrival order.
         w.resubs.clear();
         if !w.resub_pos.is_empty() {
@@ -652,6 +791,7 @@ impl<'c> TerminalSim<'c> {
             tally,
             trace: self.trace && self.first.is_none(),
             first: None,
+            log: self.log.as_mut(),
             terminal,
             day,
             card_key: streams.indexed("cards", idx).next_u64(),
@@ -669,7 +809,9 @@ impl<'c> TerminalSim<'c> {
             } else {
                 i % r + 1
             };
-            if d.track_paid {
+            if logging {
+                play.unkeyed(next_pos, i);
+            } else if d.track_paid {
                 play.track_paid(next_pos, i);
             }
             next_pos = i + 1;
@@ -684,6 +826,9 @@ impl<'c> TerminalSim<'c> {
             }
             play.draw(i);
             play.request(i, c, ti, false, !d.conditional);
+        }
+        if logging {
+            play.unkeyed(next_pos, n);
         }
         while next_resub < play.w.resubs.len() {
             let (t, p) = play.w.resubs[next_resub];
@@ -725,15 +870,63 @@ fn keyed_times(w: &mut Work, cfg: &TerminalConfig, n: u32, rng: &mut SimRng) {
     acc += exp_sum(n + 1 - next, rng);
     let inv = 1.0 / acc;
     w.time.clear();
-    let last = h.ns_per_mass.len() - 1;
     let mut seg = 0usize;
-    for &c in &w.cum {
-        let x = c * inv;
-        while seg < last && x >= h.cum[seg + 1] {
-            seg += 1;
+    for c in &mut w.cum {
+        let x = *c * inv;
+        *c = x;
+        w.time.push(time_at(h, x, &mut seg));
+    }
+}
+
+/// The time of day at share `x` of the profile's mass; `seg` is the segment
+/// of the previous, smaller `x` (the search only moves forward).
+#[inline]
+fn time_at(h: &super::config::Hours, x: f64, seg: &mut usize) -> i64 {
+    let last = h.ns_per_mass.len() - 1;
+    while *seg < last && x >= h.cum[*seg + 1] {
+        *seg += 1;
+    }
+    let t = h.seg_start_ns[*seg] + (x - h.cum[*seg]) * h.ns_per_mass[*seg];
+    t as i64
+}
+
+/// Request log only: the times of day of all `n` positions, given the keyed
+/// positions' (from [`keyed_times`]). Between two keyed positions, the
+/// others are the order statistics of uniforms between their shares of the
+/// mass (the conditional law of the rest given those), drawn from a stream
+/// of their own, so the keyed times, and every count, stay those of the run.
+fn all_times(w: &mut Work, cfg: &TerminalConfig, n: u32, rng: &mut SimRng) {
+    let h = &cfg.hours;
+    w.all_time.clear();
+    let mut seg = 0usize;
+    let mut from = (0u32, 0.0f64);
+    let bounds = w
+        .keyed
+        .iter()
+        .zip(&w.cum)
+        .map(|(&k, &x)| (k, x))
+        .chain(std::iter::once((n, 1.0)));
+    for (k, (pos, x)) in bounds.enumerate() {
+        // The positions strictly between: uniforms on (from.1, x), as the
+        // spacings of m + 1 exponentials.
+        w.spacing.clear();
+        let mut acc = 0.0f64;
+        for _ in from.0..pos {
+            acc += <Exp1 as Distribution<f64>>::sample(&Exp1, rng);
+            w.spacing.push(acc);
         }
-        let t = h.seg_start_ns[seg] + (x - h.cum[seg]) * h.ns_per_mass[seg];
-        w.time.push(t as i64);
+        if !w.spacing.is_empty() {
+            acc += <Exp1 as Distribution<f64>>::sample(&Exp1, rng);
+            let scale = (x - from.1) / acc;
+            for &e in &w.spacing {
+                w.all_time.push(time_at(h, from.1 + e * scale, &mut seg));
+            }
+        }
+        if pos < n {
+            // The keyed position keeps the time the run gives it.
+            w.all_time.push(w.time[k]);
+        }
+        from = (pos + 1, x);
     }
 }
 
@@ -746,6 +939,7 @@ struct DayPlay<'a> {
     tally: &'a mut Tally,
     trace: bool,
     first: Option<CollisionTrace>,
+    log: Option<&'a mut LogState>,
     terminal: u32,
     day: u32,
     /// Keys of the positional draws (SplitMix64 sequences).
@@ -1004,6 +1198,18 @@ impl DayPlay<'_> {
     /// processor's reversal and the alert (if `account`), and records it.
     #[inline(always)]
     fn request(&mut self, p: u32, c: u32, t: i64, resub: bool, account: bool) {
+        if self.log.is_some() {
+            let original = resub.then_some(RequestRef {
+                position: p + 1,
+                resubmission: false,
+            });
+            let kind = if resub {
+                RequestKind::Resubmission
+            } else {
+                RequestKind::Purchase
+            };
+            self.log_row(t, kind, p, resub, original);
+        }
         let m = self.cfg.dedup_match;
         let (card, amount) = (self.w.card[p as usize], self.w.amount[p as usize]);
         let id = self.w.reqs.len() as u32;
@@ -1053,15 +1259,22 @@ impl DayPlay<'_> {
         if found == NONE {
             if resub {
                 self.tally.missed_duplicates += 1;
+                self.log_missed(p, t);
             }
             return;
         }
         let q = self.w.reqs[found as usize];
         let in_d = in_scope(self.cfg.dedup_scope, self.d, &q, t, p);
+        let arriving = Some(RequestRef {
+            position: p + 1,
+            resubmission: resub,
+        });
         if in_d {
             if q.purchase == p {
                 self.tally.true_duplicates += 1;
+                self.log_row(t, RequestKind::TrueDuplicate, q.purchase, q.resub, arriving);
             } else {
+                self.log_row(t, RequestKind::FalseReversal, q.purchase, q.resub, arriving);
                 self.tally.false_reversals.add_count(1);
                 let lost = self.cfg.menu.cents[self.w.amount[q.purchase as usize] as usize];
                 self.tally.lost_cents.add_count(lost);
@@ -1071,6 +1284,7 @@ impl DayPlay<'_> {
             }
         } else if resub {
             self.tally.missed_duplicates += 1;
+            self.log_missed(p, t);
         }
         if let Some(a) = self.cfg.alert
             && in_scope(a, self.d, &q, t, p)
@@ -1079,7 +1293,68 @@ impl DayPlay<'_> {
             if !in_d {
                 self.tally.false_alerts.add_count(1);
             }
+            let kind = if in_d {
+                RequestKind::Alert
+            } else {
+                RequestKind::FalseAlert
+            };
+            self.log_row(t, kind, q.purchase, q.resub, arriving);
         }
+    }
+
+    /// Request log: the purchases at positions `from..to`, which share no
+    /// key with any other request (their counter value is used once that
+    /// day, and they are not resubmitted). Draws their cards as
+    /// [`Self::track_paid`] would (the same draws, the same regulars marked
+    /// as paid, in the same order) and their amounts.
+    fn unkeyed(&mut self, from: u32, to: u32) {
+        for j in from..to {
+            self.draw(j);
+            let t = self.w.all_time[j as usize];
+            self.log_row(t, RequestKind::Purchase, j, false, None);
+        }
+    }
+
+    /// Request log: resubmission `p` arriving at `t` was not caught.
+    fn log_missed(&mut self, p: u32, t: i64) {
+        let original = Some(RequestRef {
+            position: p + 1,
+            resubmission: false,
+        });
+        self.log_row(t, RequestKind::MissedDuplicate, p, true, original);
+    }
+
+    /// Request log: a row about the request of purchase `p` (its
+    /// resubmission if `resub`), at time of day `t`.
+    #[inline]
+    fn log_row(
+        &mut self,
+        t: i64,
+        kind: RequestKind,
+        p: u32,
+        resub: bool,
+        related: Option<RequestRef>,
+    ) {
+        let Some(log) = self.log.as_deref_mut() else {
+            return;
+        };
+        let d = self.d;
+        log.made += 1;
+        log.rows.push(LoggedRequest {
+            at: SimTime::from_nanos(i64::from(self.day) * NS_PER_DAY + t),
+            terminal: self.terminal,
+            day: self.day,
+            kind,
+            request: RequestRef {
+                position: p + 1,
+                resubmission: resub,
+            },
+            related,
+            counter: p % d.range + 1,
+            batch: if d.new_batch { p / d.range + 1 } else { 1 },
+            card: card_of(d, self.w.card[p as usize]),
+            amount_cents: self.cfg.menu.cents[self.w.amount[p as usize] as usize],
+        });
     }
 
     fn traced(&self, p: u32, t: i64, resub: bool) -> TracedRequest {
@@ -1090,11 +1365,7 @@ impl DayPlay<'_> {
             time_of_day: SimDuration::from_nanos(t),
             counter: p % d.range + 1,
             position: p + 1,
-            card: if card < d.regulars {
-                Card::Regular(card)
-            } else {
-                Card::OneOff(card - d.regulars)
-            },
+            card: card_of(d, card),
             amount_cents: self.cfg.menu.cents[self.w.amount[p as usize] as usize],
             batch: if d.new_batch { p / d.range + 1 } else { 1 },
             resubmission: resub,
@@ -1111,6 +1382,16 @@ impl DayPlay<'_> {
             scope: self.cfg.dedup_scope,
             counter_range: self.d.range,
         }
+    }
+}
+
+/// A card as the processor sees it, from its index (regulars first).
+#[inline]
+fn card_of(d: &Derived, card: u32) -> Card {
+    if card < d.regulars {
+        Card::Regular(card)
+    } else {
+        Card::OneOff(card - d.regulars)
     }
 }
 
@@ -1189,6 +1470,14 @@ impl Model for TerminalSim<'_> {
         let tally = self.play(ev.terminal, ev.day, &streams);
         self.total.merge(&tally);
         self.daily[ev.day as usize].merge(&tally);
+        self.volume.add(&tally);
+        if let Some(log) = &mut self.log
+            && log.made > log.limit
+        {
+            log.overflow = true;
+            ctx.stop();
+            return Ok(());
+        }
         if self.trace && self.first.is_some() {
             ctx.stop();
             return Ok(());

@@ -927,3 +927,239 @@ fn every_combination_runs_and_keeps_its_invariants() {
         }
     }
 }
+
+// Names without the closed form (scenario validation).
+
+#[test]
+fn metric_names_are_the_metrics_in_order() {
+    let cfg = fleet("terminals = 2\ndaily_transactions = 100", "", MENU2, "");
+    let names: Vec<&str> = metrics(&cfg, 3).iter().map(|m| m.name).collect();
+    assert_eq!(names, METRIC_NAMES);
+}
+
+// False reversals against daily volume (`volume.csv`).
+
+fn volume_of(cfg: &TerminalConfig, outs: &[RepOutput]) -> Vec<VolumeBin> {
+    let h: Vec<&[u64]> = outs.iter().map(|o| o.histogram.as_slice()).collect();
+    volume_bins(cfg, &h)
+}
+
+#[test]
+fn volume_bins_add_up_to_the_columns() {
+    let cfg = fleet(
+        "terminals = 12\ndaily_transactions = { uniform = { low = 200, high = 1500 } }",
+        "regular_share = 0.4\nregulars = 30\nreturn_visit = 0.05\nsame_order = 0.5",
+        MENU4,
+        "[terminal.resubmit]\nprobability = 0.01\n[terminal.dedup]\nscope = \"day\"",
+    );
+    for est in [Estimator::Sample, Estimator::Conditional] {
+        let outs = run(&cfg, 5, 3, 41, est);
+        let bins = volume_of(&cfg, &outs);
+        let sum = |f: fn(&VolumeBin) -> f64| bins.iter().map(f).sum::<f64>();
+        assert_eq!(
+            sum(|b| b.terminal_days as f64),
+            total(&outs, col::TERMINAL_DAYS)
+        );
+        assert_eq!(
+            sum(|b| b.transactions as f64),
+            total(&outs, col::TRANSACTIONS)
+        );
+        let fr = total(&outs, col::FALSE_REVERSALS);
+        assert!(fr > 0.0, "{est:?}: some false reversals");
+        assert!(
+            (sum(|b| b.false_reversals) - fr).abs() <= 1e-9 * fr,
+            "{est:?}: {} vs {fr}",
+            sum(|b| b.false_reversals)
+        );
+        for b in &bins {
+            let high = b.high.expect("no day reaches the open bin");
+            assert!(b.low * b.terminal_days <= b.transactions);
+            assert!(b.transactions <= high * b.terminal_days);
+            if high <= 999 {
+                assert_eq!(b.false_reversals, 0.0, "no reversal below the range");
+            }
+        }
+    }
+}
+
+#[test]
+fn volume_bins_agree_with_the_closed_form_above_the_range() {
+    // No return visits, no resubmissions: per terminal-day of N purchases,
+    // E[false reversals] = (N - 999) * q for 999 < N <= 1998, so a bin above
+    // the range expects (mean N of its days - 999) * q per terminal-day.
+    let cfg = fleet(
+        "terminals = 20\ndaily_transactions = { uniform = { low = 950, high = 1350 } }",
+        "regular_share = 0.5\nregulars = 10\nsame_order = 0.5",
+        MENU2,
+        "[terminal.dedup]\nscope = \"day\"",
+    );
+    let outs = run(&cfg, 20, 4, 7, Estimator::Sample);
+    let bins = volume_of(&cfg, &outs);
+    let q = ClosedForm::new(&cfg).q;
+    let mut checked = 0;
+    for b in bins.iter().filter(|b| b.low > 999) {
+        let days = b.terminal_days as f64;
+        let mean_n = b.transactions as f64 / days;
+        let expected = (mean_n - 999.0) * q * days;
+        if expected < 10.0 {
+            continue;
+        }
+        // Poisson counts: standard error sqrt(expected).
+        assert!(
+            (b.false_reversals - expected).abs() <= Z * expected.sqrt(),
+            "bin {}..{:?}: {} false reversals, closed form {expected:.1}",
+            b.low,
+            b.high,
+            b.false_reversals
+        );
+        // The CSV's estimate is the closed form at the bin's midpoint.
+        let mid = (b.low + b.high.unwrap()) as f64 / 2.0;
+        assert!((b.estimate.unwrap() - (mid - 999.0) * q).abs() < 1e-12);
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} bins checked");
+    for b in bins.iter().filter(|b| b.high.is_some_and(|h| h <= 999)) {
+        assert_eq!(b.estimate, Some(0.0));
+    }
+}
+
+// The request log of `trace --events`.
+
+/// Reads the whole log of replication `rep`: rows and the run's columns.
+fn read_log(cfg: &TerminalConfig, days: u32, rep: u64) -> (Vec<LoggedRequest>, Vec<f64>) {
+    let mut log = RequestLog::new(cfg, days, Streams::new(3, rep), MAX_LOG_ROWS);
+    let mut rows = Vec::new();
+    while let Some(b) = log.next_rows().expect("within the limit") {
+        rows.extend(b);
+    }
+    (rows, log.values())
+}
+
+#[test]
+fn the_request_log_is_the_replication_run_simulates() {
+    let cases = [
+        // Return visits, usual orders, resubmissions, a day scan.
+        (
+            "terminals = 6\ndaily_transactions = { uniform = { low = 300, high = 1400 } }",
+            "regular_share = 0.4\nregulars = 15\nreturn_visit = 0.05\nsame_order = 0.6",
+            "[terminal.resubmit]\nprobability = 0.01\ndelay = { uniform = { low = \"5s\", high = \"8h\" } }\n\
+             [terminal.dedup]\nscope = \"day\"\n[terminal.alert]",
+        ),
+        // A window scope and a day scan (false alerts), new batches.
+        (
+            "terminals = 4\ndaily_transactions = 1200\noverflow = \"new_batch\"",
+            "regular_share = 0.5\nregulars = 10\nsame_order = 0.5",
+            "[terminal.resubmit]\nprobability = 0.005\n[terminal.dedup]\nscope = { window = \"2h\" }\n\
+             [terminal.alert]\nscope = \"day\"",
+        ),
+        // A key without the counter: every position is keyed.
+        (
+            "terminals = 3\ndaily_transactions = 200",
+            "regular_share = 0.6\nregulars = 40\nreturn_visit = 0.1",
+            "[terminal.dedup]\nmatch = [\"card\", \"amount\"]\nscope = { window = \"30m\" }",
+        ),
+    ];
+    for (head, customers, tail) in cases {
+        let cfg = fleet(head, customers, MENU4, tail);
+        let days = 4;
+        for rep in 0..2 {
+            let run = run_replication(&cfg, days, Streams::new(3, rep), Estimator::Sample)
+                .expect("runs")
+                .values;
+            let (rows, logged) = read_log(&cfg, days, rep);
+            assert_eq!(logged, run, "{head}: the log replays the run's counts");
+            let count = |k: RequestKind| rows.iter().filter(|r| r.kind == k).count() as f64;
+            assert_eq!(
+                count(RequestKind::Purchase),
+                run[col::TRANSACTIONS],
+                "{head}"
+            );
+            assert_eq!(count(RequestKind::Resubmission), run[col::RESUBMISSIONS]);
+            assert_eq!(count(RequestKind::TrueDuplicate), run[col::TRUE_DUPLICATES]);
+            assert_eq!(
+                count(RequestKind::MissedDuplicate),
+                run[col::MISSED_DUPLICATES]
+            );
+            assert_eq!(count(RequestKind::FalseReversal), run[col::FALSE_REVERSALS]);
+            assert_eq!(
+                count(RequestKind::Alert) + count(RequestKind::FalseAlert),
+                run[col::ALERTS]
+            );
+            assert_eq!(count(RequestKind::FalseAlert), run[col::FALSE_ALERTS]);
+            assert!(rows.windows(2).all(|w| w[0].at <= w[1].at), "time order");
+            // Each purchase once, at its position; a reversal names both sides.
+            for r in &rows {
+                if let Some(rel) = r.related {
+                    assert!(rel.position >= 1);
+                }
+                if r.kind == RequestKind::FalseReversal {
+                    let by = r.related.expect("the later request");
+                    assert!(by.position > r.request.position || by.resubmission);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_request_log_times_follow_the_profile_and_keep_the_keyed_times() {
+    // The false reversal `trace` finds is in the log, at the same times: the
+    // keyed positions keep the run's times.
+    let cfg = fleet(
+        "terminals = 5\ndaily_transactions = 1150\nhourly_profile = [1, 4, 2, 1, 1, 1, 1, 2, 3, 1, 1, 1, 1, 1]",
+        "regular_share = 0.5\nregulars = 10\nsame_order = 0.5",
+        MENU2,
+        "[terminal.dedup]\nscope = \"day\"",
+    );
+    let first = find_false_reversal(&cfg, 3, Streams::new(3, 0)).expect("a false reversal");
+    let (rows, _) = read_log(&cfg, 3, 0);
+    let fr = rows
+        .iter()
+        .find(|r| {
+            r.kind == RequestKind::FalseReversal
+                && (r.terminal, r.day, r.request.position)
+                    == (first.terminal, first.day, first.reversed.position)
+        })
+        .expect("logged");
+    assert_eq!(fr.at, first.by.at);
+    assert_eq!(fr.related.map(|r| r.position), Some(first.by.position));
+    let reversed = rows
+        .iter()
+        .find(|r| {
+            r.kind == RequestKind::Purchase
+                && (r.terminal, r.day, r.request) == (fr.terminal, fr.day, fr.request)
+        })
+        .expect("the reversed purchase is logged");
+    assert_eq!(reversed.at, first.reversed.at);
+    // Within each terminal-day purchases are in position order.
+    let mut last = std::collections::BTreeMap::new();
+    for r in rows.iter().filter(|r| r.kind == RequestKind::Purchase) {
+        let prev = last.insert((r.terminal, r.day), r.request.position);
+        assert_eq!(prev.unwrap_or(0) + 1, r.request.position, "position order");
+    }
+}
+
+#[test]
+fn the_request_log_refuses_beyond_its_limit() {
+    let cfg = fleet("terminals = 10\ndaily_transactions = 500", "", MENU2, "");
+    let mut log = RequestLog::new(&cfg, 5, Streams::new(1, 0), 2000);
+    let err = loop {
+        match log.next_rows() {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("not refused"),
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        matches!(
+            err,
+            LogError::TooManyRows {
+                limit: 2000,
+                day: 1,
+                days: 5
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("2000 rows"), "{err}");
+}
