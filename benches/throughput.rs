@@ -114,8 +114,28 @@ fn bare_mm1(customers: u64) -> f64 {
     events as f64 / t.elapsed().as_secs_f64()
 }
 
-/// (units per second, events per second) of a scenario run on `threads`.
-fn scenario_rate(file: &str, overrides: &[(&str, &str)], threads: usize, unit: &str) -> (f64, f64) {
+/// CPU time (user + system) used so far by this process, all its threads
+/// including finished ones, in nanoseconds (Linux `/proc/self/stat`, in
+/// clock ticks of 10 ms), or `None` where it cannot be read. On a machine
+/// shared with other builds, units per CPU-second is the figure that does
+/// not depend on how much of the cores the benchmark got.
+fn cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux platform the project targets
+    Some(ticks * 10_000_000)
+}
+
+/// (units per second, events per second, units per CPU-second) of a scenario
+/// run on `threads`.
+fn scenario_rate(
+    file: &str,
+    overrides: &[(&str, &str)],
+    threads: usize,
+    unit: &str,
+) -> (f64, f64, f64) {
     let ovs: Vec<Override> = overrides
         .iter()
         .map(|(p, v)| Override {
@@ -128,13 +148,24 @@ fn scenario_rate(file: &str, overrides: &[(&str, &str)], threads: usize, unit: &
         .num_threads(threads)
         .build()
         .expect("pool");
+    let cpu0 = cpu_ns();
     let t = Instant::now();
     let p = pool
         .install(|| experiment::run_point(Vec::new(), sc, None, &Silent))
         .expect("runs");
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu0
+        .zip(cpu_ns())
+        .map_or(f64::NAN, |(a, b)| b.saturating_sub(a) as f64 * 1e-9);
     let units = p.metric(unit).map(|m| m.estimate.value).unwrap_or(0.0);
-    (units / secs, p.events() as f64 / secs)
+    (units / secs, p.events() as f64 / secs, units / cpu)
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -150,8 +181,12 @@ fn main() {
     } else {
         (2_000, "2", "\"1d\"")
     };
+    // the checkout runs take a few tens of milliseconds at 16 replications:
+    // 128 (2.6 million users) for steadier timings and CPU times
+    let lisa_reps = if full { "128" } else { "2" };
     let fleet_days = if full { "\"20d\"" } else { "\"1d\"" };
 
+    println!("load average at start: {}", loadavg());
     let eng = median((0..runs).map(|_| engine_mm1(customers)).collect());
     let bare = median((0..runs).map(|_| bare_mm1(customers)).collect());
     println!(
@@ -161,17 +196,20 @@ fn main() {
         100.0 * eng / bare
     );
 
-    let lisa = [("replications", reps), ("horizon", days)];
+    let lisa = [("replications", lisa_reps), ("horizon", days)];
     for threads in [1, 2] {
-        let r: Vec<(f64, f64)> = (0..runs)
+        let load = loadavg();
+        let r: Vec<(f64, f64, f64)> = (0..runs)
             .map(|_| scenario_rate("scenarios/lisa.toml", &lisa, threads, "users"))
             .collect();
         let users = median(r.iter().map(|x| x.0).collect());
         let events = median(r.iter().map(|x| x.1).collect());
+        let per_cpu = median(r.iter().map(|x| x.2).collect());
         println!(
-            "checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s (target 12 M users/s with 2 threads)",
+            "checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s, {:.2} M users per CPU-second; load average {load} (target 12 M users/s with 2 threads)",
             users / 1e6,
-            events / 1e6
+            events / 1e6,
+            per_cpu / 1e6
         );
     }
     let fleet = [
@@ -181,7 +219,8 @@ fn main() {
         ("terminal.daily_transactions", "1100"),
     ];
     for threads in [1, 2] {
-        let r: Vec<(f64, f64)> = (0..runs)
+        let load = loadavg();
+        let r: Vec<(f64, f64, f64)> = (0..runs)
             .map(|_| {
                 scenario_rate(
                     "scenarios/cinnamon-twist.toml",
@@ -192,9 +231,11 @@ fn main() {
             })
             .collect();
         let tx = median(r.iter().map(|x| x.0).collect());
+        let per_cpu = median(r.iter().map(|x| x.2).collect());
         println!(
-            "terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s (target 150 M with 2 threads)",
-            tx / 1e6
+            "terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s, {:.1} M per CPU-second; load average {load} (target 150 M with 2 threads)",
+            tx / 1e6,
+            per_cpu / 1e6
         );
     }
 }

@@ -90,7 +90,25 @@ impl SimDuration {
     }
     /// A duration from float seconds, rounded to the nanosecond and clamped to
     /// +/- [`SimDuration::MAX_SAMPLE`] (NaN becomes zero).
+    #[inline]
     pub fn from_secs_f64(s: f64) -> Self {
+        let ns = s * NANOS_PER_SEC as f64;
+        // Fast path, bit for bit `ns.round()` (half away from zero): below
+        // 2^52 the truncation is exact in an i64 and `ns - trunc` is the exact
+        // fractional part. `f64::round` is a library call on baseline x86-64,
+        // and every sampled duration goes through here (issue #7).
+        if ns.abs() < 4_503_599_627_370_496.0 {
+            let t = ns as i64;
+            let frac = ns - t as f64;
+            let r = if frac >= 0.5 {
+                t + 1
+            } else if frac <= -0.5 {
+                t - 1
+            } else {
+                t
+            };
+            return SimDuration(r);
+        }
         if s.is_nan() {
             return SimDuration::ZERO;
         }
@@ -256,6 +274,76 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition the fast path of `from_secs_f64` must match bit for bit.
+    fn from_secs_f64_reference(s: f64) -> SimDuration {
+        if s.is_nan() {
+            return SimDuration::ZERO;
+        }
+        let max = SimDuration::MAX_SAMPLE.0 as f64;
+        SimDuration((s * NANOS_PER_SEC as f64).round().clamp(-max, max) as i64)
+    }
+
+    #[test]
+    fn from_secs_f64_rounds_half_away_from_zero_exactly() {
+        let ns = NANOS_PER_SEC as f64;
+        let two52 = 4_503_599_627_370_496.0;
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            1e300,
+            -1e300,
+        ];
+        for x in [
+            0.25f64,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            0.5000000000000001,
+            123_456_789.5,
+            two52 - 0.5,
+            two52 - 1.0,
+            two52,
+            two52 + 2.0,
+            2.0 * two52,
+            9.3e18,
+        ] {
+            for v in [
+                x,
+                f64::from_bits(x.to_bits() - 1),
+                f64::from_bits(x.to_bits() + 1),
+            ] {
+                cases.push(v / ns);
+                cases.push(-v / ns);
+            }
+        }
+        // a pseudo-random sweep over magnitudes from 1e-12 s to 1e10 s
+        let mut z = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            z = crate::engine::rng::splitmix64(z);
+            let mant = (z >> 11) as f64 / (1u64 << 53) as f64;
+            let exp = ((z & 0x3f) as i32) - 40;
+            let v = mant * 2f64.powi(exp);
+            cases.push(if z & 0x40 != 0 { -v } else { v });
+            // exact halves in nanoseconds
+            let half = ((z >> 20) % 10_000_000_000) as f64 + 0.5;
+            cases.push(half / ns);
+        }
+        for s in cases {
+            assert_eq!(
+                SimDuration::from_secs_f64(s),
+                from_secs_f64_reference(s),
+                "s = {s:e} ({:#x})",
+                s.to_bits()
+            );
+        }
+    }
 
     #[test]
     fn parses_units_and_signs() {
