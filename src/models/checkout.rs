@@ -1132,9 +1132,9 @@ impl Model for Sim<'_> {
     }
 }
 
-/// Runs one replication. Plain sampling runs in one pass
-/// ([`single_pass`]), which also gives `error_pages_ideal`: the error pages of
-/// the same replication with every clock ideal (same users, latencies and
+/// Runs one replication. Plain sampling runs in one pass (the `single_pass`
+/// module), which also gives `error_pages_ideal`: the error pages of the same
+/// replication with every clock ideal (same users, latencies and
 /// polls by common random numbers). The conditional estimator gets both on
 /// the engine, in one pass too.
 pub fn run_replication(
