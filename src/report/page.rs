@@ -66,6 +66,11 @@ pub fn build(
     if matches!(sc.model, ModelConfig::Checkout(_)) {
         charts_out.push(margin_chart(&sc.name, point, &at)?);
     }
+    if matches!(sc.model, ModelConfig::Terminal(_))
+        && let Some(c) = volume_chart(&sc.name, point, &at)?
+    {
+        charts_out.push(c);
+    }
     if let Some(c) = daily_chart(&sc.name, point, &at)? {
         charts_out.push(c);
     }
@@ -445,6 +450,29 @@ fn margin_chart(name: &str, p: &PointResult, at: &str) -> Result<ChartSection, C
         file: "report-margin.svg".into(),
         svg: chart.svg,
     })
+}
+
+/// False reversals per terminal-day against the day's purchases, drawn from
+/// this point's `volume.csv` as `run` draws it (`None` when no bin has data).
+fn volume_chart(name: &str, p: &PointResult, at: &str) -> Result<Option<ChartSection>, ChartError> {
+    let csv = crate::report::csvout::volume(std::slice::from_ref(p));
+    let charts = match crate::report::plot::charts(name, &csv) {
+        Ok(c) => c,
+        Err(crate::report::plot::PlotError::Chart(e)) => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    let Some((_, chart)) = charts.into_iter().find(|(stem, _)| stem == "volume") else {
+        return Ok(None);
+    };
+    Ok(Some(ChartSection {
+        title: "False reversals against daily volume".into(),
+        caption: format!(
+            "Terminal-days grouped by their number of purchases N: false reversals per terminal-day in each group with its 95% interval, and the back-of-envelope (N - R) q above the counter range R. Summed over {} replications (volume.csv).{at}",
+            p.reps.len()
+        ),
+        file: "report-volume.svg".into(),
+        svg: chart.svg,
+    }))
 }
 
 /// The daily series of this point: each `daily.csv` column as the mean per

@@ -370,6 +370,36 @@ fn report_writes_a_self_contained_html_page_and_markdown() {
 }
 
 #[test]
+fn report_of_a_terminal_scenario_has_the_volume_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    racesim()
+        .args([
+            "report",
+            "scenarios/cinnamon-twist.toml",
+            "--replications",
+            "2",
+        ])
+        .args(["--set", "horizon=\"5d\"", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out = dir.path().join("cinnamon-twist");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("False reversals against daily volume"));
+    assert!(
+        html.contains("counter range R = 999"),
+        "the chart is inline"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("](<report-volume.svg>)"), "{md}");
+    assert!(
+        std::fs::read_to_string(out.join("report-volume.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+}
+
+#[test]
 fn report_of_a_sweep_has_the_sweep_chart() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("swept.toml");
