@@ -158,7 +158,18 @@ fn scenario_rate(
         .zip(cpu_ns())
         .map_or(f64::NAN, |(a, b)| b.saturating_sub(a) as f64 * 1e-9);
     let units = p.metric(unit).map(|m| m.estimate.value).unwrap_or(0.0);
-    (units / secs, p.events() as f64 / secs, units / cpu)
+    // CPU time comes in 10 ms ticks: too coarse for a run this short
+    let per_cpu = if cpu >= 0.05 { units / cpu } else { f64::NAN };
+    (units / secs, p.events() as f64 / secs, per_cpu)
+}
+
+/// Millions with `digits` decimals, or `n/a` when not measurable.
+fn millions(x: f64, digits: usize) -> String {
+    if x.is_finite() {
+        format!("{:.digits$} M", x / 1e6)
+    } else {
+        "n/a".to_string()
+    }
 }
 
 fn loadavg() -> String {
@@ -206,10 +217,10 @@ fn main() {
         let events = median(r.iter().map(|x| x.1).collect());
         let per_cpu = median(r.iter().map(|x| x.2).collect());
         println!(
-            "checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s, {:.2} M users per CPU-second; load average {load} (target 12 M users/s with 2 threads)",
+            "checkout lisa, {threads} thread(s): {:.2} M users/s, {:.2} M events/s, {} users per CPU-second; load average {load} (target 12 M users/s with 2 threads)",
             users / 1e6,
             events / 1e6,
-            per_cpu / 1e6
+            millions(per_cpu, 2)
         );
     }
     let fleet = [
@@ -233,9 +244,9 @@ fn main() {
         let tx = median(r.iter().map(|x| x.0).collect());
         let per_cpu = median(r.iter().map(|x| x.2).collect());
         println!(
-            "terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s, {:.1} M per CPU-second; load average {load} (target 150 M with 2 threads)",
+            "terminal 200 x 1100/day, {threads} thread(s): {:.1} M transactions/s, {} per CPU-second; load average {load} (target 150 M with 2 threads)",
             tx / 1e6,
-            per_cpu / 1e6
+            millions(per_cpu, 1)
         );
     }
 }

@@ -374,6 +374,9 @@ struct Req {
     purchase: u32,
     /// The previous request with the same key bucket (same counter), or NONE.
     prev: u32,
+    /// The counter it was filed under in `head` (0 when the counter is not
+    /// in the key).
+    counter: u32,
     /// A resubmission after a communication error.
     resub: bool,
 }
@@ -422,6 +425,8 @@ struct Derived {
     conditional: bool,
     track_usual: bool,
     window_ns: i64,
+    /// The opening hours' segments, for times of day.
+    segments: Vec<Segment>,
 }
 
 /// Buffers of one terminal-day, reused across days and terminals.
@@ -555,6 +560,7 @@ impl<'c> TerminalSim<'c> {
             window_ns: window(Some(cfg.dedup_scope))
                 .unwrap_or(0)
                 .max(window(cfg.alert).unwrap_or(0)),
+            segments: segments(&cfg.hours),
         };
         TerminalSim {
             cfg,
@@ -731,11 +737,11 @@ impl<'c> TerminalSim<'c> {
         // Times of day at the keyed positions (only when something depends
         // on them).
         if d.needs_times {
-            keyed_times(w, cfg, n, &mut streams.indexed("times", idx));
+            keyed_times(w, &d.segments, n, &mut streams.indexed("times", idx));
         }
         let logging = self.log.is_some();
         if logging {
-            all_times(w, cfg, n, &mut streams.indexed("log_times", idx));
+            all_times(w, &d.segments, n, &mut streams.indexed("log_times", idx));
         }
         // Resubmissions in arrival order.
         w.resubs.clear();
@@ -755,11 +761,19 @@ impl<'c> TerminalSim<'c> {
             w.card.resize(nu, 0);
             w.amount.resize(nu, 0);
         }
-        w.reqs.clear();
         if cfg.dedup_match.counter {
-            w.head.clear();
-            w.head.resize(r.min(n) as usize + 1, NONE);
-        } else {
+            // Every entry of `head` is NONE but those the last day's requests
+            // set: reset those, not the whole array.
+            for q in &w.reqs {
+                w.head[q.counter as usize] = NONE;
+            }
+            let len = r.min(n) as usize + 1;
+            if w.head.len() < len {
+                w.head.resize(len, NONE);
+            }
+        }
+        w.reqs.clear();
+        if !cfg.dedup_match.counter {
             w.keymap.clear();
         }
         // Regulars who paid today: a stamp per regular, no clearing.
@@ -842,7 +856,20 @@ impl<'c> TerminalSim<'c> {
 }
 
 /// `Gamma(len, 1)`: the sum of `len` standard exponentials.
+#[inline(always)]
 fn exp_sum(len: u32, rng: &mut SimRng) -> f64 {
+    // One exponential (consecutive keyed positions) is by far the most
+    // common case: inline it, keep the rest out of line.
+    if len == 1 {
+        <Exp1 as Distribution<f64>>::sample(&Exp1, rng)
+    } else {
+        exp_sum_other(len, rng)
+    }
+}
+
+/// [`exp_sum`] for `len != 1`.
+#[inline(never)]
+fn exp_sum_other(len: u32, rng: &mut SimRng) -> f64 {
     match len {
         0 => 0.0,
         1 => <Exp1 as Distribution<f64>>::sample(&Exp1, rng),
@@ -853,40 +880,68 @@ fn exp_sum(len: u32, rng: &mut SimRng) -> f64 {
     }
 }
 
+/// A segment of the opening hours, for [`time_at`]: its share of the
+/// profile's mass starts at `cum` and the next segment's at `next` (infinite
+/// for the last segment, so the search stops there).
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    cum: f64,
+    next: f64,
+    start_ns: f64,
+    ns_per_mass: f64,
+}
+
+/// The segments of `h`, in order.
+fn segments(h: &super::config::Hours) -> Vec<Segment> {
+    let last = h.ns_per_mass.len() - 1;
+    (0..=last)
+        .map(|k| Segment {
+            cum: h.cum[k],
+            next: if k < last {
+                h.cum[k + 1]
+            } else {
+                f64::INFINITY
+            },
+            start_ns: h.seg_start_ns[k],
+            ns_per_mass: h.ns_per_mass[k],
+        })
+        .collect()
+}
+
 /// Times of day of the keyed positions of a day of `n` purchases: the
 /// order statistics `U_(k) = S_k / S_n` of `n` uniforms, where `S_k` is a sum
 /// of `k + 1` standard exponentials (Gamma jumps over the positions that need
 /// no time), mapped through the profile's inverse CDF. No sort.
-fn keyed_times(w: &mut Work, cfg: &TerminalConfig, n: u32, rng: &mut SimRng) {
-    let h = &cfg.hours;
-    w.cum.clear();
+fn keyed_times(w: &mut Work, segs: &[Segment], n: u32, rng: &mut SimRng) {
     let mut acc = 0.0f64;
     let mut next = 0u32;
-    for &k in &w.keyed {
+    w.cum.clear();
+    w.cum.extend(w.keyed.iter().map(|&k| {
         acc += exp_sum(k + 1 - next, rng);
-        w.cum.push(acc);
         next = k + 1;
-    }
+        acc
+    }));
     acc += exp_sum(n + 1 - next, rng);
     let inv = 1.0 / acc;
-    w.time.clear();
     let mut seg = 0usize;
-    for c in &mut w.cum {
+    w.time.clear();
+    w.time.extend(w.cum.iter_mut().map(|c| {
         let x = *c * inv;
         *c = x;
-        w.time.push(time_at(h, x, &mut seg));
-    }
+        time_at(segs, x, &mut seg)
+    }));
 }
 
 /// The time of day at share `x` of the profile's mass; `seg` is the segment
 /// of the previous, smaller `x` (the search only moves forward).
 #[inline]
-fn time_at(h: &super::config::Hours, x: f64, seg: &mut usize) -> i64 {
-    let last = h.ns_per_mass.len() - 1;
-    while *seg < last && x >= h.cum[*seg + 1] {
+fn time_at(segs: &[Segment], x: f64, seg: &mut usize) -> i64 {
+    let mut s = &segs[*seg];
+    while x >= s.next {
         *seg += 1;
+        s = &segs[*seg];
     }
-    let t = h.seg_start_ns[*seg] + (x - h.cum[*seg]) * h.ns_per_mass[*seg];
+    let t = s.start_ns + (x - s.cum) * s.ns_per_mass;
     t as i64
 }
 
@@ -895,8 +950,7 @@ fn time_at(h: &super::config::Hours, x: f64, seg: &mut usize) -> i64 {
 /// others are the order statistics of uniforms between their shares of the
 /// mass (the conditional law of the rest given those), drawn from a stream
 /// of their own, so the keyed times, and every count, stay those of the run.
-fn all_times(w: &mut Work, cfg: &TerminalConfig, n: u32, rng: &mut SimRng) {
-    let h = &cfg.hours;
+fn all_times(w: &mut Work, segs: &[Segment], n: u32, rng: &mut SimRng) {
     w.all_time.clear();
     let mut seg = 0usize;
     let mut from = (0u32, 0.0f64);
@@ -919,7 +973,7 @@ fn all_times(w: &mut Work, cfg: &TerminalConfig, n: u32, rng: &mut SimRng) {
             acc += <Exp1 as Distribution<f64>>::sample(&Exp1, rng);
             let scale = (x - from.1) / acc;
             for &e in &w.spacing {
-                w.all_time.push(time_at(h, from.1 + e * scale, &mut seg));
+                w.all_time.push(time_at(segs, from.1 + e * scale, &mut seg));
             }
         }
         if pos < n {
@@ -986,7 +1040,7 @@ impl DayPlay<'_> {
     /// a return visit of a regular who already paid today (probability
     /// `return_visit`, if any has), else a regular (`regular_share`), else a
     /// one-off card. Returns the card and whether it is a regular's.
-    #[inline]
+    #[inline(always)]
     fn card_at(&mut self, i: u32) -> (u32, bool) {
         let d = self.d;
         let x = positional(self.card_key, i) >> 11;
@@ -1023,9 +1077,13 @@ impl DayPlay<'_> {
             j += 1;
         }
         let (t_return, first) = (d.t_return, d.first);
-        if j >= to {
+        let Some(k) = first.k else {
+            // `first` too small for a multiply-high: one position at a time.
+            for p in j..to {
+                self.card_at(p);
+            }
             return;
-        }
+        };
         let key = self.card_key;
         let len = (to - j) as usize;
         if self.w.hits.len() < len {
@@ -1037,9 +1095,9 @@ impl DayPlay<'_> {
             // Below the return-visit threshold, `y` wraps around to a huge
             // value: not a hit, like everything at or above `first.t`.
             let y = (positional(key, p) >> 11).wrapping_sub(t_return);
-            let hit = y < first.t;
-            hits[m] = first.index(y); // read only if a hit
-            m += usize::from(hit);
+            // `first.index(y)`, read only if a hit
+            hits[m] = ((u128::from(y) * u128::from(k)) >> 64) as u32;
+            m += usize::from(y < first.t);
             if m == len {
                 break;
             }
@@ -1052,7 +1110,7 @@ impl DayPlay<'_> {
 
     /// Draws purchase `i`'s card and amount: a regular orders their usual
     /// with probability `same_order`, otherwise the menu decides.
-    #[inline]
+    #[inline(always)]
     fn draw(&mut self, i: u32) {
         let d = self.d;
         let (card, regular) = self.card_at(i);
@@ -1234,6 +1292,7 @@ impl DayPlay<'_> {
                 time: t,
                 purchase: p,
                 prev: self.w.head[c as usize],
+                counter: c,
                 resub,
             });
             self.w.head[c as usize] = id;
@@ -1249,6 +1308,7 @@ impl DayPlay<'_> {
                 time: t,
                 purchase: p,
                 prev: NONE,
+                counter: 0,
                 resub,
             });
             self.w.keymap.insert(key, id).unwrap_or(NONE)
@@ -1529,7 +1589,12 @@ mod tests {
         let open = 8.0 * 3600e9;
         let span = 10.0 * 3600e9;
         for run in 0..RUNS {
-            keyed_times(&mut w, &cfg, N, &mut Streams::new(5, run).stream("times"));
+            keyed_times(
+                &mut w,
+                &segments(&cfg.hours),
+                N,
+                &mut Streams::new(5, run).stream("times"),
+            );
             assert!(w.time.windows(2).all(|p| p[0] <= p[1]), "sorted");
             for (s, &t) in sums.iter_mut().zip(&w.time) {
                 let u = (t as f64 - open) / span;
