@@ -147,6 +147,16 @@ fn sci(x: f64) -> String {
     }
 }
 
+/// The error when a time limit ran out before any replication of
+/// `scenario` finished.
+pub fn nothing_finished(limit: Option<&TimeLimit>, scenario: &str) -> Error {
+    Error::Incomplete(format!(
+        "the time limit ({}) was reached before any replication of {scenario} finished: \
+         nothing written; raise --time-limit, or lower the horizon",
+        limit.map(TimeLimit::describe).unwrap_or_default()
+    ))
+}
+
 /// A timer that sets a stop flag after a time limit; dropping it ends the
 /// timer thread.
 pub struct TimeLimit {
@@ -334,6 +344,15 @@ impl ResultDir {
             note,
             committed: false,
         })
+    }
+
+    /// Prints the note (on standard error) unless `quiet`.
+    pub fn announce(&self, quiet: bool) {
+        if let Some(note) = &self.note
+            && !quiet
+        {
+            eprintln!("note: {note}");
+        }
     }
 
     /// Where to write the files now.

@@ -257,9 +257,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     let swept = !results[0].params.is_empty();
     // daily series, margin histograms, volume bins: sums of the shards' sums
     let out = ResultDir::prepare(a.out.join(&meta.scenario), a.force)?;
-    if let Some(note) = &out.note {
-        eprintln!("note: {note}");
-    }
+    out.announce(false);
     let dir = out.staging().to_path_buf();
     let meta_all = ShardMeta {
         shard: None,

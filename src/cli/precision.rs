@@ -81,11 +81,7 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
         let swept = !points[0].0.is_empty();
         let npoints = points.len();
         let out = ResultDir::prepare(common.out.join(&base.name), common.guards.force)?;
-        if let Some(note) = &out.note
-            && !common.quiet
-        {
-            eprintln!("note: {note}");
-        }
+        out.announce(common.quiet);
         let limit = common.guards.time_limit()?.map(TimeLimit::start);
         let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
         let runs = common.with_pool(|| {
@@ -105,11 +101,7 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             .filter(|r| !r.point.reps.is_empty())
             .collect();
         if runs.is_empty() {
-            return Err(Error::Incomplete(format!(
-                "the time limit ({}) was reached before any replication of {} finished: nothing written",
-                limit.as_ref().map(TimeLimit::describe).unwrap_or_default(),
-                base.name
-            )));
+            return Err(guard::nothing_finished(limit.as_ref(), &base.name));
         }
         let partial = limit
             .as_ref()

@@ -167,11 +167,7 @@ pub fn run_file(
             .join(format!("shard-{k}-of-{n}")),
     };
     let out = ResultDir::prepare(wanted, common.guards.force)?;
-    if let Some(note) = &out.note
-        && !common.quiet
-    {
-        eprintln!("note: {note}");
-    }
+    out.announce(common.quiet);
     let limit = time_limit.map(TimeLimit::start);
     let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
     let share = experiment::shard_share(&base, shard);
@@ -203,12 +199,7 @@ pub fn run_file(
     };
     let results: Vec<PointResult> = results.into_iter().filter(|p| !p.reps.is_empty()).collect();
     if results.is_empty() {
-        return Err(Error::Incomplete(format!(
-            "the time limit ({}) was reached before any replication of {} finished: nothing written; \
-             raise --time-limit, or lower the horizon",
-            limit.as_ref().map(TimeLimit::describe).unwrap_or_default(),
-            base.name
-        )));
+        return Err(guard::nothing_finished(limit.as_ref(), &base.name));
     }
     let mut meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
     meta.partial = partial.as_ref().map(Partial::line);
