@@ -1,7 +1,8 @@
 //! Host clocks: what a host reads as the time, as a function of true time.
 //!
 //! A [`ClockSpec`] is the validated form of a host's `clock = { ... }` table
-//! (DESIGN.md section 3); a [`Clock`] is one replication's realisation of it.
+//! (every key, its unit and default are in `docs/clocks.md`); a [`Clock`] is
+//! one replication's realisation of it.
 //! A clock answers `local(t) = t + offset(t)` for true time `t`
 //! ([`SimTime`], integer nanoseconds). This module does no I/O and never
 //! reads the wall clock.
@@ -13,17 +14,21 @@
 //! so that over `dt` nanoseconds of true time the offset grows by
 //! `rate * dt / 1e6` nanoseconds (positive = the clock runs fast).
 //!
-//! * **Draws once per replication.** The clock's stream is split into four
+//! * **Draws once per replication.** The clock's stream is split into five
 //!   independent sub-streams, one each for the initial offset, the drift, the
-//!   sync schedule and residuals, and the wander path (each sub-stream is
-//!   seeded from one `u64` of the clock's stream, always four draws). So
+//!   sync schedule and residuals, the wander path, and the residual frequency
+//!   error of a frequency discipline (each sub-stream is seeded from one `u64`
+//!   of the clock's stream, always five draws, in that order; the fifth came
+//!   last, so the first four are what they were before it existed). So
 //!   changing one part of a spec (say, sweeping the sync interval) leaves the
 //!   others' random numbers untouched: common random numbers across sweep
 //!   points. `offset0 ~ spec.offset` (rounded to the nanosecond) and
 //!   `drift ~ spec.drift_ppm` are each one sample.
-//! * **Frequency** at `t = 0` is `drift`. With `wander_ppm = w > 0` it does a
-//!   random walk: it is constant over fixed [`WANDER_STEP`]s of 60 s of true
-//!   time, and at each `t = k * 60 s` (`k >= 1`) it changes by
+//! * **Frequency error** (the rate at which the offset grows, without slew
+//!   corrections) at `t = 0` is `drift`, or the residual `rho` under a
+//!   frequency discipline with a warm start (below). With `wander_ppm = w > 0`
+//!   it does a random walk: it is constant over fixed [`WANDER_STEP`]s of 60 s
+//!   of true time, and at each `t = k * 60 s` (`k >= 1`) it changes by
 //!   `Normal(0, w * sqrt(60 / 3600))` ppm, so that its variance grows by `w²`
 //!   per hour. A non-positive (or NaN) `wander_ppm` means no wander.
 //! * **Sync** (when `spec.sync` is set and its interval is positive): the
@@ -43,9 +48,23 @@
 //!     the offset during a slew (a scheduled step, wander) is taken out too.
 //!     A sync during a slew draws a new target, which replaces the old one.
 //!     A non-positive `max_slew_ppm` means no correction.
+//!
+//!   What a sync does to the frequency error is the sync's
+//!   [`Discipline`]: `offset` (the default) leaves it alone, like `ntpdate`
+//!   run from cron, so between syncs the clock drifts at its full drift;
+//!   `frequency` models a daemon (ntpd, chronyd) that learns it: at each sync
+//!   the error `e` becomes `rho + a * (e - rho)` with
+//!   `a = exp(-interval / time_constant)` and `rho ~ Normal(0, residual_ppm)`
+//!   drawn once per replication (from the fifth sub-stream). At `t = 0` the
+//!   error is `rho` (`start = "warm"`, the default: a daemon that read its
+//!   drift file) or `drift` (`"cold"`). Wander keeps moving the error between
+//!   syncs; the learned correction is kept through outages. The model, its
+//!   defaults and the daemons' documentation they come from are in
+//!   [`discipline`].
 //! * **Outages** `[from, to)`: syncs are off. A slew in progress at `from` is
 //!   abandoned (the daemon stopped); the clock runs free at its frequency
-//!   until the first sync instant at or after `to`. Overlapping or adjacent
+//!   error (what a frequency discipline had learned stays applied) until the
+//!   first sync instant at or after `to`. Overlapping or adjacent
 //!   outages are merged; outages only matter when there is a sync.
 //! * **Steps** `(at, by)`: at true time `at` the offset jumps by `by`, on top
 //!   of everything else; a later sync corrects it (and an ongoing slew aims
@@ -99,7 +118,10 @@
 //!
 //! [`Clock::events`] lists the breakpoints in time order, with the offset
 //! before and after each: the exact polyline for a clock chart, and lines
-//! such as "sync at day 0 01:00:00.000: offset 360ms -> 0s" for a trace.
+//! such as "sync at day 0 01:00:00.000: offset 360ms -> 0s" for a trace
+//! (with ", frequency 12.000 -> 11.631 ppm" under a frequency discipline).
+
+pub mod discipline;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -111,6 +133,8 @@ use crate::dist::{Dist, DurationDist};
 use crate::engine::SimRng;
 use crate::engine::rng::from_key;
 use crate::time::{SimDuration, SimTime};
+use discipline::Learning;
+pub use discipline::{Discipline, FrequencySpec, Start};
 
 /// The length of one wander step: the frequency error is constant over each.
 pub const WANDER_STEP: SimDuration = SimDuration::from_secs(60);
@@ -142,9 +166,11 @@ pub struct SyncSpec {
     pub mode: SyncMode,
     /// Largest slew rate in ppm (500 as ntpd).
     pub max_slew_ppm: f64,
+    /// What a sync does to the frequency error (offset only by default).
+    pub discipline: Discipline,
 }
 
-/// A validated clock specification (section 3 of DESIGN.md).
+/// A validated clock specification (the keys are in `docs/clocks.md`).
 #[derive(Debug, Clone)]
 pub struct ClockSpec {
     /// Offset at t = 0 (drawn once per replication); positive = ahead.
@@ -176,8 +202,9 @@ impl ClockSpec {
 
     /// True if the clock is always exact: constant offset 0, constant drift
     /// 0, no wander, no non-zero step, and either no sync or a sync with
-    /// accuracy 0 (which aims at the offset the clock already has). Outages
-    /// do not matter then.
+    /// accuracy 0 (which aims at the offset the clock already has) whose
+    /// discipline cannot add an error (offset only, or a zero residual).
+    /// Outages do not matter then.
     pub fn is_ideal(&self) -> bool {
         self.offset.as_constant() == Some(SimDuration::ZERO)
             && self.drift_ppm.as_constant() == Some(0.0)
@@ -186,7 +213,7 @@ impl ClockSpec {
             && self
                 .sync
                 .as_ref()
-                .is_none_or(|s| s.accuracy == SimDuration::ZERO)
+                .is_none_or(|s| s.accuracy == SimDuration::ZERO && s.discipline.is_exact())
     }
 }
 
@@ -200,10 +227,15 @@ pub enum ClockEventKind {
     /// A slew reached its target; the correction stops.
     SlewEnd,
     /// A sync aiming at residual offset `target`: reached at once in step
-    /// mode, by slewing in slew mode.
+    /// mode, by slewing in slew mode. Under a frequency discipline it also
+    /// updates the frequency error (the event's
+    /// [`frequency_ppm`](ClockEvent::frequency_ppm) is the error after it).
     Sync {
         /// The residual offset drawn for this sync.
         target: SimDuration,
+        /// The frequency error just before the sync, ppm, when the sync
+        /// disciplines the frequency (`None` for offset only).
+        frequency_before: Option<f64>,
     },
     /// A scheduled jump of the clock by `by`.
     Step {
@@ -226,8 +258,8 @@ pub struct ClockEvent {
     /// The offset at `at`, after this event (what [`Clock::offset`] gives at
     /// `at` once every event at `at` has been applied).
     pub offset_after: SimDuration,
-    /// The frequency error after the event, ppm (drift plus wander; slew
-    /// corrections excluded).
+    /// The frequency error after the event, ppm: drift plus wander minus
+    /// what a frequency discipline has learned; slew corrections excluded.
     pub frequency_ppm: f64,
 }
 
@@ -240,10 +272,14 @@ impl fmt::Display for ClockEvent {
             }
             ClockEventKind::OutageEnd => write!(f, "sync outage ends at {at}: offset {before}"),
             ClockEventKind::SlewEnd => write!(f, "slew done at {at}: offset {after}"),
-            ClockEventKind::Sync { target } if before == after && target != after => {
-                write!(f, "sync at {at}: offset {before}, slewing to {target}")
+            ClockEventKind::Sync { target, .. } if before == after && target != after => {
+                write!(f, "sync at {at}: offset {before}, slewing to {target}")?;
+                self.fmt_learned(f)
             }
-            ClockEventKind::Sync { .. } => write!(f, "sync at {at}: offset {before} -> {after}"),
+            ClockEventKind::Sync { .. } => {
+                write!(f, "sync at {at}: offset {before} -> {after}")?;
+                self.fmt_learned(f)
+            }
             ClockEventKind::Step { by } => {
                 write!(f, "step by {by} at {at}: offset {before} -> {after}")
             }
@@ -252,6 +288,19 @@ impl fmt::Display for ClockEvent {
                 "wander at {at}: frequency {:.3} ppm, offset {after}",
                 self.frequency_ppm
             ),
+        }
+    }
+}
+
+impl ClockEvent {
+    /// `, frequency F0 -> F1 ppm` after a sync that disciplines the frequency.
+    fn fmt_learned(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ClockEventKind::Sync {
+                frequency_before: Some(f0),
+                ..
+            } => write!(f, ", frequency {f0:.3} -> {:.3} ppm", self.frequency_ppm),
+            _ => Ok(()),
         }
     }
 }
@@ -284,6 +333,7 @@ impl Clock {
         let mut drift_rng = from_key(rng.next_u64());
         let mut sync_rng = from_key(rng.next_u64());
         let wander_rng = from_key(rng.next_u64());
+        let mut discipline_rng = from_key(rng.next_u64());
 
         let offset0 = spec.offset.sample(&mut offset_rng);
         let drift = spec.drift_ppm.sample(&mut drift_rng);
@@ -304,8 +354,18 @@ impl Clock {
                     } else {
                         0.0
                     },
+                    learning: match &s.discipline {
+                        Discipline::Offset => None,
+                        Discipline::Frequency(f) => {
+                            Some(Learning::new(f, s.interval, &mut discipline_rng))
+                        }
+                    },
                 }
             });
+        let freq0 = match sync.as_ref().and_then(|p| p.learning.as_ref()) {
+            Some(l) => l.initial(drift),
+            None => drift,
+        };
         let wander_sd_ppm = if spec.wander_ppm > 0.0 {
             spec.wander_ppm * (WANDER_STEP.as_secs_f64() / 3600.0).sqrt()
         } else {
@@ -322,8 +382,8 @@ impl Clock {
         let start = Segment {
             t: SimTime::ZERO,
             off: offset0.as_nanos() as f64,
-            rate: drift,
-            freq: drift,
+            rate: freq0,
+            freq: freq0,
         };
         if sync.is_none() && wander_sd_ppm == 0.0 && steps.is_empty() {
             return if offset0 == SimDuration::ZERO && drift == 0.0 {
@@ -390,8 +450,8 @@ impl Clock {
         }
     }
 
-    /// The frequency error at `t = 0` (the drift) drawn for this replication,
-    /// ppm.
+    /// The frequency error at `t = 0` drawn for this replication, ppm: the
+    /// drift, or the residual under a frequency discipline with a warm start.
     pub fn drift_ppm(&self) -> f64 {
         match &self.kind {
             Kind::Ideal => 0.0,
@@ -416,8 +476,9 @@ impl Clock {
         t + self.offset(t)
     }
 
-    /// The frequency error at true time `t`, ppm: drift plus wander, without
-    /// any slew correction (right-continuous, like the offset).
+    /// The frequency error at true time `t`, ppm: drift plus wander minus
+    /// what a frequency discipline has learned, without any slew correction
+    /// (right-continuous, like the offset).
     pub fn frequency_ppm(&mut self, t: SimTime) -> f64 {
         match &mut self.kind {
             Kind::Ideal => 0.0,
@@ -510,6 +571,8 @@ struct SyncPlan {
     mode: SyncMode,
     /// >= 0.
     max_slew_ppm: f64,
+    /// The frequency discipline, if the syncs learn the frequency.
+    learning: Option<Learning>,
 }
 
 impl SyncPlan {
@@ -662,12 +725,17 @@ impl Cursor {
             }
             Tag::Sync => {
                 let mut target = 0.0;
+                let mut frequency_before = None;
                 if let Some(plan) = &schedule.sync {
                     let z: f64 = self.sync_rng.sample(StandardNormal);
                     target = plan.accuracy_ns * z;
                     match plan.mode {
                         SyncMode::Step => self.seg.off = target,
                         SyncMode::Slew => self.slew = Some(target),
+                    }
+                    if let Some(learning) = &plan.learning {
+                        frequency_before = Some(self.seg.freq);
+                        self.seg.freq = learning.update(self.seg.freq);
                     }
                     self.next_sync = at
                         .checked_add(SimDuration::from_nanos(plan.interval))
@@ -677,6 +745,7 @@ impl Cursor {
                 }
                 ClockEventKind::Sync {
                     target: to_duration(target),
+                    frequency_before,
                 }
             }
             Tag::Step => {
@@ -792,6 +861,7 @@ mod tests {
             accuracy,
             mode,
             max_slew_ppm: 500.0,
+            discipline: Discipline::Offset,
         })
     }
     /// The sync phase drawn for this clock (ns).
@@ -944,6 +1014,7 @@ mod tests {
             .collect();
         let target = ClockEventKind::Sync {
             target: SimDuration::ZERO,
+            frequency_before: None,
         };
         assert_eq!(
             syncs,
@@ -1183,6 +1254,7 @@ mod tests {
                 accuracy: SimDuration::from_millis(1),
                 mode,
                 max_slew_ppm: 500.0,
+                discipline: Discipline::Offset,
             }),
             outages: vec![(h(2), h(5)), (h(4), h(6))],
             steps: vec![

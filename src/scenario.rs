@@ -17,14 +17,14 @@ use std::path::PathBuf;
 pub use error::{FieldError, ScenarioError};
 pub use source::{Override, Source};
 
-use crate::clock::{ClockSpec, SyncMode, SyncSpec};
+use crate::clock::{ClockSpec, Discipline, FrequencySpec, Start, SyncMode, SyncSpec};
 use crate::dist::Dist;
 use crate::dist::DurationDist;
 use crate::models::checkout::CheckoutConfig;
 use crate::models::terminal::TerminalConfig;
 use crate::models::{Estimator, MetricDef};
 use crate::time::{MAX_HORIZON, SimDuration, SimTime};
-use raw::{ModelName, RawClock, RawScenario, RawSyncMode};
+use raw::{ModelName, RawClock, RawDiscipline, RawScenario, RawStart, RawSyncMode};
 use source::Located;
 
 /// A validated scenario, ready to run.
@@ -421,6 +421,7 @@ fn clock_spec(c: &RawClock, base: &std::path::Path, host: &str) -> Result<ClockS
                     RawSyncMode::Slew => SyncMode::Slew,
                 },
                 max_slew_ppm,
+                discipline: sync_discipline(r, s, interval)?,
             })
         }
     };
@@ -455,6 +456,65 @@ fn clock_spec(c: &RawClock, base: &std::path::Path, host: &str) -> Result<ClockS
         outages,
         steps,
     })
+}
+
+/// The `discipline` of a `sync` table and its keys (`residual_ppm`,
+/// `time_constant`, `start`), with the defaults of
+/// [`FrequencySpec::daemon`].
+fn sync_discipline(
+    r: &raw::RawSync,
+    s: &toml::Spanned<raw::RawSync>,
+    interval: SimDuration,
+) -> Result<Discipline, FieldError> {
+    if r.discipline == RawDiscipline::Offset {
+        for (given, key) in [
+            (r.residual_ppm.is_some(), "residual_ppm"),
+            (r.time_constant.is_some(), "time_constant"),
+            (r.start.is_some(), "start"),
+        ] {
+            if given {
+                return Err(FieldError::at(
+                    s,
+                    format!(
+                        "{key} applies to discipline = \"frequency\" only: add discipline = \"frequency\" for a daemon that learns the frequency (the default, \"offset\", corrects the offset only)"
+                    ),
+                ));
+            }
+        }
+        return Ok(Discipline::Offset);
+    }
+    let mut f = FrequencySpec::daemon(interval);
+    if let Some(x) = &r.residual_ppm {
+        let v = *x.get_ref();
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(FieldError::at(
+                x,
+                "residual_ppm must be a finite number >= 0 (typical: 0.01 to 1; default 0.1)",
+            ));
+        }
+        f.residual_ppm = v;
+    }
+    if let Some(x) = &r.time_constant {
+        let v = x.get_ref().0;
+        if v <= SimDuration::ZERO {
+            return Err(FieldError::at(
+                x,
+                format!(
+                    "time_constant must be a positive duration (default: {} sync intervals, {})",
+                    crate::clock::discipline::TIME_CONSTANT_INTERVALS,
+                    f.time_constant
+                ),
+            ));
+        }
+        f.time_constant = v;
+    }
+    if let Some(x) = &r.start {
+        f.start = match x.get_ref() {
+            RawStart::Warm => Start::Warm,
+            RawStart::Cold => Start::Cold,
+        };
+    }
+    Ok(Discipline::Frequency(f))
 }
 
 /// A malformed `[sweep]` entry.

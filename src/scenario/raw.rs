@@ -92,7 +92,8 @@ pub struct RawClock {
     pub steps: Vec<Spanned<RawStep>>,
 }
 
-/// `sync = { interval, accuracy, mode, max_slew_ppm }`.
+/// `sync = { interval, accuracy, mode, max_slew_ppm, discipline,
+/// residual_ppm, time_constant, start }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSync {
@@ -105,6 +106,36 @@ pub struct RawSync {
     pub mode: RawSyncMode,
     /// Largest slew, ppm.
     pub max_slew_ppm: Option<Spanned<f64>>,
+    /// Offset only, or the frequency too.
+    #[serde(default)]
+    pub discipline: RawDiscipline,
+    /// Residual frequency error standard deviation, ppm (frequency only).
+    pub residual_ppm: Option<Spanned<f64>>,
+    /// Convergence time constant (frequency only).
+    pub time_constant: Option<Spanned<DurationValue>>,
+    /// Frequency learned at t = 0 or not (frequency only).
+    pub start: Option<Spanned<RawStart>>,
+}
+
+/// `discipline = "offset" | "frequency"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawDiscipline {
+    /// Offset only.
+    #[default]
+    Offset,
+    /// Learn the frequency.
+    Frequency,
+}
+
+/// `start = "warm" | "cold"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawStart {
+    /// Learned at t = 0.
+    Warm,
+    /// Not learned.
+    Cold,
 }
 
 /// `mode = "step" | "slew"`.

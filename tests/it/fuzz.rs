@@ -74,10 +74,10 @@ enum Mutation {
 
 /// Scalars in TOML syntax (whitespace-separated): edge values, and strings of
 /// the format's units and names.
-const SCALARS: &str = r#"nan inf -inf -0.0 1e308 -1e308 0 1 -1 0.5 true "" "0s" "-6m" "1e9d" "300years" "120/h" "-1/s" "nan/h" "rollover" "slew" "day" 1979-05-27T07:32:00Z"#;
+const SCALARS: &str = r#"nan inf -inf -0.0 1e308 -1e308 0 1 -1 0.5 true "" "0s" "-6m" "1e9d" "300years" "120/h" "-1/s" "nan/h" "rollover" "slew" "frequency" "cold" "day" 1979-05-27T07:32:00Z"#;
 
 /// Keys of distributions, sweeps and clocks, for random inline tables.
-const KEYS: &str = "mean sd low high median p99 mu sigma shape scale weight value dist uniform normal lognormal exponential gamma weibull pareto empirical choice mixture window from to steps interval accuracy rate trace file column";
+const KEYS: &str = "mean sd low high median p99 mu sigma shape scale weight value dist uniform normal lognormal exponential gamma weibull pareto empirical choice mixture window from to steps interval accuracy discipline residual_ppm time_constant start rate trace file column";
 
 /// A TOML value, mostly well-formed, often of the wrong type or out of range.
 fn value() -> impl Strategy<Value = String> {

@@ -379,6 +379,73 @@ fn max_slew_ppm_with_step_mode() {
 }
 
 #[test]
+fn frequency_keys_with_the_offset_discipline() {
+    for key in [
+        "residual_ppm = 0.1",
+        "time_constant = \"9h\"",
+        "start = \"cold\"",
+    ] {
+        let text = edit(
+            CHECKOUT,
+            &[(
+                "offset = \"6m\"",
+                &format!(
+                    "offset = \"6m\", sync = {{ interval = \"64s\", accuracy = \"1ms\", {key} }}"
+                ),
+            )],
+        );
+        let name = key.split(' ').next().unwrap();
+        refused(
+            &text,
+            &[
+                "bad.toml:6",
+                "key `hosts.transfer.clock.sync`",
+                &format!("{name} applies to discipline = \"frequency\" only"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn frequency_discipline_out_of_range() {
+    let cases = [
+        ("residual_ppm = -0.1", "residual_ppm", ">= 0"),
+        ("residual_ppm = nan", "residual_ppm", ">= 0"),
+        (
+            "time_constant = \"0s\"",
+            "time_constant",
+            "positive duration (default: 32 sync intervals, 34m 8s)",
+        ),
+        ("start = \"hot\"", "start", "warm"),
+        ("discipline = \"frequence\"", "discipline", "frequency"),
+    ];
+    for (kv, key, why) in cases {
+        let discipline = if kv.starts_with("discipline") {
+            ""
+        } else {
+            "discipline = \"frequency\", "
+        };
+        let text = edit(
+            CHECKOUT,
+            &[(
+                "offset = \"6m\"",
+                &format!(
+                    "offset = \"6m\", sync = {{ interval = \"64s\", accuracy = \"1ms\", {discipline}{kv} }}"
+                ),
+            )],
+        );
+        refused(
+            &text,
+            &[
+                "bad.toml:6",
+                &format!("hosts.transfer.clock.sync.{key}"),
+                why,
+            ],
+        );
+    }
+}
+
+#[test]
 fn outage_ending_before_it_starts() {
     let text = edit(
         CHECKOUT,
