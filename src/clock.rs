@@ -120,8 +120,18 @@
 //! before and after each: the exact polyline for a clock chart, and lines
 //! such as "sync at day 0 01:00:00.000: offset 360ms -> 0s" for a trace
 //! (with ", frequency 12.000 -> 11.631 ppm" under a frequency discipline).
+//!
+//! # Inversion
+//!
+//! [`Clock::first_reading_at_least`] answers the converse question: the first
+//! true instant `t >= t0` at which the clock reads at least `v`, i.e. the
+//! smallest `t` with `local(t) >= v`, exactly as [`Clock::local`] rounds. A
+//! clock that steps backwards may read `v` twice; the first time counts. A
+//! clock that steps forward past `v` reads `>= v` from the step's instant,
+//! which is the answer then. See [`invert`] for the method and its cost.
 
 pub mod discipline;
+pub mod invert;
 
 use std::collections::VecDeque;
 use std::fmt;
