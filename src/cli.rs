@@ -12,6 +12,7 @@ pub mod report_cmd;
 pub mod run;
 pub mod solve;
 pub mod trace;
+pub mod trace_clocks;
 pub mod trace_terminal;
 pub mod validate;
 
@@ -293,6 +294,9 @@ pub struct TraceArgs {
     /// Also write every event of the replication to this CSV (checkout: true and host-local times, kind, id; terminal: every processor request and outcome)
     #[arg(long, value_name = "FILE.csv")]
     pub events: Option<PathBuf>,
+    /// List every host's clock instead: syncs (offsets, slew targets, learned frequency), slew ends, steps and outages of one replication (--replication R, default 0), and the largest offset
+    #[arg(long, conflicts_with_all = ["user", "first_error", "events"])]
+    pub clocks: bool,
 }
 
 /// Runs a parsed command line; returns the text for standard output.

@@ -6,7 +6,9 @@
 //! event with every host's local time; for the terminal model every
 //! processor request and outcome in true-time order
 //! ([`crate::cli::trace_terminal::write_events`] lists the rows; every
-//! terminal-day is included; refused, exit 2, beyond 10 million rows).
+//! terminal-day is included; refused, exit 2, beyond 10 million rows). With
+//! `--clocks`, every host's clock breakpoints instead
+//! ([`crate::cli::trace_clocks`]).
 
 use crate::Error;
 use crate::cli::{Format, TraceArgs};
@@ -45,6 +47,18 @@ pub fn render_checkout(name: &str, t: &UserTrace) -> String {
 pub fn trace(a: &TraceArgs) -> Result<(), Error> {
     let overrides = crate::cli::parse_sets(&a.set)?;
     let sc = scenario::load_file(&a.file, &overrides)?;
+    if a.clocks {
+        let r = a.replication.unwrap_or(0);
+        match a.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::cli::trace_clocks::render_json(&sc, r))
+                    .unwrap_or_default()
+            ),
+            _ => print!("{}", crate::cli::trace_clocks::render(&sc, r)),
+        }
+        return Ok(());
+    }
     let target = match a.user {
         Some(n) => TraceTarget::User(n),
         None => TraceTarget::FirstError,

@@ -3,6 +3,7 @@
 mod analytic;
 mod check_report;
 mod cli;
+mod clocks;
 mod determinism;
 mod errors;
 mod experiments;
