@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use crate::engine::{ScheduleError, Streams, cancel};
 use crate::models::{Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
+use crate::stats::events::{self, Concentration};
 use crate::stats::{self, Estimate};
 
 /// Receives progress; the CLI attaches a progress bar, tests attach nothing.
@@ -52,6 +53,48 @@ pub struct MetricResult {
     pub closed_form: Option<f64>,
     /// Naive back-of-envelope (terminal).
     pub closed_form_naive: Option<f64>,
+    /// What a reviewer should know about this figure, in the order found.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something about a figure that a reviewer should read before trusting it
+/// (see `docs/statistics.md`). The report layer puts it in words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Warning {
+    /// A few replications carry most of the events: the interval rests on
+    /// few clusters.
+    Concentrated(Concentration),
+    /// The back-of-envelope lies outside the simulated 95% interval: one of
+    /// the two leaves out something the other has, and its assumptions need
+    /// a look.
+    Disagrees {
+        /// The back-of-envelope.
+        estimate: f64,
+        /// The interval it lies outside.
+        low: f64,
+        /// Upper bound of that interval.
+        high: f64,
+    },
+}
+
+/// Relative tolerance for [`Warning::Disagrees`]: an estimate this close to a
+/// bound is on it (a constant such as terminal-days is computed in two ways
+/// that may differ in the last bits).
+const DISAGREE_TOLERANCE: f64 = 1e-9;
+
+/// The disagreement warning for an estimate and an interval, if the estimate
+/// lies outside it.
+pub fn disagreement(estimate: Option<f64>, e: &Estimate) -> Option<Warning> {
+    let x = estimate.filter(|x| x.is_finite())?;
+    if !e.ci.is_defined() {
+        return None;
+    }
+    let slack = DISAGREE_TOLERANCE * x.abs().max(e.ci.low.abs()).max(e.ci.high.abs());
+    (x < e.ci.low - slack || x > e.ci.high + slack).then_some(Warning::Disagrees {
+        estimate: x,
+        low: e.ci.low,
+        high: e.ci.high,
+    })
 }
 
 /// The result of one scenario (one sweep point).
@@ -215,49 +258,81 @@ pub fn run_parts(
     Ok(out)
 }
 
-/// Computes every metric of `defs` from the replications (sums in index order).
+/// Computes every metric of `defs` from the replications (sums in index
+/// order), with the interval that applies to each kind (see
+/// [`crate::stats`]) and its warnings: a concentration of the events in a few
+/// replications, a back-of-envelope outside the interval.
+///
+/// The estimator does not choose the interval: the values do. Whole-number
+/// counts get the event intervals; the expected counts of the conditional
+/// estimator (not whole) get Student t over replications.
 pub fn compute_metrics(
     defs: &[MetricDef],
     reps: &[(u64, RepOutput)],
-    estimator: Estimator,
+    _estimator: Estimator,
 ) -> Vec<MetricResult> {
     let col = |c: usize| -> Vec<f64> {
         reps.iter()
             .map(|(_, r)| r.values.get(c).copied().unwrap_or(0.0))
             .collect()
     };
+    let ones = vec![1.0; reps.len()];
     defs.iter()
         .map(|d| {
-            let estimate = match d.kind {
-                MetricKind::Count { col: c } => stats::count_estimate(&col(c)),
+            let (estimate, concentration) = match d.kind {
+                MetricKind::Count { col: c } => {
+                    let y = col(c);
+                    (
+                        stats::count_estimate(&y),
+                        events::concentration(&y, &ones, false),
+                    )
+                }
+                MetricKind::Total { col: c } => (stats::total_estimate(&col(c)), None),
+                MetricKind::Money { col: c, events: k } => {
+                    let y = col(k);
+                    (
+                        stats::money_estimate(&col(c), &y),
+                        events::concentration(&y, &ones, false),
+                    )
+                }
                 MetricKind::Ratio {
                     num,
                     den,
                     scale,
                     proportion,
                 } => {
-                    if estimator == Estimator::Conditional {
-                        // expected counts are not whole: no exact count interval
-                        let mut e = stats::mean_estimate(&col(num), &col(den));
-                        e.value *= scale;
-                        e.ci.low = (e.ci.low * scale).max(0.0);
-                        e.ci.high *= scale;
-                        e
-                    } else {
-                        stats::ratio_estimate(&col(num), &col(den), scale, proportion)
-                    }
+                    let (y, x) = (col(num), col(den));
+                    (
+                        stats::ratio_estimate(&y, &x, scale, proportion),
+                        events::concentration(&y, &x, proportion),
+                    )
                 }
                 MetricKind::RatioDiff { a, b, den } => {
-                    stats::ratio_diff_estimate(&col(a), &col(b), &col(den))
+                    let y: Vec<f64> = col(a).iter().zip(col(b)).map(|(p, q)| p - q).collect();
+                    let x = col(den);
+                    let c = y
+                        .iter()
+                        .all(|v| *v >= 0.0)
+                        .then(|| events::concentration(&y, &x, false))
+                        .flatten();
+                    (stats::ratio_diff_estimate(&col(a), &col(b), &x), c)
                 }
-                MetricKind::Mean { sum, count } => stats::mean_estimate(&col(sum), &col(count)),
+                MetricKind::Mean { sum, count } => {
+                    (stats::mean_estimate(&col(sum), &col(count)), None)
+                }
             };
+            let warnings = concentration
+                .map(Warning::Concentrated)
+                .into_iter()
+                .chain(disagreement(d.estimate, &estimate))
+                .collect();
             MetricResult {
                 name: d.name,
                 unit: d.unit,
                 estimate,
                 closed_form: d.estimate,
                 closed_form_naive: d.estimate_naive,
+                warnings,
             }
         })
         .collect()

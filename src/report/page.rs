@@ -25,6 +25,7 @@ use crate::models::checkout::{closed_form, margin_edges};
 use crate::report::charts::{self, BandPoint, Bin, ChartError, Series};
 use crate::report::check::{self, CheckLine};
 use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
+use crate::report::metric_warnings;
 use crate::scenario::{ModelConfig, Override, Source};
 
 /// Most sweep charts drawn per metric when a grid has several swept keys.
@@ -238,6 +239,18 @@ fn notes(results: &[PointResult]) -> Vec<String> {
             let note = format!("The back-of-envelope does not apply{at}: {why}.");
             if !out.contains(&note) {
                 out.push(note);
+            }
+        }
+    }
+    for p in results {
+        let at = if p.params.is_empty() {
+            String::new()
+        } else {
+            format!(" (at {})", label(p))
+        };
+        for m in &p.metrics {
+            for w in metric_warnings(m) {
+                out.push(format!("Warning{at}: {w}."));
             }
         }
     }
