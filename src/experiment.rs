@@ -18,7 +18,7 @@ use crate::engine::{ScheduleError, Streams, cancel};
 use crate::models::{Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
 use crate::stats::events::{self, Concentration};
-use crate::stats::{self, Estimate};
+use crate::stats::{self, Estimate, Method};
 
 /// Receives progress; the CLI attaches a progress bar, tests attach nothing.
 pub trait Reporter: Sync {
@@ -74,6 +74,13 @@ pub enum Warning {
         low: f64,
         /// Upper bound of that interval.
         high: f64,
+    },
+    /// Too few replications to tell events that cluster from independent
+    /// ones: the interval allows for clustering and may be wide (see
+    /// [`events::FEW_REPLICATIONS`]).
+    FewReplications {
+        /// Replications run.
+        n: usize,
     },
 }
 
@@ -321,9 +328,16 @@ pub fn compute_metrics(
                     (stats::mean_estimate(&col(sum), &col(count)), None)
                 }
             };
+            let widened = matches!(
+                estimate.ci.method,
+                Method::QuasiPoisson | Method::QuasiBinomial | Method::CompoundPoisson
+            );
+            let few = (widened && reps.len() < events::FEW_REPLICATIONS)
+                .then_some(Warning::FewReplications { n: reps.len() });
             let warnings = concentration
                 .map(Warning::Concentrated)
                 .into_iter()
+                .chain(few)
                 .chain(disagreement(d.estimate, &estimate))
                 .collect();
             MetricResult {

@@ -44,6 +44,10 @@ pub fn fmt_num(x: f64) -> String {
 pub fn warning_text(w: &Warning) -> String {
     match w {
         Warning::Concentrated(c) => c.to_string(),
+        Warning::FewReplications { n } => format!(
+            "only {n} replications: too few to tell events that cluster by replication from independent ones, so the interval allows for clustering and may be wide; {} or more tell them apart",
+            crate::stats::events::FEW_REPLICATIONS
+        ),
         Warning::Disagrees {
             estimate,
             low,

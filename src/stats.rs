@@ -1314,9 +1314,12 @@ mod tests {
 
     #[test]
     fn ratio_many_events_equal_denominators_tends_to_student_t_of_rates() {
-        let num = [120.0, 95.0, 130.0, 101.0, 88.0, 143.0];
-        let den = [1000.0; 6];
-        let rates: Vec<f64> = num.iter().map(|x| x / 1000.0).collect();
+        // Spread far beyond independent events (index 41): the excess the
+        // replications measure is nearly all the variance, so the interval is
+        // nearly Student t of the per-replication rates.
+        let num = [1200.0, 950.0, 1300.0, 1010.0, 880.0, 1430.0];
+        let den = [10_000.0; 6];
+        let rates: Vec<f64> = num.iter().map(|x| x / 10_000.0).collect();
         let plain = mean_interval(&rates, CONFIDENCE);
         let e = ratio_estimate(&num, &den, 1.0, false);
         assert_eq!(e.ci.method, Method::QuasiPoisson);

@@ -3,6 +3,7 @@
 mod analytic;
 mod check_report;
 mod cli;
+mod coverage;
 mod determinism;
 mod errors;
 mod experiments;

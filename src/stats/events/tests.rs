@@ -69,8 +69,38 @@ fn clustered_counts_get_a_quasi_poisson_interval() {
     let y = [17.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
     let ci = rate_interval(&y, &[1.0; 8], false, CONFIDENCE);
     assert_eq!(ci.method, Method::QuasiPoisson);
-    close(ci.low, 0.22950331198014592, 1e-8);
-    close(ci.high, 12.598563886215556, 1e-8);
+    // index 10.67, c_8 = 1.456: dispersion used 1 + 1.456 * 9.67 = 15.07
+    close(ci.low, 0.24349764419642378, 1e-8);
+    close(ci.high, 12.37321349263315, 1e-8);
+    let ci = rate_interval(
+        &[9.0, 0.0, 1.0, 0.0, 6.0, 0.0, 0.0, 0.0],
+        &[1.0; 8],
+        false,
+        CONFIDENCE,
+    );
+    assert_eq!(ci.method, Method::QuasiPoisson);
+    close(ci.low, 0.220198858972198, 1e-8);
+    close(ci.high, 7.469777783144127, 1e-8);
+}
+
+#[test]
+fn few_replications_treat_the_whole_dispersion_as_estimated() {
+    // with 4 replications (below FEW_REPLICATIONS) the dispersion used is
+    // max(1, c_4 * index) = 2.64 * 1.73 = 4.57, not 1 + 2.64 * 0.73 = 2.93
+    assert!(4 < FEW_REPLICATIONS && FEW_REPLICATIONS <= 8);
+    close(
+        dispersion_used(1.0, 1.7333333333333334, 4, CONFIDENCE),
+        4.569914519935435,
+        1e-12,
+    );
+    close(
+        dispersion_used(1.0, 1.7333333333333334, 8, CONFIDENCE),
+        1.0 + dispersion_allowance(8, CONFIDENCE) * 0.7333333333333334,
+        1e-12,
+    );
+    // below the floor, both give the floor: exact intervals
+    assert_eq!(dispersion_used(1.0, 0.1, 3, CONFIDENCE), 1.0);
+    assert_eq!(dispersion_used(1.0, 0.9, 8, CONFIDENCE), 1.0);
 }
 
 #[test]
@@ -95,6 +125,11 @@ fn proportions_get_quasi_binomial() {
     assert_eq!(ci.method, Method::QuasiBinomial);
     close(ci.low, 0.000539555959713006, 1e-8);
     close(ci.high, 0.1666242809818762, 1e-8);
+    let y = [3.0, 0.0, 1.0, 0.0, 0.0, 2.0, 0.0, 0.0];
+    let ci = rate_interval(&y, &[1000.0; 8], true, CONFIDENCE);
+    assert_eq!(ci.method, Method::QuasiBinomial);
+    close(ci.low, 0.0001402918233483037, 1e-8);
+    close(ci.high, 0.002285383305572188, 1e-8);
 }
 
 #[test]
@@ -209,6 +244,15 @@ fn amounts_are_compound_poisson() {
     .unwrap();
     close(ci.low, 3.975982818458009, 1e-8);
     close(ci.high, 44.076263579422466, 1e-8);
+    // eight replications: the excess over the floor (1.017) is estimated
+    let ci = amount_interval(
+        &[6.8, 0.0, 3.4, 10.2, 0.0, 0.0, 2.2, 0.0],
+        &[2.0, 0.0, 1.0, 3.0, 0.0, 0.0, 1.0, 0.0],
+        CONFIDENCE,
+    )
+    .unwrap();
+    close(ci.low, 5.776739085660711, 1e-8);
+    close(ci.high, 59.73826521311617, 1e-8);
     assert!(amount_interval(&[0.0, 0.0], &[0.0, 0.0], CONFIDENCE).is_none());
     assert!(amount_interval(&[5.0], &[1.0], CONFIDENCE).is_none());
 }
