@@ -286,20 +286,19 @@ pub fn compute_metrics(
     let ones = vec![1.0; reps.len()];
     defs.iter()
         .map(|d| {
-            let (estimate, concentration) = match d.kind {
+            // the estimate, and the events behind it: (counts, exposures,
+            // proportion), for the warnings
+            let (estimate, events) = match d.kind {
                 MetricKind::Count { col: c } => {
                     let y = col(c);
-                    (
-                        stats::count_estimate(&y),
-                        events::concentration(&y, &ones, false),
-                    )
+                    (stats::count_estimate(&y), Some((y, ones.clone(), false)))
                 }
                 MetricKind::Total { col: c } => (stats::total_estimate(&col(c)), None),
                 MetricKind::Money { col: c, events: k } => {
                     let y = col(k);
                     (
                         stats::money_estimate(&col(c), &y),
-                        events::concentration(&y, &ones, false),
+                        Some((y, ones.clone(), false)),
                     )
                 }
                 MetricKind::Ratio {
@@ -309,37 +308,24 @@ pub fn compute_metrics(
                     proportion,
                 } => {
                     let (y, x) = (col(num), col(den));
-                    (
-                        stats::ratio_estimate(&y, &x, scale, proportion),
-                        events::concentration(&y, &x, proportion),
-                    )
+                    let e = stats::ratio_estimate(&y, &x, scale, proportion);
+                    (e, Some((y, x, proportion)))
                 }
                 MetricKind::RatioDiff { a, b, den } => {
                     let y: Vec<f64> = col(a).iter().zip(col(b)).map(|(p, q)| p - q).collect();
                     let x = col(den);
-                    let c = y
-                        .iter()
-                        .all(|v| *v >= 0.0)
-                        .then(|| events::concentration(&y, &x, false))
-                        .flatten();
-                    (stats::ratio_diff_estimate(&col(a), &col(b), &x), c)
+                    let e = stats::ratio_diff_estimate(&col(a), &col(b), &x);
+                    (e, Some((y, x, false)))
                 }
                 MetricKind::Mean { sum, count } => {
                     (stats::mean_estimate(&col(sum), &col(count)), None)
                 }
             };
-            let widened = matches!(
-                estimate.ci.method,
-                Method::QuasiPoisson | Method::QuasiBinomial | Method::CompoundPoisson
-            );
-            let few = (widened && reps.len() < events::FEW_REPLICATIONS)
-                .then_some(Warning::FewReplications { n: reps.len() });
-            let warnings = concentration
-                .map(Warning::Concentrated)
-                .into_iter()
-                .chain(few)
-                .chain(disagreement(d.estimate, &estimate))
-                .collect();
+            let mut warnings = Vec::new();
+            if let Some((y, x, proportion)) = &events {
+                warnings.extend(event_warnings(y, x, *proportion, &estimate));
+            }
+            warnings.extend(disagreement(d.estimate, &estimate));
             MetricResult {
                 name: d.name,
                 unit: d.unit,
@@ -350,6 +336,32 @@ pub fn compute_metrics(
             }
         })
         .collect()
+}
+
+/// The warnings about an estimate of events `y` over exposures `x`: a few
+/// replications carrying most of them, or too few replications to tell
+/// clustered events from independent ones while the counts look independent
+/// (the interval then allows for clustering that the data cannot show; where
+/// the dispersion test does find clustering, the interval measured it and
+/// there is nothing more to say).
+fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Estimate) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if !stats::is_whole(y) {
+        return out;
+    }
+    if let Some(c) = events::concentration(y, x, proportion) {
+        out.push(Warning::Concentrated(c));
+    }
+    let widened = matches!(
+        e.ci.method,
+        Method::QuasiPoisson | Method::QuasiBinomial | Method::CompoundPoisson
+    );
+    let undecided =
+        events::dispersion(y, x, proportion).is_some_and(|d| d.p_value >= events::UNDECIDED_LEVEL);
+    if widened && undecided && y.len() < events::FEW_REPLICATIONS {
+        out.push(Warning::FewReplications { n: y.len() });
+    }
+    out
 }
 
 /// What to run: the replications and the extra overrides from the command line.

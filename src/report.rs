@@ -45,7 +45,7 @@ pub fn warning_text(w: &Warning) -> String {
     match w {
         Warning::Concentrated(c) => c.to_string(),
         Warning::FewReplications { n } => format!(
-            "only {n} replications: too few to tell events that cluster by replication from independent ones, so the interval allows for clustering and may be wide; {} or more tell them apart",
+            "only {n} replications: their spread looks like independent events, but so few cannot tell them from events that cluster by replication, so the interval allows for clustering and may be wide; {} or more tell them apart",
             crate::stats::events::FEW_REPLICATIONS
         ),
         Warning::Disagrees {
@@ -73,6 +73,25 @@ pub fn metric_warnings(m: &MetricResult) -> Vec<String> {
     m.warnings
         .iter()
         .map(|w| format!("{}: {}", m.name, warning_text(w)))
+        .collect()
+}
+
+/// The warnings of a point's metrics in words, one line each; a text shared
+/// by several metrics (few replications) is said once, naming them all.
+pub fn point_warnings(metrics: &[MetricResult]) -> Vec<String> {
+    let mut grouped: Vec<(String, Vec<&str>)> = Vec::new();
+    for m in metrics {
+        for w in &m.warnings {
+            let text = warning_text(w);
+            match grouped.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, names)) => names.push(m.name),
+                None => grouped.push((text, vec![m.name])),
+            }
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(text, names)| format!("{}: {text}", names.join(", ")))
         .collect()
 }
 

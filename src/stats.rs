@@ -1011,7 +1011,7 @@ fn sum(xs: &[f64]) -> f64 {
 }
 
 /// Whether every value is a whole, non-negative, finite number (a count).
-pub(crate) fn is_whole(xs: &[f64]) -> bool {
+pub fn is_whole(xs: &[f64]) -> bool {
     xs.iter()
         .all(|&x| x.is_finite() && x >= 0.0 && x.fract() == 0.0)
 }

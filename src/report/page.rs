@@ -25,7 +25,7 @@ use crate::models::checkout::{closed_form, margin_edges};
 use crate::report::charts::{self, BandPoint, Bin, ChartError, Series};
 use crate::report::check::{self, CheckLine};
 use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
-use crate::report::metric_warnings;
+use crate::report::point_warnings;
 use crate::scenario::{ModelConfig, Override, Source};
 
 /// Most sweep charts drawn per metric when a grid has several swept keys.
@@ -248,10 +248,8 @@ fn notes(results: &[PointResult]) -> Vec<String> {
         } else {
             format!(" (at {})", label(p))
         };
-        for m in &p.metrics {
-            for w in metric_warnings(m) {
-                out.push(format!("Warning{at}: {w}."));
-            }
+        for w in point_warnings(&p.metrics) {
+            out.push(format!("Warning{at}: {w}."));
         }
     }
     if let Some(p) = results.first() {

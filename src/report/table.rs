@@ -1,7 +1,7 @@
 //! The summary table printed on the terminal.
 
 use crate::experiment::PointResult;
-use crate::report::{fmt_num, metric_warnings};
+use crate::report::{fmt_num, point_warnings};
 
 /// The heading line of a scenario.
 pub fn heading(p: &PointResult) -> String {
@@ -66,10 +66,8 @@ pub fn metrics(p: &PointResult) -> String {
         rows.push(r);
     }
     let mut out = render(&rows);
-    for m in &p.metrics {
-        for w in metric_warnings(m) {
-            out.push_str(&format!("warning: {w}\n"));
-        }
+    for w in point_warnings(&p.metrics) {
+        out.push_str(&format!("warning: {w}\n"));
     }
     out
 }

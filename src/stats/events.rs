@@ -94,6 +94,11 @@ use super::{Interval, Method, beta_quantile, normal_quantile, sum, t_quantile, t
 /// Significance level of the dispersion test behind a concentration warning.
 pub const DISPERSION_TEST_LEVEL: f64 = 0.01;
 
+/// Above this p-value the dispersion test finds the counts consistent with
+/// independent events; with fewer than [`FEW_REPLICATIONS`] replications
+/// that is no evidence of independence, and the run says so.
+pub const UNDECIDED_LEVEL: f64 = 0.05;
+
 /// Effective independent events (`K / φ̂`) from which an interval over
 /// replications is trusted without a concentration warning: the count at
 /// which normal approximations of a Poisson total hold well (skewness

@@ -15,3 +15,4 @@ mod shards;
 mod trace;
 mod util;
 mod volume;
+mod warnings;

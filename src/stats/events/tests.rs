@@ -87,7 +87,7 @@ fn clustered_counts_get_a_quasi_poisson_interval() {
 fn few_replications_treat_the_whole_dispersion_as_estimated() {
     // with 4 replications (below FEW_REPLICATIONS) the dispersion used is
     // max(1, c_4 * index) = 2.64 * 1.73 = 4.57, not 1 + 2.64 * 0.73 = 2.93
-    assert!(4 < FEW_REPLICATIONS && FEW_REPLICATIONS <= 8);
+    const { assert!(4 < FEW_REPLICATIONS && FEW_REPLICATIONS <= 8) };
     close(
         dispersion_used(1.0, 1.7333333333333334, 4, CONFIDENCE),
         4.569914519935435,
