@@ -341,9 +341,9 @@ pub fn compute_metrics(
 /// The warnings about an estimate of events `y` over exposures `x`: a few
 /// replications carrying most of them, or too few replications to tell
 /// clustered events from independent ones while the counts look independent
-/// (the interval then allows for clustering that the data cannot show; where
-/// the dispersion test does find clustering, the interval measured it and
-/// there is nothing more to say).
+/// and are few (the interval then allows for clustering that the data cannot
+/// show; where the dispersion test does find clustering, the interval
+/// measured it, and where events are many the interval is narrow anyway).
 fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Estimate) -> Vec<Warning> {
     let mut out = Vec::new();
     if !stats::is_whole(y) {
@@ -356,10 +356,16 @@ fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Estimate) -> Vec<W
         e.ci.method,
         Method::QuasiPoisson | Method::QuasiBinomial | Method::CompoundPoisson
     );
-    let undecided =
-        events::dispersion(y, x, proportion).is_some_and(|d| d.p_value >= events::UNDECIDED_LEVEL);
-    if widened && undecided && y.len() < events::FEW_REPLICATIONS {
-        out.push(Warning::FewReplications { n: y.len() });
+    // undecided: the test finds no clustering, and the interval, allowing
+    // for it, rests on few effective events (with many, it is narrow anyway)
+    let n = y.len();
+    let undecided = events::dispersion(y, x, proportion).is_some_and(|d| {
+        let phi = events::dispersion_used(1.0, d.index, n, stats::CONFIDENCE);
+        d.p_value >= events::UNDECIDED_LEVEL
+            && events::effective_events(y, phi) < events::EFFECTIVE_EVENTS
+    });
+    if widened && undecided && n < events::FEW_REPLICATIONS {
+        out.push(Warning::FewReplications { n });
     }
     out
 }

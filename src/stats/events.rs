@@ -356,6 +356,12 @@ pub fn amount_interval(amount: &[f64], events: &[f64], conf: f64) -> Option<Inte
     })
 }
 
+/// The effective number of independent events behind counts `y` at
+/// dispersion `phi`: `Σy / phi`.
+pub fn effective_events(y: &[f64], phi: f64) -> f64 {
+    sum(y) / phi
+}
+
 /// A few replications carrying most of the events.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Concentration {
