@@ -270,9 +270,11 @@ pub fn run_parts(
 /// [`crate::stats`]) and its warnings: a concentration of the events in a few
 /// replications, a back-of-envelope outside the interval.
 ///
-/// The estimator does not choose the interval: the values do. Whole-number
-/// counts get the event intervals; the expected counts of the conditional
-/// estimator (not whole) get Student t over replications.
+/// The estimator does not choose the interval today: the values do.
+/// Whole-number counts get the event intervals; the expected counts of the
+/// conditional estimator (not whole) get Student t over replications. The
+/// parameter stays for estimators whose values alone do not say (weighted
+/// draws).
 pub fn compute_metrics(
     defs: &[MetricDef],
     reps: &[(u64, RepOutput)],

@@ -135,7 +135,7 @@ fn too_few_replications_are_said_once() {
     assert_eq!(
         few,
         [
-            "warning: false_reversals, false_reversals_per_year, lost_amount: only 3 replications: their spread looks like independent events, but so few cannot tell them from events that cluster by replication, so the interval allows for clustering and may be wide; 6 or more tell them apart"
+            "warning: false_reversals, false_reversals_per_year, lost_amount: only 3 replications: their spread looks like independent events, but so few cannot tell them from events that cluster by replication, so the interval allows for clustering and may be wide; 8 or more tell them apart"
         ],
         "{text}"
     );
