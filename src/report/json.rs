@@ -1,4 +1,4 @@
-//! The JSON document of `--format json` (DESIGN.md section 7): one scenario
+//! The JSON document of `--format json`: one scenario
 //! gives `metrics` (or `points` for a sweep); several give `{ "scenarios": [...] }`.
 //! It holds no timing, so it is byte-identical for the same scenario and seed.
 
