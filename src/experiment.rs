@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex};
 use crate::engine::{ScheduleError, Streams, cancel};
 use crate::models::{Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
-use crate::stats::{self, Estimate};
+use crate::stats::events::{self, Concentration};
+use crate::stats::{self, Estimate, Method};
 
 /// Receives progress; the CLI attaches a progress bar, tests attach nothing.
 pub trait Reporter: Sync {
@@ -52,6 +53,55 @@ pub struct MetricResult {
     pub closed_form: Option<f64>,
     /// Naive back-of-envelope (terminal).
     pub closed_form_naive: Option<f64>,
+    /// What a reviewer should know about this figure, in the order found.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something about a figure that a reviewer should read before trusting it
+/// (see `docs/statistics.md`). The report layer puts it in words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Warning {
+    /// A few replications carry most of the events: the interval rests on
+    /// few clusters.
+    Concentrated(Concentration),
+    /// The back-of-envelope lies outside the simulated 95% interval: one of
+    /// the two leaves out something the other has, and its assumptions need
+    /// a look.
+    Disagrees {
+        /// The back-of-envelope.
+        estimate: f64,
+        /// The interval it lies outside.
+        low: f64,
+        /// Upper bound of that interval.
+        high: f64,
+    },
+    /// Too few replications to tell events that cluster from independent
+    /// ones: the interval allows for clustering and may be wide (see
+    /// [`events::FEW_REPLICATIONS`]).
+    FewReplications {
+        /// Replications run.
+        n: usize,
+    },
+}
+
+/// Relative tolerance for [`Warning::Disagrees`]: an estimate this close to a
+/// bound is on it (a constant such as terminal-days is computed in two ways
+/// that may differ in the last bits).
+const DISAGREE_TOLERANCE: f64 = 1e-9;
+
+/// The disagreement warning for an estimate and an interval, if the estimate
+/// lies outside it.
+pub fn disagreement(estimate: Option<f64>, e: &Estimate) -> Option<Warning> {
+    let x = estimate.filter(|x| x.is_finite())?;
+    if !e.ci.is_defined() {
+        return None;
+    }
+    let slack = DISAGREE_TOLERANCE * x.abs().max(e.ci.low.abs()).max(e.ci.high.abs());
+    (x < e.ci.low - slack || x > e.ci.high + slack).then_some(Warning::Disagrees {
+        estimate: x,
+        low: e.ci.low,
+        high: e.ci.high,
+    })
 }
 
 /// The result of one scenario (one sweep point).
@@ -215,52 +265,111 @@ pub fn run_parts(
     Ok(out)
 }
 
-/// Computes every metric of `defs` from the replications (sums in index order).
+/// Computes every metric of `defs` from the replications (sums in index
+/// order), with the interval that applies to each kind (see
+/// [`crate::stats`]) and its warnings: a concentration of the events in a few
+/// replications, a back-of-envelope outside the interval.
+///
+/// The estimator does not choose the interval today: the values do.
+/// Whole-number counts get the event intervals; the expected counts of the
+/// conditional estimator (not whole) get Student t over replications. The
+/// parameter stays for estimators whose values alone do not say (weighted
+/// draws).
 pub fn compute_metrics(
     defs: &[MetricDef],
     reps: &[(u64, RepOutput)],
-    estimator: Estimator,
+    _estimator: Estimator,
 ) -> Vec<MetricResult> {
     let col = |c: usize| -> Vec<f64> {
         reps.iter()
             .map(|(_, r)| r.values.get(c).copied().unwrap_or(0.0))
             .collect()
     };
+    let ones = vec![1.0; reps.len()];
     defs.iter()
         .map(|d| {
-            let estimate = match d.kind {
-                MetricKind::Count { col: c } => stats::count_estimate(&col(c)),
+            // the estimate, and the events behind it: (counts, exposures,
+            // proportion), for the warnings
+            let (estimate, events) = match d.kind {
+                MetricKind::Count { col: c } => {
+                    let y = col(c);
+                    (stats::count_estimate(&y), Some((y, ones.clone(), false)))
+                }
+                MetricKind::Total { col: c } => (stats::total_estimate(&col(c)), None),
+                MetricKind::Money { col: c, events: k } => {
+                    let y = col(k);
+                    (
+                        stats::money_estimate(&col(c), &y),
+                        Some((y, ones.clone(), false)),
+                    )
+                }
                 MetricKind::Ratio {
                     num,
                     den,
                     scale,
                     proportion,
                 } => {
-                    if estimator == Estimator::Conditional {
-                        // expected counts are not whole: no exact count interval
-                        let mut e = stats::mean_estimate(&col(num), &col(den));
-                        e.value *= scale;
-                        e.ci.low = (e.ci.low * scale).max(0.0);
-                        e.ci.high *= scale;
-                        e
-                    } else {
-                        stats::ratio_estimate(&col(num), &col(den), scale, proportion)
-                    }
+                    let (y, x) = (col(num), col(den));
+                    let e = stats::ratio_estimate(&y, &x, scale, proportion);
+                    (e, Some((y, x, proportion)))
                 }
                 MetricKind::RatioDiff { a, b, den } => {
-                    stats::ratio_diff_estimate(&col(a), &col(b), &col(den))
+                    let y: Vec<f64> = col(a).iter().zip(col(b)).map(|(p, q)| p - q).collect();
+                    let x = col(den);
+                    let e = stats::ratio_diff_estimate(&col(a), &col(b), &x);
+                    (e, Some((y, x, false)))
                 }
-                MetricKind::Mean { sum, count } => stats::mean_estimate(&col(sum), &col(count)),
+                MetricKind::Mean { sum, count } => {
+                    (stats::mean_estimate(&col(sum), &col(count)), None)
+                }
             };
+            let mut warnings = Vec::new();
+            if let Some((y, x, proportion)) = &events {
+                warnings.extend(event_warnings(y, x, *proportion, &estimate));
+            }
+            warnings.extend(disagreement(d.estimate, &estimate));
             MetricResult {
                 name: d.name,
                 unit: d.unit,
                 estimate,
                 closed_form: d.estimate,
                 closed_form_naive: d.estimate_naive,
+                warnings,
             }
         })
         .collect()
+}
+
+/// The warnings about an estimate of events `y` over exposures `x`: a few
+/// replications carrying most of them, or too few replications to tell
+/// clustered events from independent ones while the counts look independent
+/// and are few (the interval then allows for clustering that the data cannot
+/// show; where the dispersion test does find clustering, the interval
+/// measured it, and where events are many the interval is narrow anyway).
+fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Estimate) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if !stats::is_whole(y) {
+        return out;
+    }
+    if let Some(c) = events::concentration(y, x, proportion) {
+        out.push(Warning::Concentrated(c));
+    }
+    let widened = matches!(
+        e.ci.method,
+        Method::QuasiPoisson | Method::QuasiBinomial | Method::CompoundPoisson
+    );
+    // undecided: the test finds no clustering, and the interval, allowing
+    // for it, rests on few effective events (with many, it is narrow anyway)
+    let n = y.len();
+    let undecided = events::dispersion(y, x, proportion).is_some_and(|d| {
+        let phi = events::dispersion_used(1.0, d.index, n, stats::CONFIDENCE);
+        d.p_value >= events::UNDECIDED_LEVEL
+            && events::effective_events(y, phi) < events::EFFECTIVE_EVENTS
+    });
+    if widened && undecided && n < events::FEW_REPLICATIONS {
+        out.push(Warning::FewReplications { n });
+    }
+    out
 }
 
 /// What to run: the replications and the extra overrides from the command line.

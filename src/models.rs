@@ -42,11 +42,28 @@ pub struct ExactSums {
 /// the model's columns).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MetricKind {
-    /// A total over replications of column `col` (events: rare counts get an
-    /// exact Poisson interval).
+    /// A total over replications of column `col`, a count of events (an
+    /// exact Poisson interval when the replications spread like independent
+    /// events, quasi-Poisson when they cluster).
     Count {
         /// Column index.
         col: usize,
+    },
+    /// A total over replications of column `col` that is not a count of
+    /// random events (terminal-days): Student t over replications, which is
+    /// zero-width for a constant.
+    Total {
+        /// Column index.
+        col: usize,
+    },
+    /// A total of money over replications: column `col` holds each
+    /// replication's sum of the amounts of the `events` column's events. Not
+    /// a count: its interval is compound Poisson.
+    Money {
+        /// Column of amounts.
+        col: usize,
+        /// Column of the events the amounts belong to.
+        events: usize,
     },
     /// `scale * sum(num) / sum(den)`, a rate per unit of `den`.
     Ratio {
@@ -95,7 +112,7 @@ pub struct MetricDef {
     pub estimate_naive: Option<f64>,
 }
 
-/// Which estimator produced the figures (DESIGN.md section 8).
+/// Which estimator produced the figures (see `docs/statistics.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Estimator {

@@ -54,22 +54,27 @@
 //!
 //! # Choosing a method
 //!
-//! The `*_estimate` functions choose the interval for the caller, following
-//! DESIGN.md section 8:
+//! The `*_estimate` functions choose the interval for the caller (the rules
+//! and their measured coverage are in `docs/statistics.md`):
 //!
-//! - When the events are whole counts and fewer than [`RARE_EVENTS`] occurred in
-//!   all replications together, the normal approximation behind Student t is
-//!   poor (and with zero events it gives a zero-width interval), so the interval
-//!   is exact: Garwood for counts and rates, Clopper-Pearson for proportions.
-//!   Zero events always give `[0, upper]` with `upper > 0`.
-//! - Otherwise the interval is Student t over replications (the ratio estimator
-//!   for rates), with the lower bound clamped at zero for quantities that cannot
-//!   be negative (counts, rates) and the upper bound clamped at one for
-//!   proportions.
+//! - Whole-number counts of events (and rates and proportions of them) get the
+//!   interval of [`events`]: exact (Garwood for counts and rates,
+//!   Clopper-Pearson for proportions) on the pooled total when the
+//!   per-replication counts spread no more than independent events would,
+//!   otherwise quasi-Poisson or quasi-binomial, widened by the dispersion the
+//!   replications show. It is one formula, continuous in the counts, from no
+//!   event to millions: no width jumps at a threshold. Zero events always give
+//!   `[0, upper]` with `upper > 0`, and no bound is ever negative.
+//! - Money (a sum of amounts) is not a count: [`money_estimate`] builds its
+//!   interval from the events behind the amounts and the spread between
+//!   replications ([`Method::CompoundPoisson`]).
 //! - Values that are not whole numbers (the conditional estimator's expected
-//!   counts) always take the Student t route: exact count intervals do not apply
-//!   to them.
-//!
+//!   counts) take Student t over replications (the ratio estimator for
+//!   rates), with the lower bound clamped at zero for quantities that cannot
+//!   be negative and the upper bound at one for proportions. Clamping at a
+//!   bound the truth cannot cross never lowers coverage.
+//! - Differences of paired rates may be negative and are not clamped.
+
 //! # Undefined intervals
 //!
 //! Some intervals cannot be computed honestly. Rather than print something that
@@ -81,24 +86,17 @@
 //! them as "n/a", and `serde_json` writes NaN as `null`. A `check` must treat an
 //! undefined interval as inconclusive.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
+pub mod events;
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use statrs::function::beta::beta_reg;
 
 /// The confidence level of every reported interval.
 pub const CONFIDENCE: f64 = 0.95;
 
-/// Below this many events in all replications together, intervals are exact
-/// (Garwood or Clopper-Pearson) instead of Student t.
-pub const RARE_EVENTS: f64 = 30.0;
-
 /// Degrees of freedom from which [`t_quantile`] uses the Cornish-Fisher
 /// expansion (the two methods agree to 2e-13 here).
 const T_EXPANSION_DF: f64 = 1e4;
-
-/// Trials beyond which `statrs`' incomplete beta function loses digits
-/// (measured: 1e-5 relative at 1e10 trials, meaningless at 1e15), so
-/// [`clopper_pearson`] uses the Poisson limit instead.
-const LARGE_TRIALS: u64 = 1_000_000_000;
 
 /// How an interval was made.
 ///
@@ -117,6 +115,20 @@ pub enum Method {
     ClopperPearson,
     /// Score interval for a proportion (Wilson 1927).
     Wilson,
+    /// Garwood's interval on the effective count `K / φ`, scaled by the
+    /// dispersion `φ` the replications show (quasi-Poisson; see
+    /// [`events`]).
+    QuasiPoisson,
+    /// Clopper-Pearson on effective counts, scaled by the dispersion
+    /// (quasi-binomial; see [`events`]).
+    QuasiBinomial,
+    /// A sum of amounts (money): quasi-Poisson in units of the mean amount,
+    /// with the spread of the amounts as a floor (see
+    /// [`events::amount_interval`]).
+    CompoundPoisson,
+    /// An amount with no event in any replication: there is no amount per
+    /// event to scale an upper bound by, so the interval is undefined.
+    NoEvents,
     /// Only one replication: no spread to measure, the interval is undefined.
     SingleReplication,
     /// No replications or a zero denominator: the interval is undefined.
@@ -132,6 +144,10 @@ impl Method {
             Method::Garwood => "garwood",
             Method::ClopperPearson => "clopper-pearson",
             Method::Wilson => "wilson",
+            Method::QuasiPoisson => "quasi-poisson",
+            Method::QuasiBinomial => "quasi-binomial",
+            Method::CompoundPoisson => "compound-poisson",
+            Method::NoEvents => "no-events",
             Method::SingleReplication => "single-replication",
             Method::NoData => "no-data",
         }
@@ -142,9 +158,23 @@ impl Method {
         match self {
             Method::StudentT => "Student t over replications",
             Method::RatioT => "Student t over replications, ratio estimator",
-            Method::Garwood => "exact Poisson (Garwood), few events",
-            Method::ClopperPearson => "exact binomial (Clopper-Pearson), few events",
+            Method::Garwood => {
+                "exact Poisson (Garwood) on the pooled total: replications spread no more than independent events"
+            }
+            Method::ClopperPearson => {
+                "exact binomial (Clopper-Pearson) on the pooled total: replications spread no more than independent events"
+            }
             Method::Wilson => "Wilson score interval",
+            Method::QuasiPoisson => {
+                "quasi-Poisson: Garwood on the pooled total, widened by the spread between replications"
+            }
+            Method::QuasiBinomial => {
+                "quasi-binomial: Clopper-Pearson on the pooled total, widened by the spread between replications"
+            }
+            Method::CompoundPoisson => {
+                "compound Poisson: a sum of amounts, widened by the spread between replications"
+            }
+            Method::NoEvents => "n/a: no events, so no amount per event to bound the total by",
             Method::SingleReplication => "n/a: a single replication has no spread",
             Method::NoData => "n/a: no data",
         }
@@ -306,14 +336,6 @@ pub fn normal_quantile(p: f64) -> f64 {
     Normal::standard().inverse_cdf(p)
 }
 
-/// The `p` quantile of the chi-square distribution with `dof > 0` degrees of
-/// freedom.
-fn chi_square_quantile(p: f64, dof: f64) -> f64 {
-    ChiSquared::new(dof)
-        .unwrap_or_else(|e| panic!("chi-square with {dof} degrees of freedom: {e}"))
-        .inverse_cdf(p)
-}
-
 /// The `p` quantile of the beta distribution (`a, b > 0`), by bisection on
 /// `statrs`' regularised incomplete beta function.
 ///
@@ -351,15 +373,7 @@ fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
 ///
 /// If `conf` is not in (0, 1).
 pub fn garwood(count: u64, conf: f64) -> (f64, f64) {
-    let tail = tail(conf);
-    let k = count as f64;
-    let low = if count == 0 {
-        0.0
-    } else {
-        chi_square_quantile(tail, 2.0 * k) / 2.0
-    };
-    let high = chi_square_quantile(1.0 - tail, 2.0 * k + 2.0) / 2.0;
-    (low, high)
+    events::garwood_real(count as f64, conf)
 }
 
 /// Exact (Clopper-Pearson 1934) confidence interval for a proportion, having
@@ -379,32 +393,7 @@ pub fn garwood(count: u64, conf: f64) -> (f64, f64) {
 /// If `k > n` or `conf` is not in (0, 1).
 pub fn clopper_pearson(k: u64, n: u64, conf: f64) -> (f64, f64) {
     assert!(k <= n, "{k} successes in {n} trials");
-    let tail = tail(conf);
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (kf, nf) = (k as f64, n as f64);
-    if n > LARGE_TRIALS {
-        let rarer = k.min(n - k);
-        let (low, high) = garwood(rarer, conf);
-        let (low, high) = ((low / nf).min(1.0), (high / nf).min(1.0));
-        return if rarer == k {
-            (low, high)
-        } else {
-            (1.0 - high, 1.0 - low)
-        };
-    }
-    let low = if k == 0 {
-        0.0
-    } else {
-        beta_quantile(tail, kf, nf - kf + 1.0)
-    };
-    let high = if k == n {
-        1.0
-    } else {
-        beta_quantile(1.0 - tail, kf + 1.0, nf - kf)
-    };
-    (low, high)
+    events::clopper_pearson_real(k as f64, n as f64, conf)
 }
 
 /// Wilson (1927) score interval for a proportion, having observed `k`
@@ -475,27 +464,38 @@ pub fn mean_interval(xs: &[f64], conf: f64) -> Interval {
 
 /// The total of a count over all replications.
 ///
-/// `value` is `Σ per_rep`. When every value is a whole, non-negative number and
-/// the total is below [`RARE_EVENTS`], the interval is Garwood's on the total
-/// (zero events give `[0, 3.6889]`). Otherwise it is `n` times the Student t
-/// interval of the per-replication counts, with the lower bound clamped at 0.
-/// One replication with many events gives [`Method::SingleReplication`]; no
-/// replications give `value` 0 and [`Method::NoData`].
+/// `value` is `Σ per_rep`. When every value is a whole, non-negative number
+/// (events), the interval is [`events::rate_interval`] with unit exposures,
+/// times `n`: Garwood on the total when the replications spread no more than
+/// independent events, quasi-Poisson otherwise; zero events give
+/// `[0, 3.6889]`. Values that are not whole (the conditional estimator's
+/// expected counts) get `n` times the Student t interval of the
+/// per-replication values, lower bound clamped at 0 (the truth cannot be
+/// negative, so clamping never loses coverage). One replication gives
+/// [`Method::SingleReplication`]; none give `value` 0 and [`Method::NoData`].
 pub fn count_estimate(per_rep: &[f64]) -> Estimate {
     let total = sum(per_rep);
     if per_rep.is_empty() {
         return Estimate::undefined(0.0, Method::NoData);
     }
-    if let Some(k) = rare_count(per_rep, total) {
-        let (low, high) = garwood(k, CONFIDENCE);
-        return Estimate {
-            value: total,
-            ci: Interval {
-                low,
-                high,
-                method: Method::Garwood,
-            },
-        };
+    let n = per_rep.len() as f64;
+    if is_whole(per_rep) {
+        let ones = vec![1.0; per_rep.len()];
+        let ci = events::rate_interval(per_rep, &ones, false, CONFIDENCE).scaled(n);
+        return Estimate { value: total, ci };
+    }
+    total_estimate(per_rep)
+}
+
+/// The total over replications of a quantity that is not a count of random
+/// events (terminal-days, or expected counts): `Σ per_rep` with `n` times the
+/// Student t interval of the per-replication values, lower bound clamped at
+/// 0. A constant gives a zero-width interval, which is right for it. One
+/// replication gives [`Method::SingleReplication`]; none [`Method::NoData`].
+pub fn total_estimate(per_rep: &[f64]) -> Estimate {
+    let total = sum(per_rep);
+    if per_rep.is_empty() {
+        return Estimate::undefined(0.0, Method::NoData);
     }
     let n = per_rep.len() as f64;
     let mean_ci = mean_interval(per_rep, CONFIDENCE);
@@ -512,22 +512,55 @@ pub fn count_estimate(per_rep: &[f64]) -> Estimate {
     }
 }
 
+/// A total of money over replications: `amount[i]` is replication `i`'s sum
+/// of the amounts of its `events[i]` events.
+///
+/// Money is not a count, so it never gets a count interval. With whole event
+/// counts and at least one event the interval is compound Poisson
+/// ([`events::amount_interval`]): quasi-Poisson in units of the mean amount,
+/// never below zero. With events but no amount (`Σamount = 0`), the total is
+/// that of zero-valued events and the interval `[0, 0]` would be right only
+/// for them; it is left undefined ([`Method::NoEvents`]) like the case of no
+/// events at all, where no amount per event is known to bound the total by.
+/// Expected amounts (not whole event counts: the conditional estimator) get
+/// the Student t interval of [`total_estimate`].
+///
+/// # Panics
+///
+/// If the slices differ in length.
+pub fn money_estimate(amount: &[f64], events: &[f64]) -> Estimate {
+    assert_eq!(amount.len(), events.len(), "one event count per amount");
+    let total = sum(amount);
+    match amount.len() {
+        0 => return Estimate::undefined(0.0, Method::NoData),
+        1 => return Estimate::undefined(total, Method::SingleReplication),
+        _ => {}
+    }
+    if !is_whole(events) {
+        return total_estimate(amount);
+    }
+    match events::amount_interval(amount, events, CONFIDENCE) {
+        Some(ci) => Estimate { value: total, ci },
+        None => Estimate::undefined(total, Method::NoEvents),
+    }
+}
+
 /// A rate or proportion pooled over replications: `scale * Σnum / Σden`.
 ///
 /// `scale` (positive) converts the unit, e.g. 1e6 for "per million users".
 /// `proportion` says that `num[i]` counts a subset of the `den[i]` trials,
-/// which makes the exact interval binomial and caps the upper bound at
-/// `scale`.
+/// which makes the interval binomial and caps the upper bound at `scale`.
 ///
 /// - `Σden == 0` or no replications: `value` NaN, [`Method::NoData`]. A rate
 ///   over nothing is undefined, and 0 would read as "safe".
-/// - Whole-number numerators with `Σnum <` [`RARE_EVENTS`]: Clopper-Pearson on
-///   `(Σnum, Σden)` when `proportion` (and the denominators are whole, with
-///   `Σnum <= Σden`), otherwise Garwood on `Σnum` divided by `Σden`. Zero events
-///   give `[0, upper]` with `upper > 0`.
-/// - Otherwise the ratio estimator over replications ([`Method::RatioT`]; see
-///   the module docs), lower bound clamped at 0. One replication gives
-///   [`Method::SingleReplication`].
+/// - One replication: [`Method::SingleReplication`].
+/// - Whole-number numerators (events): [`events::rate_interval`], exact
+///   (Garwood, or Clopper-Pearson for a proportion) when the replications
+///   spread no more than independent events, quasi-Poisson or quasi-binomial
+///   otherwise. Zero events give `[0, upper]` with `upper > 0`.
+/// - Otherwise (expected counts of the conditional estimator) the ratio
+///   estimator over replications ([`Method::RatioT`]; see the module docs),
+///   lower bound clamped at 0.
 ///
 /// # Panics
 ///
@@ -540,24 +573,8 @@ pub fn ratio_estimate(num: &[f64], den: &[f64], scale: f64, proportion: bool) ->
         return Estimate::undefined(f64::NAN, Method::NoData);
     }
     let value = scale * sn / sd;
-    let ci = if let Some(k) = rare_count(num, sn) {
-        if proportion && is_whole(den) && sn <= sd {
-            let (low, high) = clopper_pearson(k, sd as u64, CONFIDENCE);
-            Interval {
-                low,
-                high,
-                method: Method::ClopperPearson,
-            }
-            .scaled(scale)
-        } else {
-            let (low, high) = garwood(k, CONFIDENCE);
-            Interval {
-                low: low / sd,
-                high: high / sd,
-                method: Method::Garwood,
-            }
-            .scaled(scale)
-        }
+    let ci = if is_whole(num) {
+        events::rate_interval(num, den, proportion, CONFIDENCE).scaled(scale)
     } else {
         let ci = ratio_interval(num, den, sd, CONFIDENCE)
             .scaled(scale)
@@ -572,23 +589,24 @@ pub fn ratio_estimate(num: &[f64], den: &[f64], scale: f64, proportion: bool) ->
 ///
 /// The two sides were simulated with common random numbers (replication `i` of
 /// `a` and of `b` share their random streams), so the interval comes from the
-/// paired differences `d_i = a_i - b_i` with the ratio estimator and `n - 1`
-/// degrees of freedom ([`Method::RatioT`]). It is not clamped: a difference may
-/// be negative.
+/// paired differences `d_i = a_i - b_i`.
 ///
-/// When every `d_i` is a whole, non-negative number and `Σd <` [`RARE_EVENTS`],
-/// the differences are counts of extra events (under common random numbers the
-/// events of `b` are then a subset of those of `a`), and the interval is
-/// Garwood on `Σd` divided by `Σden`. In particular, when every `d_i` is zero
-/// the value is 0 and the interval `[0, 3.6889 / Σden]`: the sample variance is
-/// zero, so Student t would claim a zero-width interval, which cannot be right
-/// (DESIGN.md section 8); zero observed extra events bound the rate of extra
-/// events by Garwood's upper limit for a count of zero. (The lower bound 0
-/// reads "no evidence of a change", which is what a baseline comparison needs;
+/// When every `d_i` is a whole, non-negative number, the differences are
+/// counts of extra events (under common random numbers the events of `b` are
+/// then a subset of those of `a`), and the interval is that of a rate of
+/// events ([`events::rate_interval`]): in particular, when every `d_i` is zero
+/// the value is 0 and the interval `[0, 3.6889 / Σden]`, not the zero width
+/// Student t would claim. (The lower bound 0 reads "no evidence of a change";
 /// it does not claim that `a` cannot be below `b`.)
 ///
+/// Otherwise (some replication has fewer events with `a` than with `b`, or
+/// expected counts) it is the ratio estimator over the paired differences
+/// with `n - 1` degrees of freedom ([`Method::RatioT`]), not clamped: a
+/// difference may be negative (a clock that runs behind can remove errors as
+/// well as add them).
+///
 /// `Σden == 0` or no replications give `value` NaN and [`Method::NoData`]; one
-/// replication outside the rare case gives [`Method::SingleReplication`].
+/// replication gives [`Method::SingleReplication`].
 ///
 /// # Panics
 ///
@@ -601,15 +619,9 @@ pub fn ratio_diff_estimate(a: &[f64], b: &[f64], den: &[f64]) -> Estimate {
         return Estimate::undefined(f64::NAN, Method::NoData);
     }
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-    let sdiff = sum(&d);
-    let value = sdiff / sd;
-    let ci = if let Some(k) = rare_count(&d, sdiff) {
-        let (low, high) = garwood(k, CONFIDENCE);
-        Interval {
-            low: low / sd,
-            high: high / sd,
-            method: Method::Garwood,
-        }
+    let value = sum(&d) / sd;
+    let ci = if is_whole(&d) {
+        events::rate_interval(&d, den, false, CONFIDENCE)
     } else {
         ratio_interval(&d, den, sd, CONFIDENCE)
     };
@@ -999,15 +1011,9 @@ fn sum(xs: &[f64]) -> f64 {
 }
 
 /// Whether every value is a whole, non-negative, finite number (a count).
-fn is_whole(xs: &[f64]) -> bool {
+pub fn is_whole(xs: &[f64]) -> bool {
     xs.iter()
         .all(|&x| x.is_finite() && x >= 0.0 && x.fract() == 0.0)
-}
-
-/// `Some(total)` when `xs` are counts whose total is rare enough for an exact
-/// interval.
-fn rare_count(xs: &[f64], total: f64) -> Option<u64> {
-    (total < RARE_EVENTS && is_whole(xs)).then_some(total as u64)
 }
 
 /// The ratio estimator's interval for `Σnum / Σden` (Cochran 1977, 6.4),
@@ -1205,6 +1211,10 @@ mod tests {
         assert!(!none.is_defined());
     }
 
+    // Values marked "python" were computed by a separate transcription of the
+    // formulas in `events` (scipy's gamma.ppf, beta.ppf, t.ppf), not from
+    // this code.
+
     #[test]
     fn count_estimate_zero_events() {
         let e = count_estimate(&[0.0; 8]);
@@ -1215,31 +1225,39 @@ mod tests {
     }
 
     #[test]
-    fn count_estimate_rare_uses_garwood_on_total() {
-        let e = count_estimate(&[3.0, 2.0, 0.0, 5.0]);
+    fn count_estimate_consistent_counts_use_garwood_on_total() {
+        // spread well below independent events: exactly Garwood on 10
+        let e = count_estimate(&[3.0, 2.0, 3.0, 2.0]);
         assert_eq!(e.value, 10.0);
         assert_eq!(e.ci.method, Method::Garwood);
         close_pair((e.ci.low, e.ci.high), (4.7954, 18.3904), PUBLISHED);
     }
 
     #[test]
-    fn count_estimate_common_scales_student_t() {
+    fn count_estimate_many_events_is_student_t_shaped() {
         let per_rep = [40.0, 50.0, 45.0, 55.0, 60.0];
         let e = count_estimate(&per_rep);
         assert_eq!(e.value, 250.0);
-        assert_eq!(e.ci.method, Method::StudentT);
+        assert_eq!(e.ci.method, Method::QuasiPoisson);
         let m = mean_interval(&per_rep, CONFIDENCE);
-        close(e.ci.low, 5.0 * m.low, 1e-12);
-        close(e.ci.high, 5.0 * m.high, 1e-12);
+        // Garwood's skew moves the bounds up by about the dispersion (1.8)
+        close(e.ci.low, 5.0 * m.low, 0.02);
+        close(e.ci.high, 5.0 * m.high, 0.02);
+        assert!(e.ci.low > 5.0 * m.low && e.ci.high > 5.0 * m.high);
     }
 
     #[test]
     fn count_estimate_never_negative() {
-        // Wildly spread counts: the plain t interval would dip below zero.
+        // Wildly spread counts: a t interval would dip below zero; the
+        // quasi-Poisson one stays above (python: 0.0231, 2344.6).
         let e = count_estimate(&[0.0, 0.0, 0.0, 200.0]);
-        assert_eq!(e.ci.method, Method::StudentT);
-        assert_eq!(e.ci.low, 0.0);
-        assert!(e.ci.high > e.value);
+        assert_eq!(e.ci.method, Method::QuasiPoisson);
+        assert!(e.ci.low > 0.0);
+        close_pair(
+            (e.ci.low, e.ci.high),
+            (0.02306781991271792, 2344.5916645359093),
+            1e-7,
+        );
     }
 
     #[test]
@@ -1258,20 +1276,66 @@ mod tests {
         let e = count_estimate(&[100.0]);
         assert_eq!((e.value, e.ci.method), (100.0, Method::SingleReplication));
         assert!(!e.ci.is_defined());
-        // One replication with few events: the exact interval still applies.
+        // One replication with few events: its events may be one cluster,
+        // and nothing can tell, so no interval either.
         let e = count_estimate(&[2.0]);
-        assert_eq!(e.ci.method, Method::Garwood);
+        assert_eq!(e.ci.method, Method::SingleReplication);
     }
 
     #[test]
-    fn ratio_on_equal_denominators_is_student_t_of_rates() {
-        let num = [120.0, 95.0, 130.0, 101.0, 88.0, 143.0];
+    fn total_estimate_of_a_constant_is_exact() {
+        let e = total_estimate(&[6000.0; 4]);
+        assert_eq!(e.value, 24_000.0);
+        assert_eq!((e.ci.low, e.ci.high), (24_000.0, 24_000.0));
+        assert_eq!(e.ci.method, Method::StudentT);
+    }
+
+    #[test]
+    fn money_is_compound_poisson_or_undefined() {
+        let e = money_estimate(&[6.8, 0.0, 3.4, 10.2], &[2.0, 0.0, 1.0, 3.0]);
+        assert_eq!(e.ci.method, Method::CompoundPoisson);
+        close(e.value, 20.4, 1e-12);
+        close_pair(
+            (e.ci.low, e.ci.high),
+            (2.5636468372101775, 72.71906356050762),
+            1e-8,
+        );
+        // no event anywhere: no amount per event to bound the total by
+        let e = money_estimate(&[0.0; 4], &[0.0; 4]);
+        assert_eq!((e.value, e.ci.method), (0.0, Method::NoEvents));
+        assert!(!e.ci.is_defined());
+        // expected amounts (conditional estimator): Student t, never negative
+        let e = money_estimate(&[0.5, 0.0, 0.25], &[0.1, 0.0, 0.05]);
+        assert_eq!(e.ci.method, Method::StudentT);
+        assert_eq!(e.ci.low, 0.0);
+        let e = money_estimate(&[3.0], &[1.0]);
+        assert_eq!(e.ci.method, Method::SingleReplication);
+    }
+
+    #[test]
+    fn ratio_many_events_equal_denominators_tends_to_student_t_of_rates() {
+        // Spread far beyond independent events (index 41): the excess the
+        // replications measure is nearly all the variance, so the interval is
+        // nearly Student t of the per-replication rates.
+        let num = [1200.0, 950.0, 1300.0, 1010.0, 880.0, 1430.0];
+        let den = [10_000.0; 6];
+        let rates: Vec<f64> = num.iter().map(|x| x / 10_000.0).collect();
+        let plain = mean_interval(&rates, CONFIDENCE);
+        let e = ratio_estimate(&num, &den, 1.0, false);
+        assert_eq!(e.ci.method, Method::QuasiPoisson);
+        close(e.value, rates.iter().sum::<f64>() / 6.0, 1e-12);
+        close(e.ci.low, plain.low, 0.02);
+        close(e.ci.high, plain.high, 0.02);
+    }
+
+    #[test]
+    fn ratio_of_expected_counts_is_the_ratio_estimator() {
+        let num = [120.5, 95.25, 130.0, 101.0, 88.0, 143.0];
         let den = [1000.0; 6];
         let rates: Vec<f64> = num.iter().map(|x| x / 1000.0).collect();
         let plain = mean_interval(&rates, CONFIDENCE);
         let e = ratio_estimate(&num, &den, 1.0, false);
         assert_eq!(e.ci.method, Method::RatioT);
-        close(e.value, rates.iter().sum::<f64>() / 6.0, 1e-12);
         close(e.ci.low, plain.low, 1e-10);
         close(e.ci.high, plain.high, 1e-10);
     }
@@ -1303,30 +1367,41 @@ mod tests {
     }
 
     #[test]
-    fn ratio_rare_proportion_is_clopper_pearson() {
-        let e = ratio_estimate(&[1.0, 0.0, 2.0, 0.0], &[25.0; 4], 1.0, true);
+    fn ratio_rare_proportion_is_clopper_pearson_or_quasi_binomial() {
+        // spread like independent trials: Clopper-Pearson on 3 of 100
+        let e = ratio_estimate(&[1.0, 1.0, 1.0, 0.0], &[25.0; 4], 1.0, true);
         assert_eq!(e.ci.method, Method::ClopperPearson);
         close(e.value, 0.03, 1e-12);
         close_pair((e.ci.low, e.ci.high), (0.00622997, 0.08517605), PUBLISHED);
+        // clustered: quasi-binomial (python: see events::tests)
+        let e = ratio_estimate(&[1.0, 0.0, 2.0, 0.0], &[25.0; 4], 1.0, true);
+        assert_eq!(e.ci.method, Method::QuasiBinomial);
+        close_pair(
+            (e.ci.low, e.ci.high),
+            (0.000539555959713006, 0.1666242809818762),
+            1e-8,
+        );
     }
 
     #[test]
-    fn ratio_rare_rate_is_garwood_over_denominator() {
+    fn ratio_rate_over_two_replications_allows_for_the_unknown_spread() {
+        // two replications: c_2 = (12.706 / 1.960)² = 42, so even a small
+        // spread widens the interval a lot (python: 0.00282, 8.1529)
         let e = ratio_estimate(&[4.0, 6.0], &[500.0, 500.0], 100.0, false);
-        assert_eq!(e.ci.method, Method::Garwood);
+        assert_eq!(e.ci.method, Method::QuasiPoisson);
         close(e.value, 1.0, 1e-12);
         close_pair(
             (e.ci.low, e.ci.high),
-            (4.7954 / 10.0, 18.3904 / 10.0),
-            PUBLISHED,
+            (0.002819344566627398, 8.152874933039783),
+            1e-7,
         );
     }
 
     #[test]
     fn ratio_never_negative_and_proportion_capped() {
         let e = ratio_estimate(&[0.0, 0.0, 0.0, 90.0], &[100.0; 4], 1.0, false);
-        assert_eq!(e.ci.method, Method::RatioT);
-        assert_eq!(e.ci.low, 0.0);
+        assert_eq!(e.ci.method, Method::QuasiPoisson);
+        assert!(e.ci.low >= 0.0);
         let e = ratio_estimate(&[100.0, 100.0, 0.0, 100.0], &[100.0; 4], 1.0, true);
         assert!(e.ci.high <= 1.0 && e.ci.low >= 0.0, "{e:?}");
         // Fractional (conditional) numerators take the t route and are clamped.
@@ -1344,31 +1419,34 @@ mod tests {
     }
 
     #[test]
-    fn ratio_single_replication_is_undefined_unless_rare() {
+    fn ratio_single_replication_is_undefined() {
         let e = ratio_estimate(&[500.0], &[1000.0], 1.0, false);
         close(e.value, 0.5, 1e-12);
         assert_eq!(e.ci.method, Method::SingleReplication);
         assert!(!e.ci.is_defined());
         let e = ratio_estimate(&[5.0], &[1000.0], 1.0, false);
-        assert_eq!(e.ci.method, Method::Garwood);
+        assert_eq!(e.ci.method, Method::SingleReplication);
     }
 
     #[test]
-    fn ratio_matches_cochran_by_hand() {
-        // Every replication at rate exactly 0.2: zero residuals, zero width.
+    fn ratio_unequal_denominators_by_hand() {
+        // Every replication at rate exactly 0.2: no spread, so the floor
+        // (independent events) holds: Garwood on 60 over 300.
         let den = [50.0, 100.0, 150.0];
         let e = ratio_estimate(&[10.0, 20.0, 30.0], &den, 1.0, false);
         close(e.value, 0.2, 1e-12);
-        close(e.ci.low, 0.2, 1e-12);
-        // Cochran 6.4 by hand.
-        let num = [12.0, 18.0, 33.0];
-        let e = ratio_estimate(&num, &den, 1.0, false);
-        let r = 63.0 / 300.0;
-        let ss: f64 = num.iter().zip(den).map(|(y, x)| (y - r * x).powi(2)).sum();
-        let se = (ss / 6.0).sqrt() / 100.0;
-        let half = t_quantile(0.975, 2.0) * se;
-        close(e.ci.low, (r - half).max(0.0), 1e-12);
-        close(e.ci.high, r + half, 1e-12);
+        assert_eq!(e.ci.method, Method::Garwood);
+        let (low, high) = garwood(60, CONFIDENCE);
+        close_pair((e.ci.low, e.ci.high), (low / 300.0, high / 300.0), 1e-12);
+        // Pearson's statistic weights each replication by its exposure
+        // (python: dispersion 1.72, interval [0.14755, 0.28995]).
+        let e = ratio_estimate(&[12.0, 18.0, 33.0], &den, 1.0, false);
+        assert_eq!(e.ci.method, Method::QuasiPoisson);
+        close_pair(
+            (e.ci.low, e.ci.high),
+            (0.14755444320249334, 0.2899545720924928),
+            1e-7,
+        );
     }
 
     #[test]
@@ -1382,7 +1460,7 @@ mod tests {
     }
 
     #[test]
-    fn ratio_diff_few_extra_events_is_garwood() {
+    fn ratio_diff_extra_events_are_a_rate_of_events() {
         let a = [5.0, 7.0, 4.0, 9.0];
         let b = [2.0, 4.0, 2.0, 7.0];
         let e = ratio_diff_estimate(&a, &b, &[100.0; 4]);
@@ -1582,6 +1660,10 @@ mod tests {
             Method::Garwood,
             Method::ClopperPearson,
             Method::Wilson,
+            Method::QuasiPoisson,
+            Method::QuasiBinomial,
+            Method::CompoundPoisson,
+            Method::NoEvents,
             Method::SingleReplication,
             Method::NoData,
         ] {

@@ -193,7 +193,15 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             Some(td * cf.mean_n),
             None,
         ),
-        count("terminal_days", col::TERMINAL_DAYS, Some(td), None),
+        MetricDef {
+            name: "terminal_days",
+            kind: MetricKind::Total {
+                col: col::TERMINAL_DAYS,
+            },
+            unit: "",
+            estimate: Some(td),
+            estimate_naive: None,
+        },
         count(
             "overflow_days",
             col::OVERFLOW_DAYS,
@@ -230,12 +238,16 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             estimate: fr.map(|f| f.0 * per_year(cfg)),
             estimate_naive: fr.map(|f| f.1 * per_year(cfg)),
         },
-        count(
-            "lost_amount",
-            col::LOST_AMOUNT,
-            lost.map(|l| td * l.0 / 100.0),
-            lost.map(|l| td * l.1 / 100.0),
-        ),
+        MetricDef {
+            name: "lost_amount",
+            kind: MetricKind::Money {
+                col: col::LOST_AMOUNT,
+                events: col::FALSE_REVERSALS,
+            },
+            unit: "",
+            estimate: lost.map(|l| td * l.0 / 100.0),
+            estimate_naive: lost.map(|l| td * l.1 / 100.0),
+        },
         count("alerts", col::ALERTS, cf.alerts(cfg).map(|a| td * a), None),
         count(
             "false_alerts",
@@ -253,7 +265,10 @@ pub fn metrics_over(cfg: &TerminalConfig, days: u32, replications: u32) -> Vec<M
     metrics(cfg, days)
         .into_iter()
         .map(|mut m| {
-            if matches!(m.kind, MetricKind::Count { .. }) {
+            if matches!(
+                m.kind,
+                MetricKind::Count { .. } | MetricKind::Total { .. } | MetricKind::Money { .. }
+            ) {
                 m.estimate = m.estimate.map(|e| e * k);
                 m.estimate_naive = m.estimate_naive.map(|e| e * k);
             }

@@ -203,6 +203,7 @@ mod tests {
             },
             closed_form: None,
             closed_form_naive: None,
+            warnings: Vec::new(),
         }
     }
 

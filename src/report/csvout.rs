@@ -3,7 +3,7 @@
 //! series and the margin histogram. Pure: they return text.
 
 use crate::experiment::{PointResult, columns, daily_columns};
-use crate::report::fmt_exact;
+use crate::report::{fmt_exact, metric_warnings};
 
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().from_writer(Vec::new())
@@ -22,7 +22,10 @@ fn param_names(points: &[PointResult]) -> Vec<String> {
 }
 
 /// `summary.csv`: the swept values, then for each metric its value, ci_low,
-/// ci_high, estimate (and estimate_naive where the model has one).
+/// ci_high, estimate (and estimate_naive where the model has one), and last
+/// `warnings`: the point's warnings in words (`metric: text`, separated by
+/// ` | `; empty when none). The last column is not a metric, so `plot` and
+/// readers that look for `_ci_low` pairs are not affected.
 pub fn summary(points: &[PointResult]) -> String {
     let mut w = writer();
     let Some(first) = points.first() else {
@@ -39,6 +42,7 @@ pub fn summary(points: &[PointResult]) -> String {
             header.push(format!("{}_estimate_naive", m.name));
         }
     }
+    header.push("warnings".into());
     let _ = w.write_record(&header);
     for p in points {
         let mut row: Vec<String> = p.params.iter().map(|(_, v)| v.clone()).collect();
@@ -51,6 +55,8 @@ pub fn summary(points: &[PointResult]) -> String {
                 row.push(m.closed_form_naive.map(fmt_exact).unwrap_or_default());
             }
         }
+        let warnings: Vec<String> = p.metrics.iter().flat_map(metric_warnings).collect();
+        row.push(warnings.join(" | "));
         let _ = w.write_record(&row);
     }
     finish(w)

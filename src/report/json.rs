@@ -1,4 +1,4 @@
-//! The JSON document of `--format json` (DESIGN.md section 7): one scenario
+//! The JSON document of `--format json`: one scenario
 //! gives `metrics` (or `points` for a sweep); several give `{ "scenarios": [...] }`.
 //! It holds no timing, so it is byte-identical for the same scenario and seed.
 
@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::GENERATOR;
 use crate::experiment::{MetricResult, PointResult};
+use crate::report::warning_text;
 
 fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x)
@@ -13,7 +14,9 @@ fn num(x: f64) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// One metric as `{ value, ci_low, ci_high, method, estimate?, estimate_naive? }`.
+/// One metric as `{ value, ci_low, ci_high, method, unit?, estimate?,
+/// estimate_naive?, warnings }`; `warnings` lists in words what a reviewer
+/// should know (empty when nothing).
 pub fn metric(m: &MetricResult) -> Value {
     let mut o = Map::new();
     o.insert("value".into(), num(m.estimate.value));
@@ -32,6 +35,10 @@ pub fn metric(m: &MetricResult) -> Value {
     if let Some(e) = m.closed_form_naive {
         o.insert("estimate_naive".into(), num(e));
     }
+    o.insert(
+        "warnings".into(),
+        json!(m.warnings.iter().map(warning_text).collect::<Vec<_>>()),
+    );
     Value::Object(o)
 }
 

@@ -25,6 +25,7 @@ use crate::models::checkout::{closed_form, margin_edges};
 use crate::report::charts::{self, BandPoint, Bin, ChartError, Series};
 use crate::report::check::{self, CheckLine};
 use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
+use crate::report::point_warnings;
 use crate::scenario::{ModelConfig, Override, Source};
 
 /// Most sweep charts drawn per metric when a grid has several swept keys.
@@ -239,6 +240,16 @@ fn notes(results: &[PointResult]) -> Vec<String> {
             if !out.contains(&note) {
                 out.push(note);
             }
+        }
+    }
+    for p in results {
+        let at = if p.params.is_empty() {
+            String::new()
+        } else {
+            format!(" (at {})", label(p))
+        };
+        for w in point_warnings(&p.metrics) {
+            out.push(format!("Warning{at}: {w}."));
         }
     }
     if let Some(p) = results.first() {

@@ -1,7 +1,7 @@
 //! The summary table printed on the terminal.
 
 use crate::experiment::PointResult;
-use crate::report::fmt_num;
+use crate::report::{fmt_num, point_warnings};
 
 /// The heading line of a scenario.
 pub fn heading(p: &PointResult) -> String {
@@ -17,7 +17,8 @@ pub fn heading(p: &PointResult) -> String {
     )
 }
 
-/// The metric table of one point: metric, value, 95% interval, back-of-envelope, method.
+/// The metric table of one point: metric, value, 95% interval, back-of-envelope,
+/// method; then one line per warning (see [`crate::experiment::Warning`]).
 pub fn metrics(p: &PointResult) -> String {
     let naive = p.metrics.iter().any(|m| m.closed_form_naive.is_some());
     let mut rows: Vec<Vec<String>> = vec![{
@@ -64,7 +65,11 @@ pub fn metrics(p: &PointResult) -> String {
         );
         rows.push(r);
     }
-    render(&rows)
+    let mut out = render(&rows);
+    for w in point_warnings(&p.metrics) {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
 }
 
 /// Renders rows as aligned columns (first column left-aligned, others right).
