@@ -188,6 +188,27 @@ impl ClockSpec {
                 .as_ref()
                 .is_none_or(|s| s.accuracy == SimDuration::ZERO)
     }
+    /// About how many breakpoints a clock of this spec passes over `span` of
+    /// true time (syncs and the slews they start, wander steps, scheduled
+    /// steps, outage bounds): what advancing it that far costs.
+    pub fn breakpoints_over(&self, span: SimDuration) -> f64 {
+        if self.is_ideal() {
+            return 0.0;
+        }
+        let span = span.as_nanos().max(0) as f64;
+        let mut n = (self.steps.len() + 2 * self.outages.len()) as f64;
+        if let Some(s) = &self.sync {
+            let per = span / s.interval.as_nanos().max(1) as f64;
+            n += match s.mode {
+                SyncMode::Step => per,
+                SyncMode::Slew => 2.0 * per,
+            };
+        }
+        if self.wander_ppm > 0.0 {
+            n += span / WANDER_STEP.as_nanos() as f64;
+        }
+        n
+    }
 }
 
 /// What happened at a breakpoint of a clock (see [`ClockEvent`]).

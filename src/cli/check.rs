@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use crate::Error;
-use crate::cli::run::run_file;
+use crate::cli::run::{Save, run_file};
 use crate::cli::{CheckArgs, Format};
 use crate::experiment::PointResult;
 use crate::report::check::{self, CheckLine, HistoryRow, Verdict};
-use crate::report::files::write_atomic;
+use crate::report::output::write_atomic;
 use crate::report::table::render;
 
 /// Baseline figures: (scenario, point, metric) -> (value, low, high).
@@ -87,7 +87,13 @@ pub fn check(a: &CheckArgs) -> Result<(), Error> {
     let mut common = a.common.clone();
     common.quiet = common.quiet || a.common.format != Format::Table;
     for file in &a.files {
-        let run = run_file(file, &common, None)?;
+        // a gate writes result folders only when asked (`--out DIR`)
+        let save = if a.common.out.is_some() {
+            Save::Folder
+        } else {
+            Save::Nothing
+        };
+        let run = run_file(file, &common, None, save)?;
         for p in &run.results {
             let sc = &p.scenario;
             let point = point_label(p);

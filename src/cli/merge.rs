@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::cli::guard::ResultDir;
 use crate::cli::run::{print_table, write_outputs};
 use crate::cli::{Format, MergeArgs};
 use crate::experiment::{self, PointResult};
@@ -40,17 +39,13 @@ fn read_shard(arg: &Path) -> Result<Shard, Error> {
     Ok(Shard { path, meta, rows })
 }
 
-fn same<T: PartialEq + std::fmt::Debug>(
-    shards: &[Shard],
-    what: &str,
-    f: impl Fn(&ShardMeta) -> T,
-) -> Result<(), Error> {
+fn same(shards: &[Shard], what: &str, f: impl Fn(&ShardMeta) -> String) -> Result<(), Error> {
     let first = f(&shards[0].meta);
     for s in &shards[1..] {
         let v = f(&s.meta);
         if v != first {
             return Err(Error::Usage(format!(
-                "cannot merge: the shards have different {what}: {} has {first:?}, {} has {v:?}",
+                "cannot merge: the shards have different {what}: {} has {first}, {} has {v}",
                 shards[0].path.display(),
                 s.path.display()
             )));
@@ -135,15 +130,30 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             "merge needs at least one replications.csv".into(),
         ));
     }
-    same(&shards, "scenarios", |m| m.scenario.clone())?;
-    same(&shards, "scenario file contents (hash)", |m| m.hash.clone())?;
-    same(&shards, "seeds", |m| m.seed)?;
-    same(&shards, "replication counts", |m| m.replications)?;
-    same(&shards, "overrides or sweep points", |m| m.points.clone())?;
-    same(&shards, "estimators", |m| m.estimator.clone())?;
-    same(&shards, "generators", |m| m.generator.clone())?;
-    same(&shards, "racesim versions", |m| m.version.clone())?;
-    same(&shards, "shard counts", |m| m.shard.map(|s| s.1))?;
+    let quoted = |s: &str| format!("`{s}`");
+    same(&shards, "scenarios", |m| quoted(&m.scenario))?;
+    same(&shards, "scenario file contents (hash)", |m| {
+        quoted(&m.hash)
+    })?;
+    same(&shards, "seeds", |m| m.seed.to_string())?;
+    same(&shards, "replication counts", |m| {
+        m.replications.to_string()
+    })?;
+    same(&shards, "overrides or sweep points", |m| {
+        let points: Vec<String> = m
+            .points
+            .iter()
+            .map(|p| format!("[{}]", p.join(", ")))
+            .collect();
+        points.join(" ")
+    })?;
+    same(&shards, "estimators", |m| quoted(&m.estimator))?;
+    same(&shards, "generators", |m| quoted(&m.generator))?;
+    same(&shards, "racesim versions", |m| quoted(&m.version))?;
+    same(&shards, "shard counts", |m| match m.shard {
+        Some((_, n)) => format!("{n} shards"),
+        None => "a whole run (no --shard)".into(),
+    })?;
     if let Some(s) = shards.iter().find(|s| s.meta.partial.is_some()) {
         return Err(Error::Usage(format!(
             "cannot merge: {} is a partial result ({}); run that shard again without --time-limit",
@@ -152,7 +162,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         )));
     }
     same(&shards, "splits (replications or terminals)", |m| {
-        m.split.clone()
+        m.split.clone().unwrap_or_else(|| "replications".into())
     })?;
     let meta = &shards[0].meta;
     if meta.version != env!("CARGO_PKG_VERSION") {
@@ -256,22 +266,18 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
     }
     let swept = !results[0].params.is_empty();
     // daily series, margin histograms, volume bins: sums of the shards' sums
-    let out = ResultDir::prepare(a.out.join(&meta.scenario), a.force)?;
-    out.announce(false);
+    let guards = crate::cli::guard::Guards {
+        force: a.force,
+        ..Default::default()
+    };
+    let out = crate::cli::guard::result_dir(a.out.join(&meta.scenario), &guards)?;
     let dir = out.staging().to_path_buf();
     let meta_all = ShardMeta {
         shard: None,
         split: None,
         ..meta.clone()
     };
-    write_outputs(
-        &dir,
-        &results,
-        swept,
-        !a.no_charts,
-        &shards::meta_line(&meta_all),
-        None,
-    )?;
+    write_outputs(&dir, &results, swept, !a.no_charts, &meta_all, None)?;
     // (a split of the fleet has whole daily series already: summed exactly)
     let summed: &[&str] = if parts.is_some() {
         &["margin.csv", "volume.csv"]
@@ -285,23 +291,26 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             .collect();
         if texts.len() == shards.len() {
             let merged = csvout::sum_tables(&texts);
-            crate::report::files::write_atomic(&dir.join(name), merged.as_bytes())?;
+            crate::report::output::write_atomic(&dir.join(name), merged.as_bytes())?;
             if !a.no_charts {
                 crate::cli::run::write_charts(&dir, &meta.scenario, &merged)?;
             }
         }
     }
-    let dir = out.commit()?;
+    let committed = out.commit()?;
+    crate::cli::guard::announce(&committed, a.quiet);
+    let dir = committed.dir;
     match a.format {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&json::scenario(&results, swept)).unwrap_or_default()
         ),
         Format::Csv => print!("{}", csvout::summary(&results)),
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown if !a.quiet => {
             println!("merged {} shard(s) of {}", shards.len(), meta.scenario);
-            print_table(&results, swept, f64::NAN, None, &dir);
+            print_table(&results, swept, f64::NAN, None, Some(&dir));
         }
+        Format::Table | Format::Markdown => {}
     }
     Ok(())
 }

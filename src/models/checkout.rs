@@ -43,11 +43,14 @@ use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput}
 use crate::scenario::FieldError;
 use crate::scenario::raw::{RawArrivals, RawCheckout, RawTransfer, TimestampFormat};
 use crate::scenario::units::parse_rate;
-use crate::time::{SimDuration, SimTime};
+use crate::time::{MAX_HORIZON, MIN_PERIOD, SimDuration, SimTime};
 
 use rand::RngExt;
 
 mod single_pass;
+mod work;
+
+pub use work::work;
 
 const DAY: SimDuration = SimDuration::from_hours(24);
 
@@ -154,6 +157,19 @@ fn nonneg(
             ),
         ));
     }
+    // a latency whose typical value racesim cannot hold would be clamped to
+    // 100 years without a word
+    let limit = MAX_HORIZON.as_secs_f64();
+    if d.expect(&|x| f64::from(u8::from(x.is_nan() || x > limit))) >= 0.5 {
+        return Err(FieldError::at(
+            s,
+            format!(
+                "{what}: half of this distribution's values are beyond {MAX_HORIZON} (100 years), \
+                 the longest time racesim holds; check its parameters (durations are in seconds, \
+                 and a lognormal's mu is the logarithm of its median)"
+            ),
+        ));
+    }
     Ok(d)
 }
 
@@ -166,6 +182,22 @@ fn positive(
         return Err(FieldError::at(
             s,
             format!("{what} must be a positive duration, got {d}"),
+        ));
+    }
+    Ok(d)
+}
+
+/// A period of something that repeats through the run: positive and at
+/// least [`MIN_PERIOD`].
+fn at_least_min_period(
+    s: &toml::Spanned<crate::dist::DurationValue>,
+    what: &str,
+) -> Result<SimDuration, FieldError> {
+    let d = positive(s, what)?;
+    if d < MIN_PERIOD {
+        return Err(FieldError::at(
+            s,
+            format!("{what} {d} is too short: at least {MIN_PERIOD}"),
         ));
     }
     Ok(d)
@@ -260,7 +292,7 @@ impl CheckoutConfig {
                 base,
                 "retry_delay",
             )?,
-            poll_interval: positive(&t.poll_interval, "poll_interval")?,
+            poll_interval: at_least_min_period(&t.poll_interval, "poll_interval")?,
             poll_jitter,
             grace,
             move_delay: latency(&t.move_delay, SimDuration::ZERO, base, "move_delay")?,

@@ -47,6 +47,18 @@ pub struct ShardMeta {
     /// exact sums are in [`PARTS_FILE`] beside the replications file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<String>,
+    /// `fnv1a64:HEX`, the FNV-1a 64 hash of every byte after the metadata
+    /// line (the header and the rows): `merge` recomputes it and refuses a
+    /// file whose rows were edited. It detects edits, not forgery: anyone
+    /// can recompute it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// The checksum of the rows of a replications file (every byte after the
+/// metadata line), as [`ShardMeta::checksum`] holds it.
+pub fn rows_checksum(rows: &str) -> String {
+    format!("fnv1a64:{:016x}", fnv1a(rows))
 }
 
 /// [`ShardMeta::split`] for a shard of the terminals.
@@ -184,6 +196,7 @@ pub fn meta(points: &[PointResult], hash: &str, shard: Option<(u64, u64)>) -> Sh
         shard,
         partial: None,
         split: None,
+        checksum: None,
     }
 }
 
