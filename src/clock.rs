@@ -108,8 +108,8 @@ use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
 use crate::dist::{Dist, DurationDist};
-use crate::engine::SimRng;
 use crate::engine::rng::from_key;
+use crate::engine::{SimRng, cancel};
 use crate::time::{SimDuration, SimTime};
 
 /// The length of one wander step: the frequency error is constant over each.
@@ -388,6 +388,7 @@ impl Clock {
                 initial,
                 schedule,
                 history,
+                stop: cancel::Check::current(),
             })),
         }
     }
@@ -741,6 +742,10 @@ struct Full {
     /// The last (up to [`HISTORY`]) segments, contiguous, ending with the
     /// cursor's.
     history: VecDeque<Segment>,
+    /// A stop requested while the clock passes breakpoints (a sync every
+    /// millisecond over years): it stops advancing, and the replication,
+    /// which is being stopped, is dropped.
+    stop: cancel::Check,
 }
 
 impl Full {
@@ -772,6 +777,9 @@ impl Full {
         while let Some((at, tag)) = self.cursor.next
             && at <= t
         {
+            if self.stop.tick(1) {
+                break;
+            }
             self.cursor.apply(&self.schedule, at, tag);
             if self.history.len() == HISTORY {
                 self.history.pop_front();

@@ -32,7 +32,6 @@
 //! clock jumps between payment and eligibility; drift over a grace period is
 //! below a microsecond per ppm-minute).
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -781,6 +780,13 @@ struct Pending {
     day: u32,
 }
 
+impl single_pass::Stamped for Pending {
+    #[inline]
+    fn key(&self) -> (i64, u64) {
+        (self.paid_at, self.seq)
+    }
+}
+
 /// The events of the checkout model.
 #[derive(Debug, Clone, Copy)]
 pub enum Event {
@@ -893,7 +899,7 @@ struct Sim<'a> {
     last_poll: SimTime,
     arrivals_done: bool,
     end_marker: SimTime,
-    pending: VecDeque<Pending>,
+    pending: single_pass::PendingSet<Pending>,
     values: [f64; 7],
     daily: Vec<[f64; 2]>,
     hist: Vec<u64>,
@@ -947,7 +953,7 @@ impl<'a> Sim<'a> {
             last_poll: SimTime::ZERO,
             arrivals_done: false,
             end_marker: SimTime::ZERO,
-            pending: VecDeque::new(),
+            pending: single_pass::PendingSet::new(),
             values: [0.0; 7],
             daily: Vec::new(),
             hist: vec![0; edges.len() + 1],
@@ -993,16 +999,9 @@ impl<'a> Sim<'a> {
             t_read: u.t_read,
             day: u.day,
         };
-        // keep sorted by (paid_at, seq); new records almost always go last
-        let mut i = self.pending.len();
-        while i > 0 {
-            let p = &self.pending[i - 1];
-            if (p.paid_at, p.seq) <= (rec.paid_at, rec.seq) {
-                break;
-            }
-            i -= 1;
-        }
-        self.pending.insert(i, rec);
+        // later Paid events are later: their stamps are not below this one
+        // (unless the clock steps back)
+        self.pending.insert(rec, paid_at);
     }
 
     fn conditional_outcome(&mut self, u: PaidUser, t_paid: SimTime, paid_at: i64) {
@@ -1036,16 +1035,8 @@ impl<'a> Sim<'a> {
         if let Some(w) = self.watch {
             self.watch_poll(w, now, cutoff, t_del);
         }
-        let mut taken = 0u32;
-        while let Some(front) = self.pending.front() {
-            if front.paid_at > cutoff
-                || (self.cfg.batch_limit != 0 && taken >= self.cfg.batch_limit)
-            {
-                break;
-            }
-            let rec = *front;
-            self.pending.pop_front();
-            taken += 1;
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.select(cutoff, self.cfg.batch_limit, |&rec| {
             if let Some(log) = &mut self.log {
                 let fate = if t_del < rec.t_read {
                     "error page"
@@ -1073,7 +1064,8 @@ impl<'a> Sim<'a> {
             self.values[C_MARGIN_N] += 1.0;
             let bin = self.edges.partition_point(|e| *e <= margin);
             self.hist[bin] += 1;
-        }
+        });
+        self.pending = pending;
     }
 
     fn schedule_poll(&mut self, ctx: &mut Context<Event>) -> Result<(), ScheduleError> {
@@ -1286,12 +1278,11 @@ impl Sim<'_> {
 
     fn watch_poll(&mut self, seq: u64, now: SimTime, cutoff: i64, t_del: SimTime) {
         const MAX_POLL_STEPS: usize = 20;
-        let Some(pos) = self.pending.iter().position(|p| p.seq == seq) else {
+        let Some((pos, rec)) = self.pending.find(|p| p.seq == seq) else {
             return;
         };
-        let rec = self.pending[pos];
         let eligible = rec.paid_at <= cutoff;
-        // is it within the batch limit? records before it in the deque go first
+        // is it within the batch limit? records before it in key order go first
         let selected =
             eligible && (self.cfg.batch_limit == 0 || (pos as u32) < self.cfg.batch_limit);
         let polls = self

@@ -264,7 +264,7 @@ pub fn metrics_over(cfg: &TerminalConfig, days: u32, replications: u32) -> Vec<M
 
 /// What one replication of `days` days costs (see [`crate::models::Work`]):
 /// the expected transactions, and the largest terminal-day, which is held in
-/// memory while it is played (about 64 bytes a purchase: card, amount,
+/// memory while it is played (about 96 bytes a purchase: card, amount,
 /// position, time and request). A terminal's mean daily count is drawn from
 /// a distribution; its largest value is taken as ten times the mean (at
 /// most `MAX_DAILY_MEAN`), a constant's as the constant plus five standard
@@ -281,7 +281,7 @@ pub fn work(cfg: &TerminalConfig, days: u32) -> crate::models::Work {
         polls: 0.0,
         clock_steps: 0.0,
         held: largest,
-        bytes_per_held: 64.0,
+        bytes_per_held: 96.0,
     }
 }
 
