@@ -355,8 +355,8 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
 /// `racesim plot FILE...`: redraws the charts of each CSV.
 fn plot_files(a: &PlotArgs) -> Result<(), Error> {
     for f in &a.files {
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", f.display())))?;
+        let text = crate::input::read_text(f, "the CSV", crate::input::MAX_RESULT_BYTES)
+            .map_err(Error::Usage)?;
         let dir = match &a.out {
             Some(d) => d.clone(),
             None => f
@@ -370,8 +370,7 @@ fn plot_files(a: &PlotArgs) -> Result<(), Error> {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "racesim".into());
-        let written = run::write_charts(&dir, &title, &text)
-            .map_err(|e| Error::Usage(format!("{}: {e}", f.display())))?;
+        let written = run::write_charts_named(&dir, &title, &text, &f.display().to_string())?;
         if written.is_empty() {
             println!(
                 "{}: nothing to draw (a summary without a sweep has no curve)",

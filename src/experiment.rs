@@ -87,6 +87,14 @@ pub fn columns(model: &ModelConfig) -> &'static [&'static str] {
     }
 }
 
+/// What each of the model's raw columns may hold.
+pub fn column_rules(model: &ModelConfig) -> &'static [crate::models::ColumnRule] {
+    match model {
+        ModelConfig::Checkout(_) => crate::models::checkout::COLUMN_RULES,
+        ModelConfig::Terminal(_) => crate::models::terminal::COLUMN_RULES,
+    }
+}
+
 /// The model's per-day column names.
 pub fn daily_columns(model: &ModelConfig) -> &'static [&'static str] {
     match model {

@@ -371,6 +371,16 @@ fn validate(
         if x.max.iter().chain(&x.min).any(|v| !v.is_finite()) {
             return Err(FieldError::at(e, "`max` and `min` must be finite numbers"));
         }
+        if let (Some(max), Some(min)) = (x.max, x.min)
+            && min > max
+        {
+            return Err(FieldError::at(
+                e,
+                format!(
+                    "`min` ({min}) is above `max` ({max}): no value can pass; swap them or fix one"
+                ),
+            ));
+        }
         sc.expects.push(Expect {
             metric: m.clone(),
             max: x.max,

@@ -15,6 +15,8 @@ use crate::Error;
 use crate::cli::run::{print_table, write_outputs};
 use crate::cli::{Format, MergeArgs};
 use crate::experiment::{self, PointResult};
+use crate::input::{self, Table};
+use crate::models::check_row;
 use crate::models::{ExactSums, RepOutput, terminal};
 use crate::report::shards::{self, Parts, Row, ShardMeta};
 use crate::report::{csvout, json};
@@ -32,11 +34,110 @@ fn read_shard(arg: &Path) -> Result<Shard, Error> {
     } else {
         arg.to_path_buf()
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let (meta, _, rows) =
-        shards::parse(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
+    let text = input::read_text(&path, "the shard", input::MAX_RESULT_BYTES)
+        .map_err(|m| Error::Usage(format!("cannot merge: {m}")))?;
+    let (meta, _, rows) = shards::parse(&text, &path.display().to_string())
+        .map_err(|m| Error::Usage(format!("cannot merge: {m}")))?;
     Ok(Shard { path, meta, rows })
+}
+
+/// Checks every row of `s` against the model's columns: finite, whole where
+/// whole, non-negative, numerators at most their denominators.
+fn check_rows(s: &Shard, sc: &scenario::Scenario) -> Result<(), Error> {
+    let columns = experiment::columns(&sc.model);
+    let rules = experiment::column_rules(&sc.model);
+    for r in &s.rows {
+        check_row(columns, rules, &r.values, sc.estimator).map_err(|why| {
+            Error::Usage(format!(
+                "cannot merge: {}: line {}: {why}: not a value racesim writes (edited?)",
+                s.path.display(),
+                r.line
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// A shard's `daily.csv`, `margin.csv` or `volume.csv`, read back and
+/// checked: the header of the first shard's, every row whole, every cell a
+/// number (or empty where racesim leaves an open end or an undefined
+/// estimate), counts at least 0. `None` when the file is not there.
+fn read_table(
+    s: &Shard,
+    name: &str,
+    header: Option<&[String]>,
+) -> Result<Option<(String, Table)>, Error> {
+    let path = s.path.with_file_name(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bad = |m: String| Error::Usage(format!("cannot merge: {m}"));
+    let text =
+        input::read_text(&path, "the shard's table", input::MAX_RESULT_BYTES).map_err(bad)?;
+    let t = Table::parse(&text, &path.display().to_string(), "the shard's table").map_err(bad)?;
+    if let Some(h) = header
+        && h != t.header.as_slice()
+    {
+        return Err(bad(format!(
+            "{}: its columns differ from the other shards' {name}",
+            path.display()
+        )));
+    }
+    // point, the swept values (text: durations, names), then numbers
+    let numbers_from = t
+        .column("day")
+        .or(t.column("low_s"))
+        .or(t.column("low_n"))
+        .unwrap_or(1);
+    for r in 0..t.rows.len() {
+        for (c, col) in t.header.iter().enumerate() {
+            if c > 0 && c < numbers_from {
+                continue;
+            }
+            let v = t.number(r, c).map_err(bad)?;
+            if v < 0.0 && !col.ends_with("_s") && !col.ends_with("_estimate") {
+                return Err(bad(format!(
+                    "{}: line {}, column `{col}`: {v} is below 0 (edited?)",
+                    path.display(),
+                    t.rows[r].0
+                )));
+            }
+        }
+    }
+    Ok(Some((text, t)))
+}
+
+/// Checks that each shard's `daily.csv` adds up, per point and column, to
+/// its replications (a daily series edited apart from its rows is refused).
+fn check_daily(s: &Shard, t: &Table, columns: &[&str]) -> Result<(), Error> {
+    let Some(point) = t.column("point") else {
+        return Ok(());
+    };
+    for (ci, col) in columns.iter().enumerate() {
+        let Some(dc) = t.column(col) else { continue };
+        let mut by_point: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+        for (r, (_, cells)) in t.rows.iter().enumerate() {
+            let p: usize = cells[point].trim().parse().unwrap_or(usize::MAX);
+            let v = t.number(r, dc).unwrap_or(f64::NAN);
+            by_point.entry(p).or_default().0 += v;
+        }
+        for row in &s.rows {
+            by_point.entry(row.point).or_default().1 += row.values[ci];
+        }
+        for (p, (daily, rows)) in by_point {
+            let tol = 1e-9 * rows.abs().max(1.0);
+            if !((daily - rows).abs() <= tol) {
+                return Err(Error::Usage(format!(
+                    "cannot merge: {}: `{col}` of point {p} adds up to {daily} over the days but \
+                     to {rows} over the replications of {}: the files do not belong together \
+                     (edited?)",
+                    t.name,
+                    s.path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn same(shards: &[Shard], what: &str, f: impl Fn(&ShardMeta) -> String) -> Result<(), Error> {
@@ -56,14 +157,14 @@ fn same(shards: &[Shard], what: &str, f: impl Fn(&ShardMeta) -> String) -> Resul
 
 fn read_parts(s: &Shard) -> Result<Parts, Error> {
     let path = s.path.with_file_name(shards::PARTS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = input::read_text(&path, "the parts file", input::MAX_RESULT_BYTES).map_err(|e| {
         Error::Usage(format!(
-            "cannot merge: {} is a shard of the terminals but {} cannot be read: {e}",
-            s.path.display(),
-            path.display()
+            "cannot merge: {} is a shard of the terminals but its parts cannot be read: {e}",
+            s.path.display()
         ))
     })?;
-    shards::parse_parts(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+    shards::parse_parts(&text)
+        .map_err(|m| Error::Usage(format!("cannot merge: {}: {m}", path.display())))
 }
 
 /// Point `pi`'s replications, each the exact sum of the shards' parts.
@@ -195,8 +296,21 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         )));
     }
 
-    // the scenario must still be the one the shards ran
-    let source = Source::read(Path::new(&meta.file))?;
+    // the scenario must still be the one the shards ran; its path is the
+    // one the shards were given, relative to the folder they ran in
+    let scenario_path = Path::new(&meta.file);
+    if !scenario_path.exists() {
+        let here = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
+        return Err(Error::Usage(format!(
+            "cannot merge: the shards ran scenario file {} (the path as they were given it, \
+             relative to the folder they ran in), which is not there from {here}: run merge \
+             from that folder",
+            meta.file
+        )));
+    }
+    let source = Source::read(scenario_path)?;
     if shards::text_hash(&source.text) != meta.hash {
         return Err(Error::Usage(format!(
             "cannot merge: {} has changed since the shards ran (its hash differs)",
@@ -219,6 +333,34 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             )));
         }
     };
+    // every row holds values racesim writes, under the model's columns
+    let first_point: Vec<Override> = meta
+        .points
+        .first()
+        .map(|o| {
+            o.iter()
+                .map(|o| Override::parse(o))
+                .collect::<Result<_, _>>()
+        })
+        .transpose()
+        .map_err(Error::Usage)?
+        .unwrap_or_default();
+    let model_sc = scenario::load(&source, &first_point)?;
+    let columns = experiment::columns(&model_sc.model);
+    for s in &shards {
+        if s.rows
+            .first()
+            .is_some_and(|r| r.values.len() != columns.len())
+        {
+            return Err(Error::Usage(format!(
+                "cannot merge: {} does not have the columns of a {} scenario ({})",
+                s.path.display(),
+                model_sc.model.name(),
+                columns.join(", ")
+            )));
+        }
+        check_rows(s, &model_sc)?;
+    }
     let mut results = Vec::new();
     for (pi, ovs) in meta.points.iter().enumerate() {
         let overrides: Vec<Override> = ovs
@@ -285,10 +427,17 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         &["daily.csv", "margin.csv", "volume.csv"]
     };
     for name in summed.iter().copied() {
-        let texts: Vec<String> = shards
-            .iter()
-            .filter_map(|s| std::fs::read_to_string(s.path.with_file_name(name)).ok())
-            .collect();
+        let mut texts: Vec<String> = Vec::new();
+        let mut header: Option<Vec<String>> = None;
+        for s in &shards {
+            if let Some((text, t)) = read_table(s, name, header.as_deref())? {
+                if name == "daily.csv" {
+                    check_daily(s, &t, columns)?;
+                }
+                header = Some(t.header);
+                texts.push(text);
+            }
+        }
         if texts.len() == shards.len() {
             let merged = csvout::sum_tables(&texts);
             crate::report::output::write_atomic(&dir.join(name), merged.as_bytes())?;

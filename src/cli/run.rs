@@ -471,7 +471,20 @@ pub fn print_table(
 
 /// Draws the charts of one CSV text into `dir` (SVG and PNG each).
 pub fn write_charts(dir: &Path, title: &str, csv_text: &str) -> Result<Vec<PathBuf>, Error> {
-    let charts = plot::charts(title, csv_text).map_err(|e| Error::Usage(e.to_string()))?;
+    write_charts_named(dir, title, csv_text, "the CSV")
+}
+
+/// [`write_charts`] of the file `name` (named in messages).
+pub fn write_charts_named(
+    dir: &Path,
+    title: &str,
+    csv_text: &str,
+    name: &str,
+) -> Result<Vec<PathBuf>, Error> {
+    let charts = plot::charts_named(title, csv_text, name).map_err(|e| match e {
+        plot::PlotError::Unknown(_) => Error::Usage(format!("{name}: {e}")),
+        _ => Error::Usage(e.to_string()),
+    })?;
     let mut written = Vec::new();
     for (stem, chart) in charts {
         let svg = dir.join(format!("{stem}.svg"));

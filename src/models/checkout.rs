@@ -36,7 +36,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::clock::{Clock, ClockSpec};
-use crate::dist::{DurationDist, csv_line};
+use crate::dist::DurationDist;
 use crate::engine::{Context, Model, ScheduleError, SimRng, Simulation, Streams};
 use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::FieldError;
@@ -63,6 +63,19 @@ pub const COLUMNS: &[&str] = &[
     "margin_sum_s",
     "margin_count",
 ];
+/// What each of [`COLUMNS`] may hold (checked when `merge` reads rows).
+pub const COLUMN_RULES: &[crate::models::ColumnRule] = {
+    use crate::models::ColumnRule as R;
+    &[
+        R::count(),
+        R::expected(Some("users")),
+        R::expected(Some("users")),
+        R::expected(Some("error_pages")),
+        R::expected(Some("users")),
+        R::sum(),
+        R::count_of("users"),
+    ]
+};
 const C_USERS: usize = 0;
 const C_ERRORS: usize = 1;
 const C_ERRORS_IDEAL: usize = 2;
@@ -368,6 +381,7 @@ fn arrivals(
                 .unwrap_or("timestamp");
             let times = read_trace(
                 &base.join(file.get_ref()),
+                base,
                 column,
                 a.format.unwrap_or_default(),
             )
@@ -388,22 +402,29 @@ fn arrivals(
     }
 }
 
-/// Reads arrival timestamps; times are relative to the earliest row.
+/// Reads arrival timestamps; times are relative to the earliest row. The
+/// file is read as a stream ([`crate::input::Csv`]: a regular file, at most
+/// [`crate::input::MAX_DATA_BYTES`] and [`crate::input::MAX_DATA_ROWS`]
+/// rows); a file outside the scenario's folder `base` is named in messages,
+/// its contents never printed.
 pub fn read_trace(
     path: &Path,
+    base: &Path,
     column: &str,
     format: TimestampFormat,
 ) -> Result<Vec<SimTime>, String> {
-    // read whole, so that a bad row's line can be counted from its bytes
-    let data = std::fs::read(path)
-        .map_err(|e| format!("cannot read the arrival trace {}: {e}", path.display()))?;
-    let mut rdr = csv::Reader::from_reader(data.as_slice());
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let Some(idx) = headers.iter().position(|h| h == column) else {
-        let names: Vec<&str> = headers.iter().collect();
+    use crate::input::{Csv, MAX_DATA_BYTES, MAX_DATA_ROWS, is_inside, shorten};
+    let inside = is_inside(path, base);
+    let mut csv = Csv::open(path, "the arrival trace", MAX_DATA_BYTES, MAX_DATA_ROWS)?;
+    let Some(idx) = csv.header().iter().position(|h| h == column) else {
+        if !inside {
+            return Err(format!(
+                "{}: no column `{column}` in its header row (a file outside the scenario's \
+                 folder: its contents are not shown)",
+                path.display()
+            ));
+        }
+        let names: Vec<&str> = csv.header().iter().map(String::as_str).collect();
         let hint = crate::scenario::source::closest(column, &names)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
@@ -414,21 +435,24 @@ pub fn read_trace(
         ));
     };
     let mut ns: Vec<i128> = Vec::new();
-    for rec in rdr.records() {
-        // counted from the bytes: blank lines and quoted line breaks make
-        // the line differ from the record's index
-        let rec = rec.map_err(|e| match e.position() {
-            Some(pos) => format!("{}: line {}: {e}", path.display(), csv_line(&data, pos)),
-            None => format!("{}: {e}", path.display()),
-        })?;
-        let line = rec.position().map_or(0, |p| csv_line(&data, p));
+    let mut rec = csv::StringRecord::new();
+    while let Some(line) = csv.next_record(&mut rec)? {
         let cell = rec.get(idx).unwrap_or("").trim();
         let parsed = parse_timestamp(cell, format).ok_or_else(|| {
-            format!(
-                "{}: line {line}: `{cell}` is not a timestamp ({})",
-                path.display(),
-                format_name(format)
-            )
+            if inside {
+                format!(
+                    "{}: line {line}: `{}` is not a timestamp ({})",
+                    path.display(),
+                    shorten(cell),
+                    format_name(format)
+                )
+            } else {
+                format!(
+                    "{}: line {line}: not a timestamp ({})",
+                    path.display(),
+                    format_name(format)
+                )
+            }
         })?;
         ns.push(parsed);
     }

@@ -109,6 +109,25 @@ pub const COLUMNS: &[&str] = &[
     "false_alerts",
 ];
 
+/// What each of [`COLUMNS`] may hold (checked when `merge` reads rows).
+pub const COLUMN_RULES: &[crate::models::ColumnRule] = {
+    use crate::models::ColumnRule as R;
+    &[
+        R::count(),
+        R::count(),
+        R::count_of("terminal_days"),
+        R::count(),
+        R::count_of("transactions"),
+        R::count_of("transactions"),
+        R::count_of("resubmissions"),
+        R::count_of("resubmissions"),
+        R::expected(Some("transactions")),
+        R::amount(),
+        R::expected(None),
+        R::expected(Some("alerts")),
+    ]
+};
+
 /// Indices into [`COLUMNS`].
 pub mod col {
     /// `transactions`.

@@ -47,6 +47,34 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Updates the file `path` under its folder's lock: `f` gets its current
+/// bytes (`None` when there is no file; an error when it is not a regular
+/// file of at most `max` bytes) and returns the new bytes, written
+/// atomically, or `None` to leave the file as it is. Two processes updating
+/// the same file one after the other each see the other's update, so an
+/// append never loses rows.
+pub fn update_file(
+    path: &Path,
+    max: u64,
+    f: &mut dyn FnMut(Option<Result<Vec<u8>, String>>) -> Option<Vec<u8>>,
+) -> Result<(), WriteError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_dirs(&parent).map_err(|e| WriteError::new(path, e))?;
+    let lock = FolderLock::take(&parent).map_err(|e| WriteError::new(path, e))?;
+    let current = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        _ => Some(crate::input::read_bytes_why(path, max)),
+    };
+    if let Some(bytes) = f(current) {
+        write_atomic(path, &bytes)?;
+    }
+    drop(lock);
+    Ok(())
+}
+
 /// A file or folder that could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source}", path.display())]
