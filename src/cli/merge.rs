@@ -126,7 +126,7 @@ fn check_daily(s: &Shard, t: &Table, columns: &[&str]) -> Result<(), Error> {
         }
         for (p, (daily, rows)) in by_point {
             let tol = 1e-9 * rows.abs().max(1.0);
-            if !((daily - rows).abs() <= tol) {
+            if (daily - rows).abs().is_nan() || (daily - rows).abs() > tol {
                 return Err(Error::Usage(format!(
                     "cannot merge: {}: `{col}` of point {p} adds up to {daily} over the days but \
                      to {rows} over the replications of {}: the files do not belong together \

@@ -47,17 +47,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// The current bytes of a file, if any (or why they cannot be read).
+pub type Current = Option<Result<Vec<u8>, String>>;
+
+/// What [`update_file`] calls: the new bytes from the current ones.
+pub type Update<'a> = &'a mut dyn FnMut(Current) -> Option<Vec<u8>>;
+
 /// Updates the file `path` under its folder's lock: `f` gets its current
 /// bytes (`None` when there is no file; an error when it is not a regular
 /// file of at most `max` bytes) and returns the new bytes, written
 /// atomically, or `None` to leave the file as it is. Two processes updating
 /// the same file one after the other each see the other's update, so an
 /// append never loses rows.
-pub fn update_file(
-    path: &Path,
-    max: u64,
-    f: &mut dyn FnMut(Option<Result<Vec<u8>, String>>) -> Option<Vec<u8>>,
-) -> Result<(), WriteError> {
+pub fn update_file(path: &Path, max: u64, f: Update<'_>) -> Result<(), WriteError> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
