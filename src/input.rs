@@ -33,6 +33,9 @@ pub const MAX_RESULT_BYTES: u64 = 1 << 30;
 pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
 /// The largest history file (`check --history`): 256 MiB.
 pub const MAX_HISTORY_BYTES: u64 = 256 << 20;
+/// The longest CSV record (line) read: 1 MiB. A file of one endless line
+/// (zeros, a binary file) is refused here instead of filling memory.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// A size for messages: `16 MiB`, `1 GiB`.
 pub fn size_text(bytes: u64) -> String {
@@ -123,6 +126,12 @@ pub fn read_bytes(path: &Path, what: &str, max: u64) -> Result<Vec<u8>, String> 
 /// [`read_bytes`], the error saying only why.
 pub fn read_bytes_why(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     let file = open_why(path)?;
+    if file.metadata().is_ok_and(|m| m.len() > max) {
+        return Err(format!(
+            "it is larger than {}, the most racesim reads for it",
+            size_text(max)
+        ));
+    }
     let mut bytes = Vec::new();
     file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -189,6 +198,8 @@ struct Window {
     total: u64,
     /// Set when the source went past its byte limit.
     over: bool,
+    /// Set when one record went past [`MAX_RECORD_BYTES`].
+    long: bool,
 }
 
 impl Window {
@@ -227,6 +238,10 @@ impl<R: Read> Read for Tap<R> {
             return Err(std::io::Error::other("beyond the byte limit"));
         }
         let room = (self.limit + 1 - w.total).min(buf.len() as u64) as usize;
+        if w.bytes.len() > MAX_RECORD_BYTES + buf.len() {
+            w.long = true;
+            return Err(std::io::Error::other("a record beyond the length limit"));
+        }
         let n = self.inner.read(&mut buf[..room])?;
         w.bytes.extend_from_slice(&buf[..n]);
         w.total += n as u64;
@@ -256,6 +271,13 @@ impl Csv<File> {
     /// Fields are trimmed of surrounding spaces (data files).
     pub fn open(path: &Path, what: &str, max_bytes: u64, max_rows: u64) -> Result<Self, String> {
         let file = open_regular(path, what)?;
+        if file.metadata().is_ok_and(|m| m.len() > max_bytes) {
+            return Err(format!(
+                "cannot read {what} {}: it is larger than {}, the most racesim reads for it",
+                path.display(),
+                size_text(max_bytes)
+            ));
+        }
         Csv::new(
             file,
             &path.display().to_string(),
@@ -380,6 +402,15 @@ impl<R: Read> Csv<R> {
                         self.name,
                         self.what,
                         size_text(self.max_bytes)
+                    ));
+                }
+                if self.window.borrow().long {
+                    let line = self.window.borrow().line;
+                    return Err(format!(
+                        "{}: line {line} or a line soon after it is longer than {}: not a CSV \
+                         file racesim reads",
+                        self.name,
+                        size_text(MAX_RECORD_BYTES as u64)
                     ));
                 }
                 let line = e
@@ -528,6 +559,18 @@ mod tests {
         assert!(e.contains("larger than 5 bytes"), "{e}");
         let e = open_regular(dir.path(), "the data").unwrap_err();
         assert!(e.contains("a folder"), "{e}");
+        // one endless line: refused at the record limit, not read whole
+        let long = dir.path().join("long.csv");
+        std::fs::write(&long, format!("v\n{}\n", "7".repeat(3 << 20))).unwrap();
+        let mut c = Csv::open(&long, "the data", 1 << 30, 100).unwrap();
+        let e = loop {
+            match c.next_record(&mut rec) {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("read an endless line"),
+                Err(e) => break e,
+            }
+        };
+        assert!(e.contains("longer than 1 MiB"), "{e}");
     }
 
     #[cfg(unix)]

@@ -407,25 +407,15 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         });
     }
     let swept = !results[0].params.is_empty();
-    // daily series, margin histograms, volume bins: sums of the shards' sums
-    let guards = crate::cli::guard::Guards {
-        force: a.force,
-        ..Default::default()
-    };
-    let out = crate::cli::guard::result_dir(a.out.join(&meta.scenario), &guards)?;
-    let dir = out.staging().to_path_buf();
-    let meta_all = ShardMeta {
-        shard: None,
-        split: None,
-        ..meta.clone()
-    };
-    write_outputs(&dir, &results, swept, !a.no_charts, &meta_all, None)?;
-    // (a split of the fleet has whole daily series already: summed exactly)
+    // daily series, margin histograms, volume bins: sums of the shards'
+    // sums, read and checked before anything is written (a split of the
+    // fleet has whole daily series already: summed exactly)
     let summed: &[&str] = if parts.is_some() {
         &["margin.csv", "volume.csv"]
     } else {
         &["daily.csv", "margin.csv", "volume.csv"]
     };
+    let mut tables: Vec<(&str, String)> = Vec::new();
     for name in summed.iter().copied() {
         let mut texts: Vec<String> = Vec::new();
         let mut header: Option<Vec<String>> = None;
@@ -439,11 +429,25 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             }
         }
         if texts.len() == shards.len() {
-            let merged = csvout::sum_tables(&texts);
-            crate::report::output::write_atomic(&dir.join(name), merged.as_bytes())?;
-            if !a.no_charts {
-                crate::cli::run::write_charts(&dir, &meta.scenario, &merged)?;
-            }
+            tables.push((name, csvout::sum_tables(&texts)));
+        }
+    }
+    let guards = crate::cli::guard::Guards {
+        force: a.force,
+        ..Default::default()
+    };
+    let out = crate::cli::guard::result_dir(a.out.join(&meta.scenario), &guards)?;
+    let dir = out.staging().to_path_buf();
+    let meta_all = ShardMeta {
+        shard: None,
+        split: None,
+        ..meta.clone()
+    };
+    write_outputs(&dir, &results, swept, !a.no_charts, &meta_all, None)?;
+    for (name, merged) in &tables {
+        crate::report::output::write_atomic(&dir.join(name), merged.as_bytes())?;
+        if !a.no_charts {
+            crate::cli::run::write_charts(&dir, &meta.scenario, merged)?;
         }
     }
     let committed = out.commit()?;
