@@ -235,6 +235,17 @@ fn growth(
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    // `cargo bench --bench throughput -- growth`: the growth lines only
+    let only_growth = std::env::args().any(|a| a == "growth");
+    println!("load average at start: {}", loadavg());
+    if !only_growth {
+        throughput(full);
+    }
+    growth_lines(full);
+}
+
+/// The engine, checkout and terminal throughput lines.
+fn throughput(full: bool) {
     let runs = if full { 5 } else { 1 };
     let (customers, reps, days) = if full {
         (2_000_000, "16", "\"7d\"")
@@ -245,8 +256,6 @@ fn main() {
     // 128 (2.6 million users) for steadier timings and CPU times
     let lisa_reps = if full { "128" } else { "2" };
     let fleet_days = if full { "\"20d\"" } else { "\"1d\"" };
-
-    println!("load average at start: {}", loadavg());
     let eng = median((0..runs).map(|_| engine_mm1(customers)).collect());
     let bare = median((0..runs).map(|_| bare_mm1(customers)).collect());
     println!(
@@ -298,8 +307,10 @@ fn main() {
             millions(per_cpu, 1)
         );
     }
+}
 
-    // growth: the reproducers, at 1x to 8x the work
+/// The growth lines: the reproducers, at 1x to 8x the work.
+fn growth_lines(full: bool) {
     let scale = if full { 1.0 } else { 0.01 };
     growth(
         "checkout, 1 hour, lognormal payment latency, users per hour",

@@ -373,10 +373,19 @@ impl<R: Read> Csv<R> {
     }
 
     /// Reads the next record into `rec`; returns its line, or `None` at the
-    /// end.
+    /// end. A record with more or fewer fields than the header is an error.
     pub fn next_record(&mut self, rec: &mut csv::StringRecord) -> Result<Option<u64>, String> {
         let line = self.read(rec)?;
-        if line.is_some() {
+        if let Some(line) = line {
+            if rec.len() != self.header.len() {
+                return Err(format!(
+                    "{}: line {line} has {} field(s) where the header has {}: the file was cut \
+                     short or edited",
+                    self.name,
+                    rec.len(),
+                    self.header.len()
+                ));
+            }
             self.rows += 1;
             if self.rows > self.max_rows {
                 return Err(format!(
@@ -456,14 +465,6 @@ impl Table {
         let mut rows = Vec::new();
         let mut rec = csv::StringRecord::new();
         while let Some(line) = csv.next_record(&mut rec)? {
-            if rec.len() != header.len() {
-                return Err(format!(
-                    "{name}: line {line} has {} field(s) where the header has {}: the file was \
-                     cut short or edited",
-                    rec.len(),
-                    header.len()
-                ));
-            }
             rows.push((line, rec.iter().map(str::to_string).collect()));
         }
         Ok(Table {

@@ -72,7 +72,7 @@ pub fn charts(title: &str, text: &str) -> Result<Vec<Named>, PlotError> {
     charts_named(title, text, "the CSV")
 }
 
-/// [`charts`] of the file `name` (named in messages).
+/// [`charts()`] of the file `name` (named in messages).
 pub fn charts_named(title: &str, text: &str, name: &str) -> Result<Vec<Named>, PlotError> {
     let t = read(text, name)?;
     let (header, rows) = (

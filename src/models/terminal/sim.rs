@@ -1345,12 +1345,23 @@ impl DayPlay<'_> {
             // The same request the walk below finds: the latest with this
             // key. (Requests come in time order, so when the walk stops at
             // an earlier request beyond the window, the latest match is
-            // beyond it too, and either way nothing is in scope.)
-            let at = self
-                .w
-                .cmap
-                .insert(wide_key(m, c, card, amount), id)
-                .unwrap_or(NONE);
+            // beyond it too, and either way nothing is in scope.) A one-off
+            // card is used by its purchase and that purchase's resubmission
+            // only: a purchase that is not resubmitted shares its key with
+            // no request, so it stays out of the map, which then holds the
+            // regulars' keys, not one per purchase.
+            let one_off = m.card
+                && card >= self.d.regulars
+                && !resub
+                && self.w.resub_pos.binary_search_by_key(&p, |r| r.0).is_err();
+            let at = if one_off {
+                NONE
+            } else {
+                self.w
+                    .cmap
+                    .insert(wide_key(m, c, card, amount), id)
+                    .unwrap_or(NONE)
+            };
             self.w.reqs.push(Req {
                 time: t,
                 purchase: p,
