@@ -1,6 +1,9 @@
-//! Resource guards and output safety (issue: robustness): `--time-limit`,
-//! `--max-events`, unwritable `--out`, never overwriting an earlier result,
-//! and runs killed at random moments.
+//! Resource guards and output safety: `--time-limit`, `--max-events`,
+//! unwritable `--out`, the output-folder policy (a rerun replaces `NAME/` and
+//! keeps one `NAME.previous/`; `--force` keeps none), concurrent runs into
+//! the same `--out` (both results survive whole), runs killed at random
+//! moments, and processes killed in the middle of a commit (issue 14, item
+//! 1). The hostile-input battery of the other items is in `hostile.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
