@@ -1,6 +1,11 @@
 //! Throughput benchmarks (issue 7): the engine against a bare binary-heap loop,
 //! the checkout model on scenarios/lisa.toml, the terminal model on 200
-//! terminals x 1100 transactions a day, and 1-thread vs 2-thread scaling.
+//! terminals x 1100 transactions a day, and 1-thread vs 2-thread scaling;
+//! and growth (issue 14): one replication at 1x, 2x, 4x and 8x the work
+//! (checkout at millions of users an hour with a lognormal payment latency,
+//! one terminal with millions of purchases a day), with the ratio of each
+//! time to the one before (2.0 for cost linear in the work, 4.0 for
+//! quadratic).
 //!
 //! `cargo bench --bench throughput` runs full sizes and prints the median of
 //! several runs; under `cargo test --all-targets` (no `--bench` argument) it
@@ -184,8 +189,63 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Seconds to run one replication of `file` with `overrides` on one thread.
+fn one_replication_secs(file: &str, overrides: &[(&str, String)]) -> f64 {
+    let ovs: Vec<Override> = overrides
+        .iter()
+        .map(|(p, v)| Override {
+            path: p.to_string(),
+            value: v.clone(),
+        })
+        .collect();
+    let sc = scenario::load_file(std::path::Path::new(file), &ovs).expect("scenario loads");
+    let t = Instant::now();
+    let out = experiment::run_replication(&sc, 0).expect("runs");
+    std::hint::black_box(out);
+    t.elapsed().as_secs_f64()
+}
+
+/// Times one replication at 1x, 2x, 4x and 8x `base` units of work (the
+/// value `key` is set to by `value`) and prints each time with its ratio to
+/// the one before.
+fn growth(
+    label: &str,
+    file: &str,
+    fixed: &[(&str, &str)],
+    key: &str,
+    base: f64,
+    value: fn(f64) -> String,
+) {
+    let mut line = format!("growth, {label}:");
+    let mut before = f64::NAN;
+    for k in [1.0, 2.0, 4.0, 8.0] {
+        let mut ovs: Vec<(&str, String)> = fixed.iter().map(|(p, v)| (*p, v.to_string())).collect();
+        ovs.push((key, value(base * k)));
+        let secs = one_replication_secs(file, &ovs);
+        let ratio = if before.is_finite() {
+            format!(" (x{:.2})", secs / before)
+        } else {
+            String::new()
+        };
+        line.push_str(&format!(" {k}x {:.3} s{ratio};", secs));
+        before = secs;
+    }
+    println!("{line} ratios near 2 are linear, near 4 quadratic");
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    // `cargo bench --bench throughput -- growth`: the growth lines only
+    let only_growth = std::env::args().any(|a| a == "growth");
+    println!("load average at start: {}", loadavg());
+    if !only_growth {
+        throughput(full);
+    }
+    growth_lines(full);
+}
+
+/// The engine, checkout and terminal throughput lines.
+fn throughput(full: bool) {
     let runs = if full { 5 } else { 1 };
     let (customers, reps, days) = if full {
         (2_000_000, "16", "\"7d\"")
@@ -196,8 +256,6 @@ fn main() {
     // 128 (2.6 million users) for steadier timings and CPU times
     let lisa_reps = if full { "128" } else { "2" };
     let fleet_days = if full { "\"20d\"" } else { "\"1d\"" };
-
-    println!("load average at start: {}", loadavg());
     let eng = median((0..runs).map(|_| engine_mm1(customers)).collect());
     let bare = median((0..runs).map(|_| bare_mm1(customers)).collect());
     println!(
@@ -249,4 +307,37 @@ fn main() {
             millions(per_cpu, 1)
         );
     }
+}
+
+/// The growth lines: the issue's reproducers, at 1x to 8x the work.
+fn growth_lines(full: bool) {
+    let scale = if full { 1.0 } else { 0.01 };
+    growth(
+        "checkout, 1 hour, lognormal payment latency, users per hour",
+        "scenarios/lisa.toml",
+        &[("horizon", "\"1h\"")],
+        "checkout.arrivals.rate",
+        1e6 * scale,
+        |r| format!("\"{r}/h\""),
+    );
+    growth(
+        "terminal, 1 terminal, 1 day, purchases per day",
+        "scenarios/cinnamon-twist.toml",
+        &[("horizon", "\"1d\""), ("terminal.terminals", "1")],
+        "terminal.daily_transactions",
+        4e5 * scale,
+        |n| format!("{n}"),
+    );
+    growth(
+        "terminal, 1 terminal, 1 day, one-digit counter, purchases per day",
+        "scenarios/cinnamon-twist.toml",
+        &[
+            ("horizon", "\"1d\""),
+            ("terminal.terminals", "1"),
+            ("terminal.counter_digits", "1"),
+        ],
+        "terminal.daily_transactions",
+        1e6 * scale,
+        |n| format!("{n}"),
+    );
 }

@@ -73,6 +73,9 @@ pub enum Format {
     Markdown,
 }
 
+/// The folder result folders go in when `--out` is not given.
+pub const DEFAULT_OUT: &str = "output";
+
 /// Options shared by the commands that run simulations.
 #[derive(Debug, Clone, Args)]
 pub struct Common {
@@ -88,9 +91,10 @@ pub struct Common {
     /// Worker threads (default: all cores); results do not depend on it
     #[arg(long, allow_negative_numbers = true)]
     pub threads: Option<usize>,
-    /// Folder the NAME/ result folders go in
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
+    /// Folder the NAME/ result folders go in [default: output; `check` writes
+    /// result folders only when this is given]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Output on standard output
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -124,10 +128,23 @@ impl Common {
                 value: r.to_string(),
             });
         }
-        for s in &self.set {
-            v.extend(parse_sets(std::slice::from_ref(s))?);
-        }
+        v.extend(parse_sets(&self.set)?);
+        no_duplicates(&v)?;
         Ok(v)
+    }
+
+    /// The folder result folders go in: `--out`, or `output`.
+    pub fn out_dir(&self) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
+    }
+
+    /// The replications that run at once: `--threads`, or the pool's size.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(rayon::current_num_threads)
+            .max(1)
     }
 
     /// `--shard K/N` parsed.
@@ -245,13 +262,17 @@ pub struct MergeArgs {
     /// The shards' replications.csv files (or their folders)
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Folder the merged NAME/ result folder goes in
-    #[arg(long, value_name = "DIR", default_value = "output")]
+    /// Folder the merged NAME/ result folder goes in (a path relative to the
+    /// current folder, like every path given on the command line)
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT)]
     pub out: PathBuf,
-    /// Replace an earlier result in the output folder (default: write to a
-    /// new folder NAME-2, NAME-3, ... beside it)
+    /// Replace the earlier result without keeping it (default: it is kept
+    /// as NAME.previous)
     #[arg(long)]
     pub force: bool,
+    /// No table or notes (csv/json still print)
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Output on standard output
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -307,8 +328,16 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             None => run::run(&a.files, &a.common, None),
         },
         Command::Sweep(a) => {
-            let vary = run::parse_vary(&a.vary)?;
-            run::run(std::slice::from_ref(&a.file), &a.common, Some(vary))
+            // no --vary: the file's own [sweep]
+            let vary = if a.vary.is_empty() {
+                None
+            } else {
+                Some(run::parse_vary(&a.vary)?)
+            };
+            if vary.is_none() {
+                run::require_sweep(&a.file, &a.common)?;
+            }
+            run::run(std::slice::from_ref(&a.file), &a.common, vary)
         }
         Command::Estimate(a) => estimate::estimate(&a),
         Command::Check(a) => check::check(&a),
@@ -330,8 +359,8 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
 /// `racesim plot FILE...`: redraws the charts of each CSV.
 fn plot_files(a: &PlotArgs) -> Result<(), Error> {
     for f in &a.files {
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", f.display())))?;
+        let text = crate::input::read_text(f, "the CSV", crate::input::MAX_RESULT_BYTES)
+            .map_err(Error::Usage)?;
         let dir = match &a.out {
             Some(d) => d.clone(),
             None => f
@@ -345,8 +374,7 @@ fn plot_files(a: &PlotArgs) -> Result<(), Error> {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "racesim".into());
-        let written = run::write_charts(&dir, &title, &text)
-            .map_err(|e| Error::Usage(format!("{}: {e}", f.display())))?;
+        let written = run::write_charts_named(&dir, &title, &text, &f.display().to_string())?;
         if written.is_empty() {
             println!(
                 "{}: nothing to draw (a summary without a sweep has no curve)",
@@ -360,12 +388,29 @@ fn plot_files(a: &PlotArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Parses `--set PATH=VALUE` arguments.
+/// Parses `--set PATH=VALUE` arguments; a key set twice is refused, as a
+/// key written twice in a scenario file is.
 pub fn parse_sets(sets: &[String]) -> Result<Vec<Override>, Error> {
-    sets.iter()
+    let v = sets
+        .iter()
         .map(|s| Override::parse(s))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)
+        .map_err(Error::Usage)?;
+    no_duplicates(&v)?;
+    Ok(v)
+}
+
+/// Refuses two overrides of the same key (`--seed 3 --set seed=4` too).
+fn no_duplicates(v: &[Override]) -> Result<(), Error> {
+    for (i, a) in v.iter().enumerate() {
+        if let Some(b) = v[..i].iter().find(|b| b.path == a.path) {
+            return Err(Error::Usage(format!(
+                "the key `{}` is set twice on the command line ({b} and {a}): give it once",
+                a.path
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Prints one JSON document: the only scenario's, or `{ "scenarios": [...] }`.

@@ -140,8 +140,8 @@ use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
 use crate::dist::{Dist, DurationDist};
-use crate::engine::SimRng;
 use crate::engine::rng::from_key;
+use crate::engine::{SimRng, cancel};
 use crate::time::{SimDuration, SimTime};
 use discipline::Learning;
 pub use discipline::{Discipline, FrequencySpec, Start};
@@ -224,6 +224,27 @@ impl ClockSpec {
                 .sync
                 .as_ref()
                 .is_none_or(|s| s.accuracy == SimDuration::ZERO && s.discipline.is_exact())
+    }
+    /// About how many breakpoints a clock of this spec passes over `span` of
+    /// true time (syncs and the slews they start, wander steps, scheduled
+    /// steps, outage bounds): what advancing it that far costs.
+    pub fn breakpoints_over(&self, span: SimDuration) -> f64 {
+        if self.is_ideal() {
+            return 0.0;
+        }
+        let span = span.as_nanos().max(0) as f64;
+        let mut n = (self.steps.len() + 2 * self.outages.len()) as f64;
+        if let Some(s) = &self.sync {
+            let per = span / s.interval.as_nanos().max(1) as f64;
+            n += match s.mode {
+                SyncMode::Step => per,
+                SyncMode::Slew => 2.0 * per,
+            };
+        }
+        if self.wander_ppm > 0.0 {
+            n += span / WANDER_STEP.as_nanos() as f64;
+        }
+        n
     }
 }
 
@@ -437,6 +458,7 @@ impl Clock {
                 initial,
                 schedule,
                 history,
+                stop: cancel::Check::current(),
             })),
         }
     }
@@ -799,6 +821,10 @@ struct Full {
     /// The last (up to [`HISTORY`]) segments, contiguous, ending with the
     /// cursor's.
     history: VecDeque<Segment>,
+    /// A stop requested while the clock passes breakpoints (a sync every
+    /// millisecond over years): it stops advancing, and the replication,
+    /// which is being stopped, is dropped.
+    stop: cancel::Check,
 }
 
 impl Full {
@@ -830,6 +856,9 @@ impl Full {
         while let Some((at, tag)) = self.cursor.next
             && at <= t
         {
+            if self.stop.tick(1) {
+                break;
+            }
             self.cursor.apply(&self.schedule, at, tag);
             if self.history.len() == HISTORY {
                 self.history.pop_front();

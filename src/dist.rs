@@ -1333,7 +1333,7 @@ impl<S: Scalar> RawDist<S> {
             RawDist::Empirical { file, column, unit } => {
                 let cell = cell_unit::<S>(unit.as_deref())?;
                 let path = base_dir.join(file);
-                let values = read_column(&path, column, cell)?;
+                let values = read_column(&path, base_dir, column, cell)?;
                 Dist::empirical(values)
                     .map_err(|e| DistError::Empirical(format!("{}: {e}", path.display())))
             }
@@ -1461,63 +1461,64 @@ fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-/// The 1-based line of `data` on which the CSV record at `pos` starts. The
-/// csv crate's own line count stops at the first of the blank lines it skips
-/// before a record, so they are stepped over here.
-pub(crate) fn csv_line(data: &[u8], pos: &csv::Position) -> u64 {
-    let mut line = pos.line();
-    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
-    for &b in data.get(start..).unwrap_or_default() {
-        match b {
-            b'\n' => line += 1,
-            b'\r' => {}
-            _ => break,
-        }
-    }
-    line
-}
-
-/// Reads column `column` of the CSV at `path`.
-fn read_column(path: &Path, column: &str, unit: CellUnit) -> Result<Vec<f64>, DistError> {
+/// Reads column `column` of the CSV at `path`, as a stream (see
+/// [`crate::input::Csv`]: a regular file, at most
+/// [`crate::input::MAX_DATA_BYTES`] and [`crate::input::MAX_DATA_ROWS`]
+/// rows). A file outside the scenario's folder `base` is named in messages
+/// but none of its contents (its header, a bad cell) is printed.
+fn read_column(
+    path: &Path,
+    base: &Path,
+    column: &str,
+    unit: CellUnit,
+) -> Result<Vec<f64>, DistError> {
+    use crate::input::{Csv, MAX_DATA_BYTES, MAX_DATA_ROWS, is_inside, shorten};
     let shown = path.display();
-    let fail = |message: String| DistError::Empirical(format!("{shown}: {message}"));
-    // read whole, so that a bad row's line can be counted from its bytes
-    let data =
-        std::fs::read(path).map_err(|e| fail(format!("cannot read the empirical data: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(data.as_slice());
-    let headers = reader
-        .headers()
-        .map_err(|e| fail(format!("cannot read the header row: {e}")))?
-        .clone();
-    let Some(index) = headers.iter().position(|h| h == column) else {
+    let fail = |message: String| DistError::Empirical(message);
+    let inside = is_inside(path, base);
+    let mut csv = Csv::open(path, "the empirical data", MAX_DATA_BYTES, MAX_DATA_ROWS)
+        .map_err(|e| fail(e.replace("the empirical data ", "")))?;
+    let Some(index) = csv.header().iter().position(|h| h == column) else {
+        if !inside {
+            return Err(fail(format!(
+                "{shown}: no column `{column}` in its header row (a file outside the \
+                 scenario's folder: its contents are not shown)"
+            )));
+        }
+        let headers = csv.header();
         let available: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
-        let hint = closest(column, headers.iter())
+        let hint = closest(column, headers.iter().map(String::as_str))
             .map(|c| format!("; did you mean `{c}`?"))
             .unwrap_or_default();
-        return Err(fail(format!(
-            "no column `{column}`; the columns are {}{hint}",
+        let list = if available.is_empty() {
+            "none".to_string()
+        } else {
             available.join(", ")
+        };
+        return Err(fail(format!(
+            "{shown}: no column `{column}`; the columns are {list}{hint}"
         )));
     };
     let mut values = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| match e.position() {
-            Some(pos) => fail(format!("line {}: {e}", csv_line(&data, pos))),
-            None => fail(e.to_string()),
-        })?;
-        let line = record.position().map_or(0, |p| csv_line(&data, p));
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = csv.next_record(&mut record).map_err(fail)? {
         let cell = record.get(index).unwrap_or("");
         let value = parse_cell(cell, unit).map_err(|why| {
-            fail(format!(
-                "line {line}, column `{column}`: bad value `{cell}` ({why})"
-            ))
+            if inside {
+                fail(format!(
+                    "{shown}: line {line}, column `{column}`: bad value `{}` ({why})",
+                    shorten(cell)
+                ))
+            } else {
+                fail(format!(
+                    "{shown}: line {line}, column `{column}`: not a valid value"
+                ))
+            }
         })?;
         values.push(value);
     }
     if values.is_empty() {
-        return Err(fail(format!("column `{column}` has no values")));
+        return Err(fail(format!("{shown}: column `{column}` has no values")));
     }
     Ok(values)
 }

@@ -1,7 +1,7 @@
 //! The library's error type and the exit codes it maps to.
 
 use crate::engine::ScheduleError;
-use crate::report::files::WriteError;
+use crate::report::output::WriteError;
 use crate::scenario::ScenarioError;
 
 /// Everything that can stop a command.

@@ -7,6 +7,7 @@
 //! replications is made sequentially in that order, so the same scenario and
 //! seed give the same bytes whatever the thread count.
 
+pub mod grid;
 pub mod precision;
 pub mod sensitivity;
 pub mod solve;
@@ -133,6 +134,14 @@ pub fn columns(model: &ModelConfig) -> &'static [&'static str] {
     match model {
         ModelConfig::Checkout(_) => crate::models::checkout::COLUMNS,
         ModelConfig::Terminal(_) => crate::models::terminal::COLUMNS,
+    }
+}
+
+/// What each of the model's raw columns may hold.
+pub fn column_rules(model: &ModelConfig) -> &'static [crate::models::ColumnRule] {
+    match model {
+        ModelConfig::Checkout(_) => crate::models::checkout::COLUMN_RULES,
+        ModelConfig::Terminal(_) => crate::models::terminal::COLUMN_RULES,
     }
 }
 
@@ -399,39 +408,11 @@ pub fn shard_indices(replications: u32, shard: Option<(u64, u64)>) -> Vec<u64> {
 /// A sweep point: the swept (key, value) pairs and the scenario with them applied.
 pub type Point = (Vec<(String, String)>, Scenario);
 
-/// The sweep points of a scenario: each is (params, scenario with them applied).
+/// The sweep points of a scenario: each is (params, scenario with them
+/// applied), all loaded; for grids that may be large, count and cost them
+/// first with [`grid::Grid`].
 pub fn points(source: &Source, base: &Scenario, plan: &Plan) -> Result<Vec<Point>, ScenarioError> {
-    let axes = match (&plan.vary, plan.no_sweep) {
-        (_, true) => Vec::new(),
-        (Some(v), false) => v.clone(),
-        (None, false) => base.sweep.clone(),
-    };
-    if axes.is_empty() {
-        return Ok(vec![(Vec::new(), base.clone())]);
-    }
-    let mut out = Vec::new();
-    let total: usize = axes.iter().map(|a| a.values.len()).product();
-    for mut i in 0..total {
-        // first axis varies slowest
-        let mut choice = vec![0; axes.len()];
-        for (j, a) in axes.iter().enumerate().rev() {
-            choice[j] = i % a.values.len();
-            i /= a.values.len();
-        }
-        let mut ovs = Vec::new();
-        let mut params = Vec::new();
-        for (a, &c) in axes.iter().zip(&choice) {
-            ovs.push(Override {
-                path: a.path.clone(),
-                value: a.values[c].clone(),
-            });
-            params.push((a.path.clone(), a.values[c].trim_matches('"').to_string()));
-        }
-        // command-line overrides win over sweep values for the same key
-        let sc = scenario::load_point(source, &ovs, &plan.overrides, plan.vary.is_none())?;
-        out.push((params, sc));
-    }
-    Ok(out)
+    grid::Grid::new(source, base, plan).points()
 }
 
 /// Runs one point: its replications (or this shard's) and its metrics.

@@ -11,6 +11,7 @@ pub mod dist;
 pub mod engine;
 mod error;
 pub mod experiment;
+pub mod input;
 pub mod models;
 pub mod report;
 pub mod scenario;

@@ -38,6 +38,126 @@ pub struct ExactSums {
     pub daily: Vec<Vec<u128>>,
 }
 
+/// What a per-replication column may hold, checked when rows are read back
+/// (`merge`): every value is finite; these add more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnRule {
+    /// A count: a whole number (with the `sample` estimator, or always for
+    /// counts no estimator makes fractional), at least 0 and at most 2^53.
+    pub count: Whole,
+    /// At least 0 (counts and amounts).
+    pub non_negative: bool,
+    /// At most the value of this column (a numerator and its denominator).
+    pub at_most: Option<&'static str>,
+}
+
+/// When a column holds whole numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    /// Always (users, transactions...).
+    Always,
+    /// With the `sample` estimator; the `conditional` one writes expected
+    /// counts, which are fractional.
+    Sample,
+    /// Never required (amounts, sums).
+    Never,
+}
+
+impl ColumnRule {
+    /// A whole count.
+    pub const fn count() -> Self {
+        ColumnRule {
+            count: Whole::Always,
+            non_negative: true,
+            at_most: None,
+        }
+    }
+    /// A count of at most `of`.
+    pub const fn count_of(of: &'static str) -> Self {
+        ColumnRule {
+            count: Whole::Always,
+            non_negative: true,
+            at_most: Some(of),
+        }
+    }
+    /// A count the conditional estimator makes an expectation, at most `of`
+    /// when given.
+    pub const fn expected(of: Option<&'static str>) -> Self {
+        ColumnRule {
+            count: Whole::Sample,
+            non_negative: true,
+            at_most: of,
+        }
+    }
+    /// A non-negative amount.
+    pub const fn amount() -> Self {
+        ColumnRule {
+            count: Whole::Never,
+            non_negative: true,
+            at_most: None,
+        }
+    }
+    /// A sum of either sign.
+    pub const fn sum() -> Self {
+        ColumnRule {
+            count: Whole::Never,
+            non_negative: false,
+            at_most: None,
+        }
+    }
+}
+
+/// The largest count a row may hold: 2^53, where whole `f64`s stop being
+/// exact (no run counts that far).
+pub const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
+
+/// Checks one row of per-replication `values` (in the order of `columns`,
+/// with their `rules`) written under `estimator`; the error names the column
+/// and the value.
+pub fn check_row(
+    columns: &[&str],
+    rules: &[ColumnRule],
+    values: &[f64],
+    estimator: Estimator,
+) -> Result<(), String> {
+    if values.len() != columns.len() {
+        return Err(format!(
+            "{} value(s) where the model has {} column(s)",
+            values.len(),
+            columns.len()
+        ));
+    }
+    for ((name, rule), &v) in columns.iter().zip(rules).zip(values) {
+        if !v.is_finite() {
+            return Err(format!("`{name}` is {v}, not a finite number"));
+        }
+        if rule.non_negative && v < 0.0 {
+            return Err(format!("`{name}` is {v}, below 0"));
+        }
+        let whole = match rule.count {
+            Whole::Always => true,
+            Whole::Sample => estimator == Estimator::Sample,
+            Whole::Never => false,
+        };
+        if whole && v.fract() != 0.0 {
+            return Err(format!("`{name}` is {v}, not a whole number"));
+        }
+        if rule.count != Whole::Never && v > MAX_COUNT {
+            return Err(format!("`{name}` is {v}, beyond any count a run makes"));
+        }
+        if let Some(of) = rule.at_most
+            && let Some(i) = columns.iter().position(|c| *c == of)
+            && v > values[i]
+        {
+            return Err(format!(
+                "`{name}` is {v}, more than `{of}` ({}), which counts it",
+                values[i]
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// How a metric is computed from the per-replication columns (indices into
 /// the model's columns).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,6 +250,39 @@ impl Estimator {
             Estimator::Sample => "sample",
             Estimator::Conditional => "conditional",
         }
+    }
+}
+
+/// What one replication of a model costs, counted from its validated
+/// configuration before anything is built: the guards (`--max-events`,
+/// `--max-memory`) compare these with their limits. Expected values, not
+/// bounds: a Poisson count varies around them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Work {
+    /// Simulated users (checkout) or transactions (terminal).
+    pub units: f64,
+    /// `"users"` or `"transactions"`.
+    pub unit: &'static str,
+    /// Transfer polls (checkout).
+    pub polls: f64,
+    /// Clock breakpoints the clocks pass (syncs, wander steps, scheduled
+    /// steps, outage bounds).
+    pub clock_steps: f64,
+    /// The most records held in memory at once: pending records of the
+    /// checkout model, the largest terminal-day of the terminal model.
+    pub held: f64,
+    /// Bytes each held record takes (with the room a growing buffer keeps).
+    pub bytes_per_held: f64,
+}
+
+impl Work {
+    /// Everything the run steps through: units, polls and clock steps.
+    pub fn events(&self) -> f64 {
+        self.units + self.polls + self.clock_steps
+    }
+    /// The memory the held records take, in bytes.
+    pub fn held_bytes(&self) -> f64 {
+        self.held * self.bytes_per_held
     }
 }
 

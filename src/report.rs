@@ -1,14 +1,15 @@
 //! Reports: tables, CSV, JSON and the files they go to.
 //!
 //! Exporters are pure: they turn results into text or bytes. Writing a file is
-//! a separate step ([`files::write_atomic`]), and only this layer touches files.
+//! a separate step ([`output`]: atomic files and result folders), and only
+//! this layer writes files.
 
 pub mod charts;
 pub mod check;
 pub mod csvout;
-pub mod files;
 pub mod html;
 pub mod json;
+pub mod output;
 pub mod page;
 pub mod plot;
 pub mod sensitivity;

@@ -23,7 +23,7 @@ use crate::dist::DurationDist;
 use crate::models::checkout::CheckoutConfig;
 use crate::models::terminal::TerminalConfig;
 use crate::models::{Estimator, MetricDef};
-use crate::time::{MAX_HORIZON, SimDuration, SimTime};
+use crate::time::{MAX_HORIZON, MIN_PERIOD, SimDuration, SimTime};
 use raw::{ModelName, RawClock, RawDiscipline, RawScenario, RawStart, RawSyncMode};
 use source::Located;
 
@@ -113,6 +113,14 @@ impl Scenario {
                 .map(|m| m.name)
                 .collect(),
             ModelConfig::Terminal(_) => crate::models::terminal::METRIC_NAMES.to_vec(),
+        }
+    }
+    /// What one replication costs, counted from the configuration (see
+    /// [`crate::models::Work`]).
+    pub fn work(&self) -> crate::models::Work {
+        match &self.model {
+            ModelConfig::Checkout(c) => crate::models::checkout::work(c),
+            ModelConfig::Terminal(t) => crate::models::terminal::work(t, self.days()),
         }
     }
     /// The metrics this scenario reports, with their back-of-envelope.
@@ -304,6 +312,17 @@ fn validate(
             let t = raw.terminal.as_ref().ok_or_else(|| {
                 FieldError::key("terminal", "model \"terminal\" needs a [terminal] table")
             })?;
+            let day = SimDuration::from_hours(24);
+            if horizon.as_nanos() % day.as_nanos() != 0 {
+                return Err(FieldError::at(
+                    &raw.horizon,
+                    format!(
+                        "the terminal model simulates whole days: horizon {horizon} is not a whole \
+                         number of days; use e.g. \"{}d\"",
+                        (horizon.as_nanos() / day.as_nanos()).max(1)
+                    ),
+                ));
+            }
             ModelConfig::Terminal(TerminalConfig::from_raw(t.get_ref(), &base)?)
         }
     };
@@ -352,6 +371,16 @@ fn validate(
         if x.max.iter().chain(&x.min).any(|v| !v.is_finite()) {
             return Err(FieldError::at(e, "`max` and `min` must be finite numbers"));
         }
+        if let (Some(max), Some(min)) = (x.max, x.min)
+            && min > max
+        {
+            return Err(FieldError::at(
+                e,
+                format!(
+                    "`min` ({min}) is above `max` ({max}): no value can pass; swap them or fix one"
+                ),
+            ));
+        }
         sc.expects.push(Expect {
             metric: m.clone(),
             max: x.max,
@@ -391,6 +420,15 @@ fn clock_spec(c: &RawClock, base: &std::path::Path, host: &str) -> Result<ClockS
                 return Err(FieldError::at(
                     &r.interval,
                     "sync interval must be positive, e.g. \"64s\"",
+                ));
+            }
+            if interval < MIN_PERIOD {
+                return Err(FieldError::at(
+                    &r.interval,
+                    format!(
+                        "sync interval {interval} is too short: at least {MIN_PERIOD} \
+                         (ntpd syncs every 64 s to 17 min, PTP about every 1/8 s)"
+                    ),
                 ));
             }
             let accuracy = r.accuracy.get_ref().0;

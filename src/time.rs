@@ -18,6 +18,12 @@ const NANOS_PER_SEC: i64 = 1_000_000_000;
 /// `i64::MAX` nanoseconds (292 years) for latencies and retries after it.
 pub const MAX_HORIZON: SimDuration = SimDuration(100 * 365 * 86_400 * NANOS_PER_SEC);
 
+/// The shortest period racesim accepts for anything that repeats through a
+/// run (clock syncs, transfer polls): 1 ms. Shorter periods make a run step
+/// through billions of instants a day (a 1 ns sync over one hour is 3.6e12
+/// syncs) while no real daemon or poller runs that often.
+pub const MIN_PERIOD: SimDuration = SimDuration(NANOS_PER_SEC / 1000);
+
 /// An instant of true time, in nanoseconds since the start of the replication.
 /// Serialised as integer nanoseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

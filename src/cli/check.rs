@@ -5,14 +5,18 @@
 use std::path::Path;
 
 use crate::Error;
-use crate::cli::run::run_file;
+use crate::cli::run::{Save, run_file};
 use crate::cli::{CheckArgs, Format};
 use crate::experiment::PointResult;
+use crate::input;
 use crate::report::check::{self, CheckLine, HistoryRow, Verdict};
-use crate::report::files::write_atomic;
+use crate::report::csvout::escape_cell;
+use crate::report::output::update_file;
 use crate::report::table::render;
 
-/// Baseline figures: (scenario, point, metric) -> (value, low, high).
+/// Baseline figures: (scenario, point, metric) -> (value, low, high); an
+/// undefined figure (JSON `null`, as racesim writes a metric without a
+/// value) is NaN.
 type Baseline = Vec<(String, String, String, (f64, f64, f64))>;
 
 fn point_label(p: &PointResult) -> String {
@@ -23,34 +27,64 @@ fn point_label(p: &PointResult) -> String {
         .join(", ")
 }
 
+/// Reads a baseline: a summary.json of racesim (a regular file of at most
+/// [`input::MAX_BASELINE_BYTES`]). Every figure must be a number or `null`;
+/// anything else (`"NaN"`, `"abc"`, an object) is refused with the metric
+/// named.
 fn read_baseline(path: &Path) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Usage(format!("cannot read the baseline {}: {e}", path.display())))?;
-    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+    let shown = path.display();
+    let text =
+        input::read_text(path, "the baseline", input::MAX_BASELINE_BYTES).map_err(Error::Usage)?;
+    let not_summary = |why: String| {
         Error::Usage(format!(
-            "{}: not a racesim summary.json: {e}",
-            path.display()
+            "{shown}: not a racesim summary.json ({why}); give --baseline the summary.json of \
+             an earlier run"
         ))
-    })?;
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| not_summary(e.to_string()))?;
     let docs: Vec<&serde_json::Value> = match doc.get("scenarios").and_then(|s| s.as_array()) {
         Some(a) => a.iter().collect(),
         None => vec![&doc],
     };
     let mut out = Vec::new();
     for d in docs {
-        let name = d["scenario"].as_str().unwrap_or_default().to_string();
-        let mut add = |point: String, metrics: &serde_json::Value| {
-            if let Some(m) = metrics.as_object() {
-                for (k, v) in m {
-                    let f = |key: &str| v[key].as_f64().unwrap_or(f64::NAN);
-                    out.push((
-                        name.clone(),
-                        point.clone(),
-                        k.clone(),
-                        (f("value"), f("ci_low"), f("ci_high")),
-                    ));
-                }
+        let name = d["scenario"]
+            .as_str()
+            .ok_or_else(|| not_summary("no `scenario` name".into()))?
+            .to_string();
+        let mut add = |point: String, metrics: &serde_json::Value| -> Result<(), Error> {
+            let m = metrics
+                .as_object()
+                .ok_or_else(|| not_summary(format!("`metrics` of {name} is not an object")))?;
+            for (k, v) in m {
+                let f = |key: &str| match &v[key] {
+                    serde_json::Value::Null => Ok(f64::NAN),
+                    serde_json::Value::Number(n) => n.as_f64().ok_or(()),
+                    _ => Err(()),
+                };
+                let figure = |key: &str| {
+                    f(key).map_err(|()| {
+                        Error::Usage(format!(
+                            "{shown}: metric `{k}` of {name}{}: `{key}` is {}, not a number: \
+                             not a summary.json racesim wrote (edited?)",
+                            if point.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" at {point}")
+                            },
+                            v[key]
+                        ))
+                    })
+                };
+                out.push((
+                    name.clone(),
+                    point.clone(),
+                    k.clone(),
+                    (figure("value")?, figure("ci_low")?, figure("ci_high")?),
+                ));
             }
+            Ok(())
         };
         if let Some(points) = d["points"].as_array() {
             for p in points {
@@ -63,31 +97,62 @@ fn read_baseline(path: &Path) -> Result<Baseline, Error> {
                             .join(", ")
                     })
                     .unwrap_or_default();
-                add(label, &p["metrics"]);
+                add(label, &p["metrics"])?;
             }
         } else {
-            add(String::new(), &d["metrics"]);
+            add(String::new(), &d["metrics"])?;
         }
     }
     if out.is_empty() {
-        return Err(Error::Usage(format!(
-            "{}: no metrics found in the baseline",
-            path.display()
-        )));
+        return Err(not_summary("no metrics found".into()));
     }
     Ok(out)
+}
+
+/// Refuses a baseline that holds no figure of scenario `name`: comparing
+/// nothing would pass silently.
+fn baseline_has(base: &Baseline, path: &Path, name: &str) -> Result<(), Error> {
+    if base.iter().any(|(s, ..)| s == name) {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = base.iter().map(|(s, ..)| s.as_str()).collect();
+    names.dedup();
+    Err(Error::Usage(format!(
+        "the baseline {} is a run of {}, not of `{name}`: nothing could be compared; give \
+         --baseline the summary.json of a run of `{name}`",
+        path.display(),
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// Runs the checks.
 pub fn check(a: &CheckArgs) -> Result<(), Error> {
     let baseline = a.baseline.as_deref().map(read_baseline).transpose()?;
+    if let (Some(base), Some(path)) = (&baseline, &a.baseline) {
+        // before anything runs: every scenario must have figures to compare
+        let overrides = a.common.overrides()?;
+        for file in &a.files {
+            let name = crate::scenario::load_file(file, &overrides)?.name;
+            baseline_has(base, path, &name)?;
+        }
+    }
     let mut lines: Vec<CheckLine> = Vec::new();
     let mut history = Vec::new();
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut common = a.common.clone();
     common.quiet = common.quiet || a.common.format != Format::Table;
     for file in &a.files {
-        let run = run_file(file, &common, None)?;
+        // a gate writes result folders only when asked (`--out DIR`)
+        let save = if a.common.out.is_some() {
+            Save::Folder
+        } else {
+            Save::Nothing
+        };
+        let run = run_file(file, &common, None, save)?;
         for p in &run.results {
             let sc = &p.scenario;
             let point = point_label(p);
@@ -112,12 +177,29 @@ pub fn check(a: &CheckArgs) -> Result<(), Error> {
             }
             if let Some(base) = &baseline {
                 for m in &p.metrics {
+                    if check::worse_when_higher(m.name).is_none() {
+                        // a volume (users, transactions): no better or worse
+                        continue;
+                    }
                     let found = base
                         .iter()
                         .find(|(s, pt, name, _)| *s == sc.name && *pt == point && name == m.name);
-                    if let Some((_, _, _, figures)) = found
-                        && let Some((verdict, note)) = check::against_baseline(m, *figures)
-                    {
+                    let outcome = match found {
+                        None => Some((
+                            Verdict::Inconclusive,
+                            "not compared: the baseline has no figure of this metric here".into(),
+                        )),
+                        Some((_, _, _, figures)) if !figures.0.is_finite() => Some((
+                            Verdict::Inconclusive,
+                            "not compared: the baseline's value is undefined (null)".into(),
+                        )),
+                        Some(_) if !m.estimate.value.is_finite() => Some((
+                            Verdict::Inconclusive,
+                            "not compared: this run's value is undefined".into(),
+                        )),
+                        Some((_, _, _, figures)) => check::against_baseline(m, *figures),
+                    };
+                    if let Some((verdict, note)) = outcome {
                         lines.push(CheckLine {
                             scenario: sc.name.clone(),
                             point: point.clone(),
@@ -135,13 +217,13 @@ pub fn check(a: &CheckArgs) -> Result<(), Error> {
             if let Some(label) = &a.label {
                 for m in &p.metrics {
                     history.push(HistoryRow {
-                        label: label.clone(),
+                        label: escape_cell(label),
                         time: now.clone(),
-                        scenario: if point.is_empty() {
+                        scenario: escape_cell(&if point.is_empty() {
                             sc.name.clone()
                         } else {
                             format!("{} [{point}]", sc.name)
-                        },
+                        }),
                         metric: m.name.to_string(),
                         value: m.estimate.value,
                         ci_low: m.estimate.ci.low,
@@ -152,17 +234,7 @@ pub fn check(a: &CheckArgs) -> Result<(), Error> {
         }
     }
     if let Some(path) = &a.history {
-        let existing = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(Error::Usage(format!(
-                    "cannot read the history {}: {e}",
-                    path.display()
-                )));
-            }
-        };
-        write_atomic(path, check::append_history(&existing, &history).as_bytes())?;
+        append_history(path, &history)?;
     }
     print_lines(&lines, a.common.format);
     let failed = lines.iter().filter(|l| l.verdict != Verdict::Pass).count();
@@ -179,6 +251,60 @@ pub fn check(a: &CheckArgs) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Appends `rows` to the history at `path`: a racesim history (its header,
+/// every row whole) or a new file; through a symbolic link, the file it
+/// points to is updated and the link kept. Two checks appending at once
+/// both keep their rows (the update holds the folder's lock).
+fn append_history(path: &Path, rows: &[HistoryRow]) -> Result<(), Error> {
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|_| {
+            let to = std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            Error::Usage(format!(
+                "cannot append to the history {}: it is a symbolic link to {to}, which does \
+                 not exist",
+                path.display()
+            ))
+        })?,
+        _ => path.to_path_buf(),
+    };
+    let mut refused = None;
+    update_file(&target, input::MAX_HISTORY_BYTES, &mut |existing| {
+        let existing = match existing {
+            None => String::new(),
+            Some(Err(why)) => {
+                refused = Some(format!(
+                    "cannot append to the history {}: {why}",
+                    path.display()
+                ));
+                return None;
+            }
+            Some(Ok(bytes)) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    refused = Some(format!(
+                        "cannot append to the history {}: it is not UTF-8 text",
+                        path.display()
+                    ));
+                    return None;
+                }
+            },
+        };
+        match check::append_history(&existing, rows, &path.display().to_string()) {
+            Ok(text) => Some(text.into_bytes()),
+            Err(why) => {
+                refused = Some(format!("cannot append to the history: {why}"));
+                None
+            }
+        }
+    })?;
+    match refused {
+        Some(m) => Err(Error::Usage(m)),
+        None => Ok(()),
+    }
 }
 
 fn verdict_word(v: Verdict) -> &'static str {

@@ -1,22 +1,27 @@
 //! Resource guards and output safety for the commands that run simulations.
 //!
-//! - `--max-events N`: before anything runs, the expected work (simulated
-//!   users or transactions, over every replication and sweep point this
-//!   invocation runs) is compared with `N`; beyond it the run is refused (exit
-//!   2) with the estimate and the flag that allows it.
-//! - `--time-limit D`: a timer thread sets a stop flag after `D`; no new
-//!   replication starts, running ones stop at the engine's next check and are
-//!   dropped, and the replications that finished (a prefix, in index order)
-//!   are written and marked partial (see [`crate::experiment::run_replications`]).
-//! - Result folders ([`ResultDir`]): a run writes into a hidden staging
-//!   folder beside its result folder and moves the files into place only when
-//!   all are written, so a run killed midway leaves no half-written result and
-//!   never touches an earlier one. A folder that already holds a result (a
-//!   `summary.csv` or `replications.csv`) is never overwritten without
-//!   `--force`: the new result goes to the first free `NAME-2`, `NAME-3`...
-//!   and a note says so.
+//! Before anything is built, the run is counted from the validated scenario
+//! ([`crate::experiment::grid::Grid`], [`crate::models::Work`]) and refused
+//! (exit 2) with the estimate and the flag that lets it through:
+//!
+//! - `--max-points N` (default 10000): sweep points, counted as the product
+//!   of the axes' lengths;
+//! - `--max-events N` (default 1e11): users or transactions, transfer polls
+//!   and clock breakpoints, over every point and replication this invocation
+//!   runs;
+//! - `--max-memory SIZE` (default 4GB): the records the replications running
+//!   at once hold (checkout records not yet moved, the largest terminal-day).
+//!
+//! `--time-limit D`: a timer thread sets a stop flag after `D`; no new
+//! replication starts, running ones stop at their model's next check (made
+//! by work done, at most a few milliseconds apart) and are dropped, and the
+//! replications that finished (a prefix, in index order) are written and
+//! marked partial (see [`crate::experiment::run_replications`]).
+//!
+//! Result folders are staged, locked and committed by
+//! [`crate::report::output::ResultDir`]; `--force` replaces a result without
+//! keeping the previous one.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -25,15 +30,21 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::Error;
-use crate::experiment::{Point, shard_share};
-use crate::report::files::WriteError;
+use crate::experiment::grid::GridCost;
 use crate::report::fmt_num;
+use crate::report::output::{Committed, Replace, ResultDir};
 use crate::time::parse_duration;
 
-/// The default of `--max-events`: 10^11 simulated users or transactions
-/// (hours of work for the checkout model, over ten minutes for the terminal
-/// model, on a laptop).
+/// The default of `--max-events`: 10^11 users, transactions, polls and clock
+/// breakpoints (hours of work for the checkout model, over ten minutes for
+/// the terminal model, on a laptop).
 pub const DEFAULT_MAX_EVENTS: f64 = 1e11;
+
+/// The default of `--max-points`.
+pub const DEFAULT_MAX_POINTS: u64 = 10_000;
+
+/// The default of `--max-memory`: 4 GB.
+pub const DEFAULT_MAX_MEMORY: f64 = 4e9;
 
 /// The guard options shared by the commands that run simulations.
 #[derive(Debug, Clone, Default, Args)]
@@ -42,12 +53,20 @@ pub struct Guards {
     /// finished, marked partial
     #[arg(long, value_name = "DURATION", allow_negative_numbers = true)]
     pub time_limit: Option<String>,
-    /// Refuse a run expected to simulate more than N users or transactions
-    /// in all (default 1e11); raise it to run a bigger study
+    /// Refuse a run expected to simulate more than N users or transactions,
+    /// polls and clock steps in all (default 1e11); raise it to run a bigger
+    /// study
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_events: Option<String>,
-    /// Replace an earlier result in the output folder (default: write to a
-    /// new folder NAME-2, NAME-3, ... beside it)
+    /// Refuse a sweep of more than N points (default 10000)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max_points: Option<String>,
+    /// Refuse a run expected to hold more than SIZE of records in memory at
+    /// once (default 4GB; e.g. 500MB, 16GB)
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
+    pub max_memory: Option<String>,
+    /// Replace the earlier result without keeping it (default: it is kept
+    /// as NAME.previous)
     #[arg(long)]
     pub force: bool,
 }
@@ -75,71 +94,176 @@ impl Guards {
         let Some(text) = &self.max_events else {
             return Ok(DEFAULT_MAX_EVENTS);
         };
-        let n: f64 = text.trim().replace('_', "").parse().map_err(|_| {
-            Error::Usage(format!(
-                "--max-events {text}: expected a number of users or transactions, e.g. 1e12"
-            ))
-        })?;
-        if !(n.is_finite() && n >= 0.0) {
-            return Err(Error::Usage(format!(
-                "--max-events {text}: expected a finite number at least 0, e.g. 1e12"
-            )));
-        }
-        Ok(n)
+        count(text, "--max-events", "e.g. 1e12")
     }
-}
 
-/// The expected simulated users or transactions of running `points` (this
-/// shard's replications of each), and the unit's name.
-pub fn expected_work(points: &[Point], shard: Option<(u64, u64)>) -> (f64, &'static str) {
-    let mut total = 0.0;
-    let mut unit = "users";
-    for (_, sc) in points {
-        let defs = sc.metrics();
-        let Some(m) = defs
-            .iter()
-            .find(|m| m.name == "users" || m.name == "transactions")
-        else {
-            continue;
+    /// `--max-points` parsed (the default when absent).
+    pub fn max_points(&self) -> Result<u64, Error> {
+        let Some(text) = &self.max_points else {
+            return Ok(DEFAULT_MAX_POINTS);
         };
-        unit = if m.name == "users" {
-            "users"
+        let n = count(text, "--max-points", "e.g. 50000")?;
+        Ok(if n >= u64::MAX as f64 {
+            u64::MAX
         } else {
-            "transactions"
-        };
-        // the estimate is a total over the scenario's replications
-        let per_rep = m.estimate.unwrap_or(0.0) / f64::from(sc.replications.max(1));
-        let share = shard_share(sc, shard);
-        let parts = share.part.map_or(1.0, |(_, n)| n as f64);
-        total += per_rep * share.indices.len() as f64 / parts;
+            n as u64
+        })
     }
-    (total, unit)
+
+    /// `--max-memory` parsed, in bytes (the default when absent).
+    pub fn max_memory(&self) -> Result<f64, Error> {
+        let Some(text) = &self.max_memory else {
+            return Ok(DEFAULT_MAX_MEMORY);
+        };
+        parse_size(text).ok_or_else(|| {
+            Error::Usage(format!(
+                "--max-memory {text}: expected a size such as 500MB, 8GB or 2GiB"
+            ))
+        })
+    }
+
+    /// What a commit does with the result it replaces.
+    pub fn replace(&self) -> Replace {
+        if self.force {
+            Replace::Discard
+        } else {
+            Replace::KeepPrevious
+        }
+    }
 }
 
-/// Refuses a run whose expected work is beyond `max`.
-pub fn check_work(points: &[Point], shard: Option<(u64, u64)>, max: f64) -> Result<(), Error> {
-    let (work, unit) = expected_work(points, shard);
-    if work > max {
-        let reps: u32 = points
-            .iter()
-            .map(|(_, sc)| sc.replications)
-            .max()
-            .unwrap_or(0);
+/// A finite count at least 0 (`1e12`, `50_000`).
+fn count(text: &str, flag: &str, example: &str) -> Result<f64, Error> {
+    let n: f64 = text
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| Error::Usage(format!("{flag} {text}: expected a number, {example}")))?;
+    if !(n.is_finite() && n >= 0.0) {
         return Err(Error::Usage(format!(
-            "this run would simulate about {} {unit} ({} point(s), {reps} replication(s) each), \
-             beyond --max-events {}; lower the replications, horizon or sweep, or pass \
-             --max-events {} to run it anyway",
-            sci(work),
-            points.len(),
-            sci(max),
-            sci((work * 1.01).ceil())
+            "{flag} {text}: expected a finite number at least 0, {example}"
+        )));
+    }
+    Ok(n)
+}
+
+/// A size in bytes: a number with an optional unit (B, KB, MB, GB, TB, or
+/// KiB, MiB, GiB, TiB).
+fn parse_size(text: &str) -> Option<f64> {
+    const UNITS: [(&str, f64); 13] = [
+        ("kib", 1024.0),
+        ("mib", 1048576.0),
+        ("gib", 1073741824.0),
+        ("tib", 1099511627776.0),
+        ("kb", 1e3),
+        ("mb", 1e6),
+        ("gb", 1e9),
+        ("tb", 1e12),
+        ("k", 1e3),
+        ("m", 1e6),
+        ("g", 1e9),
+        ("t", 1e12),
+        ("b", 1.0),
+    ];
+    let t = text.trim().to_ascii_lowercase();
+    let (num, k) = UNITS
+        .iter()
+        .find_map(|(u, k)| t.strip_suffix(u).map(|n| (n, *k)))
+        .unwrap_or((t.as_str(), 1.0));
+    let n: f64 = num.trim().parse().ok()?;
+    let bytes = n * k;
+    (bytes.is_finite() && bytes >= 0.0).then_some(bytes)
+}
+
+/// A size for a message: `1.2 GB`.
+fn size(bytes: f64) -> String {
+    let (v, u) = if bytes >= 1e12 {
+        (bytes / 1e12, "TB")
+    } else if bytes >= 1e9 {
+        (bytes / 1e9, "GB")
+    } else if bytes >= 1e6 {
+        (bytes / 1e6, "MB")
+    } else {
+        (bytes / 1e3, "KB")
+    };
+    format!("{v:.1}{u}")
+}
+
+/// Refuses a sweep of more than `--max-points` points (`None`: beyond
+/// `u64::MAX`).
+pub fn check_points(points: Option<u64>, guards: &Guards) -> Result<(), Error> {
+    let max = guards.max_points()?;
+    match points {
+        Some(n) if n <= max => Ok(()),
+        Some(n) => Err(Error::Usage(format!(
+            "this sweep has {} points, beyond --max-points {}; sweep fewer values (fewer STEPS, \
+             fewer keys), or pass --max-points {n} to run it anyway",
+            sci(n as f64),
+            fmt_num(max as f64)
+        ))),
+        None => Err(Error::Usage(format!(
+            "this sweep has more than 1.8e19 points (the product of its axes' lengths), beyond \
+             --max-points {}; sweep fewer values",
+            fmt_num(max as f64)
+        ))),
+    }
+}
+
+/// Refuses a run of `cost` (one replication of each point) times
+/// `replications` (this invocation's replications per point; a fraction for
+/// a shard that runs part of each) beyond `--max-events` or `--max-memory`,
+/// with `threads` replications running at once.
+pub fn check_cost(
+    cost: &GridCost,
+    replications: f64,
+    guards: &Guards,
+    threads: usize,
+) -> Result<(), Error> {
+    let max_events = guards.max_events()?;
+    let t = &cost.total;
+    let events = t.events() * replications;
+    let about = if cost.exact { "about" } else { "at most about" };
+    if events > max_events {
+        let mut parts = vec![format!("{} {}", sci(t.units * replications), t.unit)];
+        if t.polls > 0.0 {
+            parts.push(format!("{} polls", sci(t.polls * replications)));
+        }
+        if t.clock_steps > 0.0 {
+            parts.push(format!("{} clock steps", sci(t.clock_steps * replications)));
+        }
+        return Err(Error::Usage(format!(
+            "this run would simulate {about} {} events ({}; {} point(s), {} replication(s) each), \
+             beyond --max-events {}; lower the replications, horizon or sweep (or lengthen \
+             poll and sync intervals), or pass --max-events {} to run it anyway",
+            sci(events),
+            parts.join(", "),
+            fmt_num(cost.points as f64),
+            fmt_num(replications.ceil()),
+            sci(max_events),
+            sci((events * 1.01).ceil())
+        )));
+    }
+    let max_memory = guards.max_memory()?;
+    let at_once = (threads.max(1) as f64).min(replications.ceil().max(1.0));
+    let memory = cost.peak_held_bytes * at_once;
+    if memory > max_memory {
+        return Err(Error::Usage(format!(
+            "this run would hold {about} {} in memory at once ({} record(s) per replication, \
+             {} replication(s) at a time: records not yet moved, or the largest terminal-day), \
+             beyond --max-memory {}; shorten the grace or poll interval, lower the rate or \
+             --threads, or pass --max-memory {} to run it anyway",
+            size(memory),
+            sci(t.held),
+            fmt_num(at_once),
+            size(max_memory),
+            size((memory * 1.01).ceil())
         )));
     }
     Ok(())
 }
 
 /// A number for a message: plain below a million, else `1.23e9`.
-fn sci(x: f64) -> String {
+pub fn sci(x: f64) -> String {
     if x < 1e6 {
         fmt_num(x.round())
     } else {
@@ -149,12 +273,30 @@ fn sci(x: f64) -> String {
 
 /// The error when a time limit ran out before any replication of
 /// `scenario` finished.
-pub fn nothing_finished(limit: Option<&TimeLimit>, scenario: &str) -> Error {
+pub fn nothing_finished(limit: &TimeLimit, scenario: &str) -> Error {
     Error::Incomplete(format!(
         "the time limit ({}) was reached before any replication of {scenario} finished: \
          nothing written; raise --time-limit, or lower the horizon",
-        limit.map(TimeLimit::describe).unwrap_or_default()
+        limit.describe()
     ))
+}
+
+/// Prepares the result folder `target` (see [`ResultDir::prepare`]).
+pub fn result_dir(target: std::path::PathBuf, guards: &Guards) -> Result<ResultDir, Error> {
+    Ok(ResultDir::prepare(target, guards.replace())?)
+}
+
+/// Prints where the replaced result went (on standard error) unless `quiet`.
+pub fn announce(c: &Committed, quiet: bool) {
+    if let Some(prev) = &c.previous
+        && !quiet
+    {
+        eprintln!(
+            "note: the earlier result in {} is kept as {} (--force replaces it without a copy)",
+            c.dir.display(),
+            prev.display()
+        );
+    }
 }
 
 /// A timer that sets a stop flag after a time limit; dropping it ends the
@@ -216,257 +358,16 @@ fn humantime(d: Duration) -> String {
     parts.join(" ")
 }
 
-/// This machine's name, as staging folders carry it (`localhost` if unknown).
-fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| {
-            h.trim()
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
-                .collect::<String>()
-        })
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// Removes the staging folders beside `staging` left by killed runs: those
-/// named `.NAME.partial-HOST-PID` made on this host whose process is gone
-/// (checked in `/proc`; where there is no `/proc`, nothing is removed). Shards
-/// writing to a shared file system from other machines are left alone.
-fn remove_stale_staging(staging: &Path) {
-    let proc = Path::new("/proc/self");
-    let (Some(parent), true) = (staging.parent(), proc.exists()) else {
-        return;
-    };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let me = host();
-    for e in entries.filter_map(Result::ok) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some((host, pid)) = name
-            .strip_prefix('.')
-            .and_then(|n| n.rsplit_once(".partial-"))
-            .and_then(|(_, tail)| tail.rsplit_once('-'))
-            .and_then(|(h, pid)| Some((h, pid.parse::<u32>().ok()?)))
-        else {
-            continue;
-        };
-        if host == me && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-/// True when `dir` holds a racesim result.
-pub fn holds_result(dir: &Path) -> bool {
-    dir.join("summary.csv").exists() || dir.join("replications.csv").exists()
-}
-
-/// A result folder being written: files go to a hidden staging folder beside
-/// the target and are moved into place by [`ResultDir::commit`]. Dropped
-/// without a commit, the staging folder is removed.
-pub struct ResultDir {
-    target: PathBuf,
-    staging: PathBuf,
-    /// Why the target is not the folder asked for (an earlier result was there).
-    pub note: Option<String>,
-    committed: bool,
-}
-
-impl ResultDir {
-    /// Prepares the result folder `wanted`: picks the folder (`wanted`, or the
-    /// first free `wanted-2`, `wanted-3`... when `wanted` holds an earlier
-    /// result and `force` is off) and creates the staging folder, so an
-    /// unwritable place fails here, before anything runs.
-    pub fn prepare(wanted: PathBuf, force: bool) -> Result<ResultDir, Error> {
-        let mut target = wanted.clone();
-        let mut note = None;
-        if !force && holds_result(&wanted) {
-            let name = wanted
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "result".into());
-            let mut i = 2u32;
-            loop {
-                let candidate = wanted.with_file_name(format!("{name}-{i}"));
-                if !holds_result(&candidate) {
-                    target = candidate;
-                    break;
-                }
-                i += 1;
-            }
-            note = Some(format!(
-                "{} holds an earlier result, kept as it is; this one goes to {} (--force replaces it)",
-                wanted.display(),
-                target.display()
-            ));
-        }
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "result".into());
-        let staging =
-            target.with_file_name(format!(".{name}.partial-{}-{}", host(), std::process::id()));
-        let err = |path: &Path, source| {
-            Error::Write(WriteError {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        if let Some(parent) = staging.parent().filter(|p| !p.as_os_str().is_empty()) {
-            // name the first part of the path that is in the way
-            if let Some(file) = parent
-                .ancestors()
-                .find(|a| a.exists() && !a.is_dir() && !a.as_os_str().is_empty())
-            {
-                return Err(err(
-                    &target,
-                    std::io::Error::other(format!("{} is a file, not a folder", file.display())),
-                ));
-            }
-            std::fs::create_dir_all(parent).map_err(|e| err(parent, e))?;
-        }
-        if staging.exists() {
-            let _ = std::fs::remove_dir_all(&staging);
-        }
-        remove_stale_staging(&staging);
-        std::fs::create_dir(&staging).map_err(|e| err(&target, e))?;
-        Ok(ResultDir {
-            target,
-            staging,
-            note,
-            committed: false,
-        })
-    }
-
-    /// Prints the note (on standard error) unless `quiet`.
-    pub fn announce(&self, quiet: bool) {
-        if let Some(note) = &self.note
-            && !quiet
-        {
-            eprintln!("note: {note}");
-        }
-    }
-
-    /// Where to write the files now.
-    pub fn staging(&self) -> &Path {
-        &self.staging
-    }
-
-    /// The folder the result will be in.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
-    /// Moves the written files into the result folder. A new folder appears
-    /// whole (one rename); into an existing folder each file is renamed over
-    /// its old version, so every file is at all times either the old one or
-    /// the new one, never a mix of both.
-    pub fn commit(mut self) -> Result<PathBuf, Error> {
-        let err = |path: &Path, source| {
-            Error::Write(WriteError {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        if !self.target.exists() {
-            std::fs::rename(&self.staging, &self.target).map_err(|e| err(&self.target, e))?;
-        } else {
-            let entries = std::fs::read_dir(&self.staging).map_err(|e| err(&self.staging, e))?;
-            let mut names: Vec<_> = entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .collect();
-            names.sort();
-            for n in names {
-                let to = self.target.join(&n);
-                std::fs::rename(self.staging.join(&n), &to).map_err(|e| err(&to, e))?;
-            }
-            let _ = std::fs::remove_dir(&self.staging);
-        }
-        self.committed = true;
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for ResultDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_earlier_result_is_kept_and_the_new_one_goes_beside_it() {
-        let tmp = tempfile::tempdir().unwrap();
-        let want = tmp.path().join("lisa");
-        std::fs::create_dir_all(&want).unwrap();
-        std::fs::write(want.join("summary.csv"), "old").unwrap();
-        let d = ResultDir::prepare(want.clone(), false).unwrap();
-        assert_eq!(d.target(), tmp.path().join("lisa-2"));
-        assert!(d.note.as_deref().unwrap().contains("--force"));
-        std::fs::write(d.staging().join("summary.csv"), "new").unwrap();
-        let got = d.commit().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(want.join("summary.csv")).unwrap(),
-            "old"
-        );
-        assert_eq!(
-            std::fs::read_to_string(got.join("summary.csv")).unwrap(),
-            "new"
-        );
-        // and a third run goes to lisa-3
-        let d = ResultDir::prepare(want.clone(), false).unwrap();
-        assert_eq!(d.target(), tmp.path().join("lisa-3"));
-    }
-
-    #[test]
-    fn force_replaces_files_in_place_and_keeps_others() {
-        let tmp = tempfile::tempdir().unwrap();
-        let want = tmp.path().join("lisa");
-        std::fs::create_dir_all(want.join("shard-1-of-2")).unwrap();
-        std::fs::write(want.join("summary.csv"), "old").unwrap();
-        let d = ResultDir::prepare(want.clone(), true).unwrap();
-        assert_eq!(d.target(), want);
-        assert!(d.note.is_none());
-        std::fs::write(d.staging().join("summary.csv"), "new").unwrap();
-        d.commit().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(want.join("summary.csv")).unwrap(),
-            "new"
-        );
-        assert!(want.join("shard-1-of-2").is_dir());
-        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
-        assert_eq!(left.len(), 1, "no staging folder is left behind");
-    }
-
-    #[test]
-    fn a_dropped_result_leaves_nothing() {
-        let tmp = tempfile::tempdir().unwrap();
-        let d = ResultDir::prepare(tmp.path().join("x"), false).unwrap();
-        std::fs::write(d.staging().join("summary.csv"), "new").unwrap();
-        drop(d);
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
-    }
 
     #[test]
     fn limits_parse_and_bad_ones_are_refused() {
         let g = |t: Option<&str>, m: Option<&str>| Guards {
             time_limit: t.map(String::from),
             max_events: m.map(String::from),
-            force: false,
+            ..Guards::default()
         };
         assert_eq!(
             g(Some("1.5s"), None).time_limit().unwrap(),
@@ -482,5 +383,17 @@ mod tests {
         }
         assert_eq!(humantime(Duration::from_secs(3725)), "1h 2m 5s");
         assert_eq!(humantime(Duration::from_millis(1500)), "1.500s");
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("500MB"), Some(5e8));
+        assert_eq!(parse_size("2GiB"), Some(2.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_size("1e9"), Some(1e9));
+        assert_eq!(parse_size("1.5 gb"), Some(1.5e9));
+        for bad in ["lots", "-1GB", "5 parsecs", "inf"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+        assert_eq!(size(2.5e9), "2.5GB");
     }
 }

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::cli::guard::ResultDir;
 use crate::cli::run::{print_table, write_outputs};
 use crate::cli::{Format, MergeArgs};
 use crate::experiment::{self, PointResult};
+use crate::input::{self, Table};
+use crate::models::check_row;
 use crate::models::{ExactSums, RepOutput, terminal};
 use crate::report::shards::{self, Parts, Row, ShardMeta};
 use crate::report::{csvout, json};
@@ -33,24 +34,119 @@ fn read_shard(arg: &Path) -> Result<Shard, Error> {
     } else {
         arg.to_path_buf()
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let (meta, _, rows) =
-        shards::parse(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))?;
+    let text = input::read_text(&path, "the shard", input::MAX_RESULT_BYTES)
+        .map_err(|m| Error::Usage(format!("cannot merge: {m}")))?;
+    let (meta, _, rows) = shards::parse(&text, &path.display().to_string())
+        .map_err(|m| Error::Usage(format!("cannot merge: {m}")))?;
     Ok(Shard { path, meta, rows })
 }
 
-fn same<T: PartialEq + std::fmt::Debug>(
-    shards: &[Shard],
-    what: &str,
-    f: impl Fn(&ShardMeta) -> T,
-) -> Result<(), Error> {
+/// Checks every row of `s` against the model's columns: finite, whole where
+/// whole, non-negative, numerators at most their denominators.
+fn check_rows(s: &Shard, sc: &scenario::Scenario) -> Result<(), Error> {
+    let columns = experiment::columns(&sc.model);
+    let rules = experiment::column_rules(&sc.model);
+    for r in &s.rows {
+        check_row(columns, rules, &r.values, sc.estimator).map_err(|why| {
+            Error::Usage(format!(
+                "cannot merge: {}: line {}: {why}: not a value racesim writes (edited?)",
+                s.path.display(),
+                r.line
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// A shard's `daily.csv`, `margin.csv` or `volume.csv`, read back and
+/// checked: the header of the first shard's, every row whole, every cell a
+/// number (or empty where racesim leaves an open end or an undefined
+/// estimate), counts at least 0. `None` when the file is not there.
+fn read_table(
+    s: &Shard,
+    name: &str,
+    header: Option<&[String]>,
+) -> Result<Option<(String, Table)>, Error> {
+    let path = s.path.with_file_name(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bad = |m: String| Error::Usage(format!("cannot merge: {m}"));
+    let text =
+        input::read_text(&path, "the shard's table", input::MAX_RESULT_BYTES).map_err(bad)?;
+    let t = Table::parse(&text, &path.display().to_string(), "the shard's table").map_err(bad)?;
+    if let Some(h) = header
+        && h != t.header.as_slice()
+    {
+        return Err(bad(format!(
+            "{}: its columns differ from the other shards' {name}",
+            path.display()
+        )));
+    }
+    // point, the swept values (text: durations, names), then numbers
+    let numbers_from = t
+        .column("day")
+        .or(t.column("low_s"))
+        .or(t.column("low_n"))
+        .unwrap_or(1);
+    for r in 0..t.rows.len() {
+        for (c, col) in t.header.iter().enumerate() {
+            if c > 0 && c < numbers_from {
+                continue;
+            }
+            let v = t.number(r, c).map_err(bad)?;
+            if v < 0.0 && !col.ends_with("_s") && !col.ends_with("_estimate") {
+                return Err(bad(format!(
+                    "{}: line {}, column `{col}`: {v} is below 0 (edited?)",
+                    path.display(),
+                    t.rows[r].0
+                )));
+            }
+        }
+    }
+    Ok(Some((text, t)))
+}
+
+/// Checks that each shard's `daily.csv` adds up, per point and column, to
+/// its replications (a daily series edited apart from its rows is refused).
+fn check_daily(s: &Shard, t: &Table, columns: &[&str]) -> Result<(), Error> {
+    let Some(point) = t.column("point") else {
+        return Ok(());
+    };
+    for (ci, col) in columns.iter().enumerate() {
+        let Some(dc) = t.column(col) else { continue };
+        let mut by_point: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+        for (r, (_, cells)) in t.rows.iter().enumerate() {
+            let p: usize = cells[point].trim().parse().unwrap_or(usize::MAX);
+            let v = t.number(r, dc).unwrap_or(f64::NAN);
+            by_point.entry(p).or_default().0 += v;
+        }
+        for row in &s.rows {
+            by_point.entry(row.point).or_default().1 += row.values[ci];
+        }
+        for (p, (daily, rows)) in by_point {
+            let tol = 1e-9 * rows.abs().max(1.0);
+            if (daily - rows).abs().is_nan() || (daily - rows).abs() > tol {
+                return Err(Error::Usage(format!(
+                    "cannot merge: {}: `{col}` of point {p} adds up to {daily} over the days but \
+                     to {rows} over the replications of {}: the files do not belong together \
+                     (edited?)",
+                    t.name,
+                    s.path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn same(shards: &[Shard], what: &str, f: impl Fn(&ShardMeta) -> String) -> Result<(), Error> {
     let first = f(&shards[0].meta);
     for s in &shards[1..] {
         let v = f(&s.meta);
         if v != first {
             return Err(Error::Usage(format!(
-                "cannot merge: the shards have different {what}: {} has {first:?}, {} has {v:?}",
+                "cannot merge: the shards have different {what}: {} has {first}, {} has {v}",
                 shards[0].path.display(),
                 s.path.display()
             )));
@@ -61,14 +157,14 @@ fn same<T: PartialEq + std::fmt::Debug>(
 
 fn read_parts(s: &Shard) -> Result<Parts, Error> {
     let path = s.path.with_file_name(shards::PARTS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = input::read_text(&path, "the parts file", input::MAX_RESULT_BYTES).map_err(|e| {
         Error::Usage(format!(
-            "cannot merge: {} is a shard of the terminals but {} cannot be read: {e}",
-            s.path.display(),
-            path.display()
+            "cannot merge: {} is a shard of the terminals but its parts cannot be read: {e}",
+            s.path.display()
         ))
     })?;
-    shards::parse_parts(&text).map_err(|m| Error::Usage(format!("{}: {m}", path.display())))
+    shards::parse_parts(&text)
+        .map_err(|m| Error::Usage(format!("cannot merge: {}: {m}", path.display())))
 }
 
 /// Point `pi`'s replications, each the exact sum of the shards' parts.
@@ -135,15 +231,30 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             "merge needs at least one replications.csv".into(),
         ));
     }
-    same(&shards, "scenarios", |m| m.scenario.clone())?;
-    same(&shards, "scenario file contents (hash)", |m| m.hash.clone())?;
-    same(&shards, "seeds", |m| m.seed)?;
-    same(&shards, "replication counts", |m| m.replications)?;
-    same(&shards, "overrides or sweep points", |m| m.points.clone())?;
-    same(&shards, "estimators", |m| m.estimator.clone())?;
-    same(&shards, "generators", |m| m.generator.clone())?;
-    same(&shards, "racesim versions", |m| m.version.clone())?;
-    same(&shards, "shard counts", |m| m.shard.map(|s| s.1))?;
+    let quoted = |s: &str| format!("`{s}`");
+    same(&shards, "scenarios", |m| quoted(&m.scenario))?;
+    same(&shards, "scenario file contents (hash)", |m| {
+        quoted(&m.hash)
+    })?;
+    same(&shards, "seeds", |m| m.seed.to_string())?;
+    same(&shards, "replication counts", |m| {
+        m.replications.to_string()
+    })?;
+    same(&shards, "overrides or sweep points", |m| {
+        let points: Vec<String> = m
+            .points
+            .iter()
+            .map(|p| format!("[{}]", p.join(", ")))
+            .collect();
+        points.join(" ")
+    })?;
+    same(&shards, "estimators", |m| quoted(&m.estimator))?;
+    same(&shards, "generators", |m| quoted(&m.generator))?;
+    same(&shards, "racesim versions", |m| quoted(&m.version))?;
+    same(&shards, "shard counts", |m| match m.shard {
+        Some((_, n)) => format!("{n} shards"),
+        None => "a whole run (no --shard)".into(),
+    })?;
     if let Some(s) = shards.iter().find(|s| s.meta.partial.is_some()) {
         return Err(Error::Usage(format!(
             "cannot merge: {} is a partial result ({}); run that shard again without --time-limit",
@@ -152,7 +263,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         )));
     }
     same(&shards, "splits (replications or terminals)", |m| {
-        m.split.clone()
+        m.split.clone().unwrap_or_else(|| "replications".into())
     })?;
     let meta = &shards[0].meta;
     if meta.version != env!("CARGO_PKG_VERSION") {
@@ -185,8 +296,21 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         )));
     }
 
-    // the scenario must still be the one the shards ran
-    let source = Source::read(Path::new(&meta.file))?;
+    // the scenario must still be the one the shards ran; its path is the
+    // one the shards were given, relative to the folder they ran in
+    let scenario_path = Path::new(&meta.file);
+    if !scenario_path.exists() {
+        let here = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
+        return Err(Error::Usage(format!(
+            "cannot merge: the shards ran scenario file {} (the path as they were given it, \
+             relative to the folder they ran in), which is not there from {here}: run merge \
+             from that folder",
+            meta.file
+        )));
+    }
+    let source = Source::read(scenario_path)?;
     if shards::text_hash(&source.text) != meta.hash {
         return Err(Error::Usage(format!(
             "cannot merge: {} has changed since the shards ran (its hash differs)",
@@ -209,6 +333,34 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
             )));
         }
     };
+    // every row holds values racesim writes, under the model's columns
+    let first_point: Vec<Override> = meta
+        .points
+        .first()
+        .map(|o| {
+            o.iter()
+                .map(|o| Override::parse(o))
+                .collect::<Result<_, _>>()
+        })
+        .transpose()
+        .map_err(Error::Usage)?
+        .unwrap_or_default();
+    let model_sc = scenario::load(&source, &first_point)?;
+    let columns = experiment::columns(&model_sc.model);
+    for s in &shards {
+        if s.rows
+            .first()
+            .is_some_and(|r| r.values.len() != columns.len())
+        {
+            return Err(Error::Usage(format!(
+                "cannot merge: {} does not have the columns of a {} scenario ({})",
+                s.path.display(),
+                model_sc.model.name(),
+                columns.join(", ")
+            )));
+        }
+        check_rows(s, &model_sc)?;
+    }
     let mut results = Vec::new();
     for (pi, ovs) in meta.points.iter().enumerate() {
         let overrides: Vec<Override> = ovs
@@ -255,53 +407,63 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         });
     }
     let swept = !results[0].params.is_empty();
-    // daily series, margin histograms, volume bins: sums of the shards' sums
-    let out = ResultDir::prepare(a.out.join(&meta.scenario), a.force)?;
-    out.announce(false);
+    // daily series, margin histograms, volume bins: sums of the shards'
+    // sums, read and checked before anything is written (a split of the
+    // fleet has whole daily series already: summed exactly)
+    let summed: &[&str] = if parts.is_some() {
+        &["margin.csv", "volume.csv"]
+    } else {
+        &["daily.csv", "margin.csv", "volume.csv"]
+    };
+    let mut tables: Vec<(&str, String)> = Vec::new();
+    for name in summed.iter().copied() {
+        let mut texts: Vec<String> = Vec::new();
+        let mut header: Option<Vec<String>> = None;
+        for s in &shards {
+            if let Some((text, t)) = read_table(s, name, header.as_deref())? {
+                if name == "daily.csv" {
+                    check_daily(s, &t, columns)?;
+                }
+                header = Some(t.header);
+                texts.push(text);
+            }
+        }
+        if texts.len() == shards.len() {
+            tables.push((name, csvout::sum_tables(&texts)));
+        }
+    }
+    let guards = crate::cli::guard::Guards {
+        force: a.force,
+        ..Default::default()
+    };
+    let out = crate::cli::guard::result_dir(a.out.join(&meta.scenario), &guards)?;
     let dir = out.staging().to_path_buf();
     let meta_all = ShardMeta {
         shard: None,
         split: None,
         ..meta.clone()
     };
-    write_outputs(
-        &dir,
-        &results,
-        swept,
-        !a.no_charts,
-        &shards::meta_line(&meta_all),
-        None,
-    )?;
-    // (a split of the fleet has whole daily series already: summed exactly)
-    let summed: &[&str] = if parts.is_some() {
-        &["margin.csv", "volume.csv"]
-    } else {
-        &["daily.csv", "margin.csv", "volume.csv"]
-    };
-    for name in summed.iter().copied() {
-        let texts: Vec<String> = shards
-            .iter()
-            .filter_map(|s| std::fs::read_to_string(s.path.with_file_name(name)).ok())
-            .collect();
-        if texts.len() == shards.len() {
-            let merged = csvout::sum_tables(&texts);
-            crate::report::files::write_atomic(&dir.join(name), merged.as_bytes())?;
-            if !a.no_charts {
-                crate::cli::run::write_charts(&dir, &meta.scenario, &merged)?;
-            }
+    write_outputs(&dir, &results, swept, !a.no_charts, &meta_all, None)?;
+    for (name, merged) in &tables {
+        crate::report::output::write_atomic(&dir.join(name), merged.as_bytes())?;
+        if !a.no_charts {
+            crate::cli::run::write_charts(&dir, &meta.scenario, merged)?;
         }
     }
-    let dir = out.commit()?;
+    let committed = out.commit()?;
+    crate::cli::guard::announce(&committed, a.quiet);
+    let dir = committed.dir;
     match a.format {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&json::scenario(&results, swept)).unwrap_or_default()
         ),
         Format::Csv => print!("{}", csvout::summary(&results)),
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown if !a.quiet => {
             println!("merged {} shard(s) of {}", shards.len(), meta.scenario);
-            print_table(&results, swept, f64::NAN, None, &dir);
+            print_table(&results, swept, f64::NAN, None, Some(&dir));
         }
+        Format::Table | Format::Markdown => {}
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::Error;
-use crate::cli::guard::{self, ResultDir, TimeLimit};
+use crate::cli::guard::{self, TimeLimit};
 use crate::cli::progress::Bar;
 use crate::cli::run::{Partial, print_table, write_outputs};
 use crate::cli::{Common, Format};
@@ -23,7 +23,8 @@ use crate::experiment::precision::{
     DEFAULT_MAX_REPLICATIONS, Goal, PrecisionError, PrecisionRun, Stop, run_to_precision,
 };
 use crate::experiment::{self, Plan, PointResult, Reporter};
-use crate::report::{csvout, files::write_atomic, json, shards};
+use crate::report::output::write_atomic;
+use crate::report::{csvout, json, shards};
 use crate::scenario::{self, Source};
 
 /// The precision options of `run`.
@@ -67,21 +68,20 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             no_sweep: false,
             shard: None,
         };
-        let points = experiment::points(&source, &base, &plan)?;
+        let grid = experiment::grid::Grid::new(&source, &base, &plan);
+        guard::check_points(grid.len(), &common.guards)?;
+        let points = grid.points()?;
         // the work of the cap: the most this run can take
-        let capped: Vec<experiment::Point> = points
+        let cost = experiment::grid::cost_of(&points);
+        let most = points
             .iter()
-            .map(|(p, sc)| {
-                let mut sc = sc.clone();
-                sc.replications = goal.max_replications().max(sc.replications);
-                (p.clone(), sc)
-            })
-            .collect();
-        guard::check_work(&capped, None, common.guards.max_events()?)?;
-        let swept = !points[0].0.is_empty();
+            .map(|(_, sc)| goal.max_replications().max(sc.replications))
+            .max()
+            .unwrap_or(1);
+        guard::check_cost(&cost, f64::from(most), &common.guards, common.threads())?;
+        let swept = grid.is_swept();
         let npoints = points.len();
-        let out = ResultDir::prepare(common.out.join(&base.name), common.guards.force)?;
-        out.announce(common.quiet);
+        let out = guard::result_dir(common.out_dir().join(&base.name), &common.guards)?;
         let limit = common.guards.time_limit()?.map(TimeLimit::start);
         let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
         let runs = common.with_pool(|| {
@@ -101,7 +101,10 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             .filter(|r| !r.point.reps.is_empty())
             .collect();
         if runs.is_empty() {
-            return Err(guard::nothing_finished(limit.as_ref(), &base.name));
+            return Err(match &limit {
+                Some(l) => guard::nothing_finished(l, &base.name),
+                None => Error::Usage(format!("{}: no replication ran", base.name)),
+            });
         }
         let partial = limit
             .as_ref()
@@ -110,7 +113,7 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
                 limit: l.describe(),
                 requested: u64::from(goal.max_replications()),
                 finished: runs.iter().map(|r| r.point.reps.len() as u64).collect(),
-                points: npoints,
+                points: npoints as u64,
             });
         let results: Vec<PointResult> = runs.iter().map(|r| r.point.clone()).collect();
         let mut meta = shards::meta(&results, &shards::text_hash(&source.text), None);
@@ -120,7 +123,7 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             &results,
             swept,
             !common.no_charts,
-            &shards::meta_line(&meta),
+            &meta,
             partial.as_ref(),
         )?;
         let mut doc = document(&runs, &results, swept);
@@ -136,14 +139,16 @@ pub fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error>
             )
             .as_bytes(),
         )?;
-        let dir = out.commit()?;
+        let committed = out.commit()?;
+        guard::announce(&committed, common.quiet);
+        let dir = committed.dir;
         if let Some(p) = &partial {
             eprintln!("{}", p.line());
         }
         let lines: Vec<String> = runs.iter().map(|r| line(r, swept)).collect();
         match common.format {
             Format::Table | Format::Markdown if !common.quiet => {
-                print_table(&results, swept, elapsed, common.threads, &dir);
+                print_table(&results, swept, elapsed, common.threads, Some(&dir));
                 println!();
                 for l in &lines {
                     println!("{l}");

@@ -7,17 +7,18 @@
 //! - `report.md` and the `report-*.svg` charts it links to;
 //! - the usual CSV and JSON outputs of `run` (without their charts).
 //!
-//! Every file is written atomically; the charts go first, so `report.md`
-//! never links to a file that is not there yet.
+//! The report is written into the run's staging folder, so the result
+//! folder appears with its report, whole, in one step.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::Error;
-use crate::cli::run::run_file;
+use crate::cli::run::{Save, run_file};
 use crate::cli::{Common, Format};
-use crate::report::files::write_atomic;
+use crate::experiment::PointResult;
+use crate::report::output::write_atomic;
 use crate::report::{html, page};
 use crate::scenario::Source;
 
@@ -58,7 +59,7 @@ impl ReportArgs {
             replications: self.replications,
             set: self.set.clone(),
             threads: self.threads,
-            out: self.out.clone(),
+            out: Some(self.out.clone()),
             format: Format::Table,
             shard: None,
             quiet: self.quiet,
@@ -68,31 +69,36 @@ impl ReportArgs {
     }
 }
 
-/// Runs the scenario and writes the report; prints the paths written.
+/// Runs the scenario and writes the report into its result folder (before
+/// the folder is committed, so the report and the figures it shows appear
+/// together); prints the paths written.
 pub fn report(a: &ReportArgs) -> Result<(), Error> {
     let common = a.common();
     let overrides = common.overrides()?;
     // Read before the run: the page shows the text the run was made from
     // (run_file reads the file again; both reads happen within one command).
     let source = Source::read(&a.file)?;
-    let run = run_file(&a.file, &common, None)?;
-    let page = page::build(&source, &run.results, run.swept, &overrides)
-        .map_err(|e| Error::Usage(format!("cannot draw the report's charts: {e}")))?;
-    let mut written = Vec::new();
-    for c in &page.charts {
-        let path = run.dir.join(&c.file);
-        write_atomic(&path, c.svg.as_bytes())?;
-        written.push(path);
-    }
-    let md = run.dir.join("report.md");
-    write_atomic(&md, html::to_markdown(&page).as_bytes())?;
-    let html_path = run.dir.join("report.html");
-    write_atomic(&html_path, html::to_html(&page).as_bytes())?;
+    let written = std::cell::RefCell::new(Vec::new());
+    let extra = |dir: &Path, results: &[PointResult], swept: bool| -> Result<(), Error> {
+        let page = page::build(&source, results, swept, &overrides)
+            .map_err(|e| Error::Usage(format!("cannot draw the report's charts: {e}")))?;
+        let mut names = Vec::new();
+        for c in &page.charts {
+            write_atomic(&dir.join(&c.file), c.svg.as_bytes())?;
+            names.push(PathBuf::from(&c.file));
+        }
+        write_atomic(&dir.join("report.md"), html::to_markdown(&page).as_bytes())?;
+        write_atomic(&dir.join("report.html"), html::to_html(&page).as_bytes())?;
+        *written.borrow_mut() = names;
+        Ok(())
+    };
+    let run = run_file(&a.file, &common, None, Save::FolderWith(&extra))?;
+    let dir = run.dir.unwrap_or_default();
     if !a.quiet {
-        println!("wrote {}", html_path.display());
-        println!("wrote {}", md.display());
-        for p in written {
-            println!("wrote {}", p.display());
+        println!("wrote {}", dir.join("report.html").display());
+        println!("wrote {}", dir.join("report.md").display());
+        for p in written.borrow().iter() {
+            println!("wrote {}", dir.join(p).display());
         }
     }
     Ok(())

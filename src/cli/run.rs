@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::Error;
-use crate::cli::guard::{self, ResultDir, TimeLimit};
+use crate::cli::guard::{self, TimeLimit};
 use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
+use crate::experiment::grid::{self, EXACT_COST_POINTS, Grid};
 use crate::experiment::{self, Plan, PointResult, Reporter};
 use crate::models::checkout::margin_edges;
-use crate::report::{csvout, files::write_atomic, fmt_num, json, plot, sensitivity, shards, table};
+use crate::report::output::write_atomic;
+use crate::report::{csvout, fmt_num, json, plot, sensitivity, shards, table};
 use crate::scenario::{self, ModelConfig, Source, SweepAxis};
 
 /// Parses `--vary PATH=A..B/STEPS` or `PATH=V1,V2,...`.
@@ -41,6 +43,22 @@ pub fn parse_vary(specs: &[String]) -> Result<Vec<SweepAxis>, Error> {
             }
         })
         .collect()
+}
+
+/// `racesim sweep FILE` without `--vary` runs the file's `[sweep]`: refuses
+/// a scenario that has none, saying how to give one.
+pub fn require_sweep(file: &Path, common: &Common) -> Result<(), Error> {
+    let source = Source::read(file)?;
+    let sc = scenario::load(&source, &common.overrides()?)?;
+    if sc.sweep.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: nothing to sweep: the scenario has no [sweep] table; give the keys to vary \
+             with --vary PATH=A..B/STEPS (e.g. --vary transfer.grace=0m..10m/10), or use \
+             `racesim run`",
+            file.display()
+        )));
+    }
+    Ok(())
 }
 
 fn scalar(text: &str) -> toml::Value {
@@ -73,8 +91,8 @@ pub struct FileRun {
     pub swept: bool,
     /// Wall-clock seconds.
     pub elapsed: f64,
-    /// The output folder.
-    pub dir: PathBuf,
+    /// The result folder, when the run saved one.
+    pub dir: Option<PathBuf>,
     /// Set when `--time-limit` stopped the run before it finished.
     pub partial: Option<Partial>,
 }
@@ -90,14 +108,14 @@ pub struct Partial {
     /// are left out of the results).
     pub finished: Vec<u64>,
     /// Sweep points asked for.
-    pub points: usize,
+    pub points: u64,
 }
 
 impl Partial {
     /// The one-line statement printed with the results.
     pub fn line(&self) -> String {
         let done: u64 = self.finished.iter().sum();
-        let asked = self.requested * self.points as u64;
+        let asked = self.requested.saturating_mul(self.points);
         let points = if self.points > 1 {
             format!(
                 ", {} of {} sweep points have results",
@@ -129,23 +147,41 @@ impl Partial {
     }
 }
 
+/// Files a command adds to a run's result folder before it is committed
+/// (the report's pages): called with the staging folder and the results.
+pub type Extra<'a> = &'a dyn Fn(&Path, &[PointResult], bool) -> Result<(), Error>;
+
+/// What a run writes.
+#[derive(Clone, Copy)]
+pub enum Save<'a> {
+    /// Nothing: the results are only printed (`check` without `--out`).
+    Nothing,
+    /// The result folder `OUT/NAME/` (and, with `--shard`,
+    /// `OUT/NAME/shard-K-of-N/`).
+    Folder,
+    /// The result folder, plus the files `Extra` writes into it.
+    FolderWith(Extra<'a>),
+}
+
 /// Runs one file (a sweep when the scenario has one or `vary` is given) and
-/// writes its outputs.
+/// writes its outputs as `save` says.
 ///
-/// Before anything runs it checks the expected work against `--max-events`
-/// and prepares the output folder (so an unwritable `--out` fails at once).
-/// With `--time-limit`, the points and replications that finished in time
-/// are written, marked partial; if none finished, nothing is written and the
+/// Before anything is built it counts the sweep points, checks the expected
+/// work against the guards (`--max-points`, `--max-events`,
+/// `--max-memory`) and prepares the output folder (so an unwritable `--out`
+/// fails at once). Points are loaded one at a time for large grids. With
+/// `--time-limit`, the points and replications that finished in time are
+/// written, marked partial; if none finished, nothing is written and the
 /// error says so.
 pub fn run_file(
     file: &Path,
     common: &Common,
     vary: Option<Vec<SweepAxis>>,
+    save: Save<'_>,
 ) -> Result<FileRun, Error> {
     let overrides = common.overrides()?;
     let shard = common.shard()?;
     let time_limit = common.guards.time_limit()?;
-    let max_events = common.guards.max_events()?;
     let source = Source::read(file)?;
     let base = scenario::load(&source, &overrides)?;
     let plan = Plan {
@@ -154,36 +190,76 @@ pub fn run_file(
         no_sweep: false,
         shard,
     };
-    let points = experiment::points(&source, &base, &plan)?;
-    guard::check_work(&points, shard, max_events)?;
-    let swept = !points[0].0.is_empty();
-    let npoints = points.len();
-    // a shard writes beside its siblings: output/NAME/shard-K-of-N/
-    let wanted = match shard {
-        None => common.out.join(&base.name),
-        Some((k, n)) => common
-            .out
-            .join(&base.name)
-            .join(format!("shard-{k}-of-{n}")),
+    let grid = Grid::new(&source, &base, &plan);
+    guard::check_points(grid.len(), &common.guards)?;
+    let share = experiment::shard_share(&base, shard);
+    if share.indices.is_empty()
+        && let Some((k, n)) = shard
+    {
+        return Err(Error::Usage(format!(
+            "shard {k}/{n} of {} has no replication to run: the scenario has {} \
+             replication(s), so use at most {} shards (or more replications)",
+            base.name, base.replications, base.replications
+        )));
+    }
+    let npoints = grid.len().unwrap_or(u64::MAX);
+    // small grids are loaded whole first: every bad point is reported
+    // before anything runs, and the cost is exact
+    let (eager, cost) = if npoints <= EXACT_COST_POINTS {
+        let points = grid.points()?;
+        let cost = grid::cost_of(&points);
+        (Some(points), cost)
+    } else {
+        (None, grid.cost()?)
     };
-    let out = ResultDir::prepare(wanted, common.guards.force)?;
-    out.announce(common.quiet);
+    let parts = share.part.map_or(1.0, |(_, n)| n as f64);
+    guard::check_cost(
+        &cost,
+        share.indices.len() as f64 / parts,
+        &common.guards,
+        common.threads(),
+    )?;
+    let swept = grid.is_swept();
+    // a shard writes beside its siblings: output/NAME/shard-K-of-N/
+    let out = match save {
+        Save::Nothing => None,
+        Save::Folder | Save::FolderWith(_) => {
+            let root = common.out_dir().join(&base.name);
+            let wanted = match shard {
+                None => root,
+                Some((k, n)) => root.join(format!("shard-{k}-of-{n}")),
+            };
+            Some(guard::result_dir(wanted, &common.guards)?)
+        }
+    };
     let limit = time_limit.map(TimeLimit::start);
     let bar = Bar::new(common.quiet, &base.name).with_stop(limit.as_ref().map(TimeLimit::flag));
-    let share = experiment::shard_share(&base, shard);
     let per_point = share.indices.len() as u64;
-    bar.start(per_point * npoints as u64);
+    bar.start(per_point.saturating_mul(npoints));
     let start = Instant::now();
-    let results = common.with_pool(|| {
-        points
-            .into_iter()
-            .map(|(params, sc)| experiment::run_point(params, sc, shard, &bar))
-            .collect::<Result<Vec<PointResult>, _>>()
+    let results = common.with_pool(|| -> Result<Vec<PointResult>, Error> {
+        let mut eager = eager.map(Vec::into_iter);
+        let mut results = Vec::new();
+        for i in 0..npoints {
+            let (params, sc) = match eager.as_mut().and_then(Iterator::next) {
+                Some(p) => p,
+                None => grid.point(i)?,
+            };
+            results.push(experiment::run_point(params, sc, shard, &bar)?);
+            if limit.as_ref().is_some_and(TimeLimit::reached) {
+                break;
+            }
+        }
+        Ok(results)
     })??;
     bar.finish();
     let elapsed = start.elapsed().as_secs_f64();
     let partial = match &limit {
-        Some(l) if l.reached() && results.iter().any(|p| p.reps.len() as u64 != per_point) => {
+        Some(l)
+            if l.reached()
+                && ((results.len() as u64) < npoints
+                    || results.iter().any(|p| p.reps.len() as u64 != per_point)) =>
+        {
             Some(Partial {
                 limit: l.describe(),
                 requested: per_point,
@@ -199,28 +275,41 @@ pub fn run_file(
     };
     let results: Vec<PointResult> = results.into_iter().filter(|p| !p.reps.is_empty()).collect();
     if results.is_empty() {
-        return Err(guard::nothing_finished(limit.as_ref(), &base.name));
+        return Err(match &limit {
+            Some(l) => guard::nothing_finished(l, &base.name),
+            None => Error::Usage(format!("{}: no replication ran", base.name)),
+        });
     }
-    let mut meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
-    meta.partial = partial.as_ref().map(Partial::line);
-    if share.part.is_some() {
-        // each shard ran its part of the fleet in every replication: the
-        // exact sums let merge add the parts up
-        meta.split = Some(shards::SPLIT_TERMINALS.to_string());
-        write_atomic(
-            &out.staging().join(shards::PARTS_FILE),
-            shards::parts_csv(&results).as_bytes(),
-        )?;
-    }
-    write_outputs(
-        out.staging(),
-        &results,
-        swept,
-        !common.no_charts,
-        &shards::meta_line(&meta),
-        partial.as_ref(),
-    )?;
-    let dir = out.commit()?;
+    let dir = match out {
+        None => None,
+        Some(out) => {
+            let mut meta = shards::meta(&results, &shards::text_hash(&source.text), shard);
+            meta.partial = partial.as_ref().map(Partial::line);
+            if share.part.is_some() {
+                // each shard ran its part of the fleet in every replication:
+                // the exact sums let merge add the parts up
+                meta.split = Some(shards::SPLIT_TERMINALS.to_string());
+                write_atomic(
+                    &out.staging().join(shards::PARTS_FILE),
+                    shards::parts_csv(&results).as_bytes(),
+                )?;
+            }
+            write_outputs(
+                out.staging(),
+                &results,
+                swept,
+                !common.no_charts,
+                &meta,
+                partial.as_ref(),
+            )?;
+            if let Save::FolderWith(extra) = save {
+                extra(out.staging(), &results, swept)?;
+            }
+            let c = out.commit()?;
+            guard::announce(&c, common.quiet);
+            Some(c.dir)
+        }
+    };
     if let Some(p) = &partial {
         eprintln!("{}", p.line());
     }
@@ -237,11 +326,15 @@ pub fn run_file(
 pub fn run(files: &[PathBuf], common: &Common, vary: Option<Vec<SweepAxis>>) -> Result<(), Error> {
     let mut docs = Vec::new();
     for file in files {
-        let r = run_file(file, common, vary.clone())?;
+        let r = run_file(file, common, vary.clone(), Save::Folder)?;
         match common.format {
-            Format::Table | Format::Markdown if !common.quiet => {
-                print_table(&r.results, r.swept, r.elapsed, common.threads, &r.dir)
-            }
+            Format::Table | Format::Markdown if !common.quiet => print_table(
+                &r.results,
+                r.swept,
+                r.elapsed,
+                common.threads,
+                r.dir.as_deref(),
+            ),
             Format::Table | Format::Markdown => {}
             Format::Csv => print!("{}", csvout::summary(&r.results)),
             Format::Json => {
@@ -267,12 +360,12 @@ pub fn write_outputs(
     results: &[PointResult],
     swept: bool,
     charts: bool,
-    meta_line: &str,
+    meta: &shards::ShardMeta,
     partial: Option<&Partial>,
 ) -> Result<(), Error> {
     let mut csvs = vec![
         ("summary.csv", csvout::summary(results)),
-        ("replications.csv", csvout::replications(results, meta_line)),
+        ("replications.csv", csvout::replications(results, meta)),
         ("daily.csv", csvout::daily(results)),
     ];
     match results[0].scenario.model {
@@ -326,7 +419,7 @@ pub fn print_table(
     swept: bool,
     elapsed: f64,
     threads: Option<usize>,
-    dir: &Path,
+    dir: Option<&Path>,
 ) {
     let first = &results[0];
     println!("{}", table::heading(first));
@@ -371,12 +464,27 @@ pub fn print_table(
             elapsed
         );
     }
-    println!("wrote {}", dir.join("summary.csv").display());
+    if let Some(dir) = dir {
+        println!("wrote {}", dir.join("summary.csv").display());
+    }
 }
 
 /// Draws the charts of one CSV text into `dir` (SVG and PNG each).
 pub fn write_charts(dir: &Path, title: &str, csv_text: &str) -> Result<Vec<PathBuf>, Error> {
-    let charts = plot::charts(title, csv_text).map_err(|e| Error::Usage(e.to_string()))?;
+    write_charts_named(dir, title, csv_text, "the CSV")
+}
+
+/// [`write_charts`] of the file `name` (named in messages).
+pub fn write_charts_named(
+    dir: &Path,
+    title: &str,
+    csv_text: &str,
+    name: &str,
+) -> Result<Vec<PathBuf>, Error> {
+    let charts = plot::charts_named(title, csv_text, name).map_err(|e| match e {
+        plot::PlotError::Unknown(_) => Error::Usage(format!("{name}: {e}")),
+        _ => Error::Usage(e.to_string()),
+    })?;
     let mut written = Vec::new();
     for (stem, chart) in charts {
         let svg = dir.join(format!("{stem}.svg"));

@@ -104,10 +104,13 @@ pub fn solve(a: &SolveArgs) -> Result<(), Error> {
     let source = Source::read(&a.file)?;
     // the most work: every iteration a full run of the scenario
     let base = crate::scenario::load(&source, &overrides)?;
-    let steps: Vec<crate::experiment::Point> = (0..a.iterations.max(1))
-        .map(|_| (Vec::new(), base.clone()))
-        .collect();
-    guard::check_work(&steps, None, common.guards.max_events()?)?;
+    let cost = crate::experiment::grid::cost_of(&[(Vec::new(), base.clone())]);
+    guard::check_cost(
+        &cost,
+        f64::from(a.iterations.max(1)) * f64::from(base.replications),
+        &common.guards,
+        common.threads(),
+    )?;
     let bar = Bar::new(common.quiet, &problem.path);
     let s = common.with_pool(|| solve::solve(&source, &overrides, &problem, &bar))?;
     bar.finish();

@@ -83,7 +83,7 @@ pub fn trace(a: &TraceArgs) -> Result<(), Error> {
                     let _ = w.write_record(&row);
                 }
                 let bytes = w.into_inner().unwrap_or_default();
-                crate::report::files::write_atomic(path, &bytes)?;
+                crate::report::output::write_atomic(path, &bytes)?;
                 eprintln!(
                     "wrote {} events of replication {r} to {}",
                     log.len(),

@@ -12,7 +12,7 @@ use crate::models::terminal::{
     self, Card, CollisionTrace, LogError, LoggedRequest, MatchField, RequestLog, RequestRef, Scope,
     TerminalConfig, TracedRequest,
 };
-use crate::report::files::AtomicFile;
+use crate::report::output::AtomicFile;
 use crate::report::table::render;
 use crate::scenario::{ModelConfig, Scenario};
 use crate::time::format_clock_reading;

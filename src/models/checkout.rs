@@ -32,22 +32,24 @@
 //! clock jumps between payment and eligibility; drift over a grace period is
 //! below a microsecond per ppm-minute).
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::clock::{Clock, ClockSpec};
-use crate::dist::{DurationDist, csv_line};
+use crate::dist::DurationDist;
 use crate::engine::{Context, Model, ScheduleError, SimRng, Simulation, Streams};
 use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
 use crate::scenario::FieldError;
 use crate::scenario::raw::{RawArrivals, RawCheckout, RawTransfer, TimestampFormat};
 use crate::scenario::units::parse_rate;
-use crate::time::{SimDuration, SimTime};
+use crate::time::{MAX_HORIZON, MIN_PERIOD, SimDuration, SimTime};
 
 use rand::RngExt;
 
 mod single_pass;
+mod work;
+
+pub use work::work;
 
 const DAY: SimDuration = SimDuration::from_hours(24);
 
@@ -61,6 +63,19 @@ pub const COLUMNS: &[&str] = &[
     "margin_sum_s",
     "margin_count",
 ];
+/// What each of [`COLUMNS`] may hold (checked when `merge` reads rows).
+pub const COLUMN_RULES: &[crate::models::ColumnRule] = {
+    use crate::models::ColumnRule as R;
+    &[
+        R::count(),
+        R::expected(Some("users")),
+        R::expected(Some("users")),
+        R::expected(Some("error_pages")),
+        R::expected(Some("users")),
+        R::sum(),
+        R::count_of("users"),
+    ]
+};
 const C_USERS: usize = 0;
 const C_ERRORS: usize = 1;
 const C_ERRORS_IDEAL: usize = 2;
@@ -154,6 +169,19 @@ fn nonneg(
             ),
         ));
     }
+    // a latency whose typical value racesim cannot hold would be clamped to
+    // 100 years without a word
+    let limit = MAX_HORIZON.as_secs_f64();
+    if d.expect(&|x| f64::from(u8::from(x.is_nan() || x > limit))) >= 0.5 {
+        return Err(FieldError::at(
+            s,
+            format!(
+                "{what}: half of this distribution's values are beyond {MAX_HORIZON} (100 years), \
+                 the longest time racesim holds; check its parameters (durations are in seconds, \
+                 and a lognormal's mu is the logarithm of its median)"
+            ),
+        ));
+    }
     Ok(d)
 }
 
@@ -166,6 +194,22 @@ fn positive(
         return Err(FieldError::at(
             s,
             format!("{what} must be a positive duration, got {d}"),
+        ));
+    }
+    Ok(d)
+}
+
+/// A period of something that repeats through the run: positive and at
+/// least [`MIN_PERIOD`].
+fn at_least_min_period(
+    s: &toml::Spanned<crate::dist::DurationValue>,
+    what: &str,
+) -> Result<SimDuration, FieldError> {
+    let d = positive(s, what)?;
+    if d < MIN_PERIOD {
+        return Err(FieldError::at(
+            s,
+            format!("{what} {d} is too short: at least {MIN_PERIOD}"),
         ));
     }
     Ok(d)
@@ -260,7 +304,7 @@ impl CheckoutConfig {
                 base,
                 "retry_delay",
             )?,
-            poll_interval: positive(&t.poll_interval, "poll_interval")?,
+            poll_interval: at_least_min_period(&t.poll_interval, "poll_interval")?,
             poll_jitter,
             grace,
             move_delay: latency(&t.move_delay, SimDuration::ZERO, base, "move_delay")?,
@@ -337,6 +381,7 @@ fn arrivals(
                 .unwrap_or("timestamp");
             let times = read_trace(
                 &base.join(file.get_ref()),
+                base,
                 column,
                 a.format.unwrap_or_default(),
             )
@@ -357,22 +402,29 @@ fn arrivals(
     }
 }
 
-/// Reads arrival timestamps; times are relative to the earliest row.
+/// Reads arrival timestamps; times are relative to the earliest row. The
+/// file is read as a stream ([`crate::input::Csv`]: a regular file, at most
+/// [`crate::input::MAX_DATA_BYTES`] and [`crate::input::MAX_DATA_ROWS`]
+/// rows); a file outside the scenario's folder `base` is named in messages,
+/// its contents never printed.
 pub fn read_trace(
     path: &Path,
+    base: &Path,
     column: &str,
     format: TimestampFormat,
 ) -> Result<Vec<SimTime>, String> {
-    // read whole, so that a bad row's line can be counted from its bytes
-    let data = std::fs::read(path)
-        .map_err(|e| format!("cannot read the arrival trace {}: {e}", path.display()))?;
-    let mut rdr = csv::Reader::from_reader(data.as_slice());
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let Some(idx) = headers.iter().position(|h| h == column) else {
-        let names: Vec<&str> = headers.iter().collect();
+    use crate::input::{Csv, MAX_DATA_BYTES, MAX_DATA_ROWS, is_inside, shorten};
+    let inside = is_inside(path, base);
+    let mut csv = Csv::open(path, "the arrival trace", MAX_DATA_BYTES, MAX_DATA_ROWS)?;
+    let Some(idx) = csv.header().iter().position(|h| h == column) else {
+        if !inside {
+            return Err(format!(
+                "{}: no column `{column}` in its header row (a file outside the scenario's \
+                 folder: its contents are not shown)",
+                path.display()
+            ));
+        }
+        let names: Vec<&str> = csv.header().iter().map(String::as_str).collect();
         let hint = crate::scenario::source::closest(column, &names)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
@@ -383,21 +435,24 @@ pub fn read_trace(
         ));
     };
     let mut ns: Vec<i128> = Vec::new();
-    for rec in rdr.records() {
-        // counted from the bytes: blank lines and quoted line breaks make
-        // the line differ from the record's index
-        let rec = rec.map_err(|e| match e.position() {
-            Some(pos) => format!("{}: line {}: {e}", path.display(), csv_line(&data, pos)),
-            None => format!("{}: {e}", path.display()),
-        })?;
-        let line = rec.position().map_or(0, |p| csv_line(&data, p));
+    let mut rec = csv::StringRecord::new();
+    while let Some(line) = csv.next_record(&mut rec)? {
         let cell = rec.get(idx).unwrap_or("").trim();
         let parsed = parse_timestamp(cell, format).ok_or_else(|| {
-            format!(
-                "{}: line {line}: `{cell}` is not a timestamp ({})",
-                path.display(),
-                format_name(format)
-            )
+            if inside {
+                format!(
+                    "{}: line {line}: `{}` is not a timestamp ({})",
+                    path.display(),
+                    shorten(cell),
+                    format_name(format)
+                )
+            } else {
+                format!(
+                    "{}: line {line}: not a timestamp ({})",
+                    path.display(),
+                    format_name(format)
+                )
+            }
         })?;
         ns.push(parsed);
     }
@@ -749,6 +804,13 @@ struct Pending {
     day: u32,
 }
 
+impl single_pass::Stamped for Pending {
+    #[inline]
+    fn key(&self) -> (i64, u64) {
+        (self.paid_at, self.seq)
+    }
+}
+
 /// The events of the checkout model.
 #[derive(Debug, Clone, Copy)]
 pub enum Event {
@@ -861,7 +923,7 @@ struct Sim<'a> {
     last_poll: SimTime,
     arrivals_done: bool,
     end_marker: SimTime,
-    pending: VecDeque<Pending>,
+    pending: single_pass::PendingSet<Pending>,
     values: [f64; 7],
     daily: Vec<[f64; 2]>,
     hist: Vec<u64>,
@@ -915,7 +977,7 @@ impl<'a> Sim<'a> {
             last_poll: SimTime::ZERO,
             arrivals_done: false,
             end_marker: SimTime::ZERO,
-            pending: VecDeque::new(),
+            pending: single_pass::PendingSet::new(),
             values: [0.0; 7],
             daily: Vec::new(),
             hist: vec![0; edges.len() + 1],
@@ -961,16 +1023,9 @@ impl<'a> Sim<'a> {
             t_read: u.t_read,
             day: u.day,
         };
-        // keep sorted by (paid_at, seq); new records almost always go last
-        let mut i = self.pending.len();
-        while i > 0 {
-            let p = &self.pending[i - 1];
-            if (p.paid_at, p.seq) <= (rec.paid_at, rec.seq) {
-                break;
-            }
-            i -= 1;
-        }
-        self.pending.insert(i, rec);
+        // later Paid events are later: their stamps are not below this one
+        // (unless the clock steps back)
+        self.pending.insert(rec, paid_at);
     }
 
     fn conditional_outcome(&mut self, u: PaidUser, t_paid: SimTime, paid_at: i64) {
@@ -1004,16 +1059,8 @@ impl<'a> Sim<'a> {
         if let Some(w) = self.watch {
             self.watch_poll(w, now, cutoff, t_del);
         }
-        let mut taken = 0u32;
-        while let Some(front) = self.pending.front() {
-            if front.paid_at > cutoff
-                || (self.cfg.batch_limit != 0 && taken >= self.cfg.batch_limit)
-            {
-                break;
-            }
-            let rec = *front;
-            self.pending.pop_front();
-            taken += 1;
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.select(cutoff, self.cfg.batch_limit, |&rec| {
             if let Some(log) = &mut self.log {
                 let fate = if t_del < rec.t_read {
                     "error page"
@@ -1041,7 +1088,8 @@ impl<'a> Sim<'a> {
             self.values[C_MARGIN_N] += 1.0;
             let bin = self.edges.partition_point(|e| *e <= margin);
             self.hist[bin] += 1;
-        }
+        });
+        self.pending = pending;
     }
 
     fn schedule_poll(&mut self, ctx: &mut Context<Event>) -> Result<(), ScheduleError> {
@@ -1254,12 +1302,11 @@ impl Sim<'_> {
 
     fn watch_poll(&mut self, seq: u64, now: SimTime, cutoff: i64, t_del: SimTime) {
         const MAX_POLL_STEPS: usize = 20;
-        let Some(pos) = self.pending.iter().position(|p| p.seq == seq) else {
+        let Some((pos, rec)) = self.pending.find(|p| p.seq == seq) else {
             return;
         };
-        let rec = self.pending[pos];
         let eligible = rec.paid_at <= cutoff;
-        // is it within the batch limit? records before it in the deque go first
+        // is it within the batch limit? records before it in key order go first
         let selected =
             eligible && (self.cfg.batch_limit == 0 || (pos as u32) < self.cfg.batch_limit);
         let polls = self

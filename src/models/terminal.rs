@@ -109,6 +109,25 @@ pub const COLUMNS: &[&str] = &[
     "false_alerts",
 ];
 
+/// What each of [`COLUMNS`] may hold (checked when `merge` reads rows).
+pub const COLUMN_RULES: &[crate::models::ColumnRule] = {
+    use crate::models::ColumnRule as R;
+    &[
+        R::count(),
+        R::count(),
+        R::count_of("terminal_days"),
+        R::count(),
+        R::count_of("transactions"),
+        R::count_of("transactions"),
+        R::count_of("resubmissions"),
+        R::count_of("resubmissions"),
+        R::expected(Some("transactions")),
+        R::amount(),
+        R::expected(None),
+        R::expected(Some("alerts")),
+    ]
+};
+
 /// Indices into [`COLUMNS`].
 pub mod col {
     /// `transactions`.
@@ -275,6 +294,29 @@ pub fn metrics_over(cfg: &TerminalConfig, days: u32, replications: u32) -> Vec<M
             m
         })
         .collect()
+}
+
+/// What one replication of `days` days costs (see [`crate::models::Work`]):
+/// the expected transactions, and the largest terminal-day, which is held in
+/// memory while it is played (about 96 bytes a purchase: card, amount,
+/// position, time and request). A terminal's mean daily count is drawn from
+/// a distribution; its largest value is taken as ten times the mean (at
+/// most `MAX_DAILY_MEAN`), a constant's as the constant plus five standard
+/// deviations of the day-to-day Poisson count.
+pub fn work(cfg: &TerminalConfig, days: u32) -> crate::models::Work {
+    let mean = cfg.daily_transactions().mean();
+    let largest = match cfg.daily_transactions().as_constant() {
+        Some(c) => c + 5.0 * c.sqrt(),
+        None => (10.0 * mean).min(config::MAX_DAILY_MEAN),
+    };
+    crate::models::Work {
+        units: f64::from(cfg.terminals) * mean * f64::from(days),
+        unit: "transactions",
+        polls: 0.0,
+        clock_steps: 0.0,
+        held: largest,
+        bytes_per_held: 96.0,
+    }
 }
 
 /// Runs one replication of `days` whole days on the engine.

@@ -1,4 +1,4 @@
-//! `check` semantics (DESIGN.md section 7): expectations against the 95%
+//! `check` semantics: expectations against the 95%
 //! interval, baseline comparison, and the regression history rows. Pure: the
 //! CLI runs the scenarios and writes the files.
 //!
@@ -166,22 +166,43 @@ pub struct HistoryRow {
     pub ci_high: f64,
 }
 
-/// The history file's text after appending `rows` to `existing` (kept
-/// byte for byte; a header is written only for a new file).
-pub fn append_history(existing: &str, rows: &[HistoryRow]) -> String {
+/// The header of a history file.
+pub const HISTORY_HEADER: &str = "label,time,scenario,metric,value,ci_low,ci_high";
+
+/// The history file's text after appending `rows` to `existing` (kept byte
+/// for byte; a header is written only for a new file). `existing` must be a
+/// racesim history (`name` in messages): its header, and every row whole
+/// with numbers where numbers go; otherwise nothing is appended and the
+/// error says which line is wrong.
+pub fn append_history(existing: &str, rows: &[HistoryRow], name: &str) -> Result<String, String> {
+    if !existing.trim().is_empty() {
+        let t = crate::input::Table::parse(existing, name, "the history")?;
+        if t.header.join(",") != HISTORY_HEADER {
+            return Err(format!(
+                "{name} is not a racesim history: its header is `{}`, expected `{HISTORY_HEADER}`",
+                crate::input::shorten(&t.header.join(","))
+            ));
+        }
+        for r in 0..t.rows.len() {
+            for c in 4..7 {
+                t.number(r, c)?;
+            }
+        }
+    }
     let mut w = csv::WriterBuilder::new()
         .has_headers(existing.trim().is_empty())
         .from_writer(Vec::new());
     for r in rows {
-        let _ = w.serialize(r);
+        w.serialize(r).map_err(|e| e.to_string())?;
     }
-    let added = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    let added =
+        String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let mut out = existing.to_string();
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
     out.push_str(&added);
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -267,13 +288,22 @@ mod tests {
             ci_low: 0.25,
             ci_high: 0.75,
         };
-        let one = append_history("", &[row("a")]);
+        let one = append_history("", &[row("a")], "h.csv").unwrap();
         assert_eq!(
             one,
             "label,time,scenario,metric,value,ci_low,ci_high\na,2026-01-01T00:00:00Z,lisa,error_page_rate,0.5,0.25,0.75\n"
         );
-        let two = append_history(&one, &[row("b")]);
+        let two = append_history(&one, &[row("b")], "h.csv").unwrap();
         assert!(two.starts_with(&one));
         assert_eq!(two.lines().count(), 3);
+        // a foreign file or a cut row is refused, never appended to
+        let e = append_history("a,b\n1,2\n", &[row("c")], "h.csv").unwrap_err();
+        assert!(e.contains("not a racesim history"), "{e}");
+        let cut = format!("{HISTORY_HEADER}\nv1,2026,lisa,rate,0.5\n");
+        let e = append_history(&cut, &[row("c")], "h.csv").unwrap_err();
+        assert!(
+            e.contains("h.csv: line 2 has 5 field(s) where the header has 7"),
+            "{e}"
+        );
     }
 }

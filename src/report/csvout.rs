@@ -14,10 +14,37 @@ fn finish(w: csv::Writer<Vec<u8>>) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// A text cell as it is written into a CSV file: a cell that does not read
+/// as a number and starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a `'` in front, so a spreadsheet shows it as text instead of
+/// running it as a formula (OWASP, "CSV Injection"). Numbers, negative ones
+/// included, are written as they are. [`unescape_cell`] undoes it.
+pub fn escape_cell(s: &str) -> String {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.trim().parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The text of a cell [`escape_cell`] wrote.
+pub fn unescape_cell(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    }
+}
+
+/// The swept values of a point, as CSV cells.
+fn param_cells(p: &PointResult) -> impl Iterator<Item = String> + '_ {
+    p.params.iter().map(|(_, v)| escape_cell(v))
+}
+
 fn param_names(points: &[PointResult]) -> Vec<String> {
     points
         .first()
-        .map(|p| p.params.iter().map(|(k, _)| k.clone()).collect())
+        .map(|p| p.params.iter().map(|(k, _)| escape_cell(k)).collect())
         .unwrap_or_default()
 }
 
@@ -45,7 +72,7 @@ pub fn summary(points: &[PointResult]) -> String {
     header.push("warnings".into());
     let _ = w.write_record(&header);
     for p in points {
-        let mut row: Vec<String> = p.params.iter().map(|(_, v)| v.clone()).collect();
+        let mut row: Vec<String> = param_cells(p).collect();
         for m in &p.metrics {
             row.push(fmt_exact(m.estimate.value));
             row.push(fmt_exact(m.estimate.ci.low));
@@ -62,10 +89,10 @@ pub fn summary(points: &[PointResult]) -> String {
     finish(w)
 }
 
-/// `replications.csv`: the metadata line (see [`crate::report::shards`]), then
-/// point, the swept values, replication, the model's raw columns and the
-/// engine events.
-pub fn replications(points: &[PointResult], meta_line: &str) -> String {
+/// `replications.csv`: the metadata line (see [`crate::report::shards`],
+/// with the rows' checksum), then point, the swept values, replication, the
+/// model's raw columns and the engine events.
+pub fn replications(points: &[PointResult], meta: &crate::report::shards::ShardMeta) -> String {
     let mut w = writer();
     let Some(first) = points.first() else {
         return String::new();
@@ -79,14 +106,19 @@ pub fn replications(points: &[PointResult], meta_line: &str) -> String {
     for (pi, p) in points.iter().enumerate() {
         for (i, r) in &p.reps {
             let mut row = vec![pi.to_string()];
-            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.extend(param_cells(p));
             row.push(i.to_string());
             row.extend(r.values.iter().map(|v| fmt_exact(*v)));
             row.push(r.events.to_string());
             let _ = w.write_record(&row);
         }
     }
-    format!("{meta_line}{}", finish(w))
+    let rows = finish(w);
+    let meta = crate::report::shards::ShardMeta {
+        checksum: Some(crate::report::shards::rows_checksum(&rows)),
+        ..meta.clone()
+    };
+    format!("{}{rows}", crate::report::shards::meta_line(&meta))
 }
 
 /// `daily.csv`: per point and day, the model's daily columns summed over the
@@ -118,7 +150,7 @@ pub fn daily(points: &[PointResult]) -> String {
                 }
             }
             let mut row = vec![pi.to_string()];
-            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.extend(param_cells(p));
             row.push(day.to_string());
             row.extend(sums.iter().map(|v| fmt_exact(*v)));
             let _ = w.write_record(&row);
@@ -157,7 +189,7 @@ pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
             };
             let high = edges.get(b).map(|e| fmt_exact(*e)).unwrap_or_default();
             let mut row = vec![pi.to_string()];
-            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.extend(param_cells(p));
             row.extend([low, high, c.to_string()]);
             let _ = w.write_record(&row);
         }
@@ -199,7 +231,7 @@ pub fn volume(points: &[PointResult]) -> String {
         let hists: Vec<&[u64]> = p.reps.iter().map(|(_, r)| r.histogram.as_slice()).collect();
         for b in terminal::volume_bins(cfg, &hists) {
             let mut row = vec![pi.to_string()];
-            row.extend(p.params.iter().map(|(_, v)| v.clone()));
+            row.extend(param_cells(p));
             row.extend([
                 b.low.to_string(),
                 b.high.map(|h| h.to_string()).unwrap_or_default(),

@@ -23,8 +23,8 @@ pub type Named = (String, Chart);
 /// A CSV that cannot be plotted.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
-    /// Unreadable CSV.
-    #[error("not a CSV racesim can plot: {0}")]
+    /// Unreadable CSV: a row cut short, a cell that is not a number.
+    #[error("{0}")]
     Csv(String),
     /// Not a known kind of file.
     #[error(
@@ -36,22 +36,20 @@ pub enum PlotError {
     Chart(#[from] ChartError),
 }
 
-fn read(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), PlotError> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| PlotError::Csv(e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| PlotError::Csv(e.to_string()))?;
-        rows.push(rec.iter().map(str::to_string).collect());
+/// Reads and checks a CSV: every row has the header's fields (else the
+/// line is named; indexing a short row would panic).
+fn read(text: &str, name: &str) -> Result<crate::input::Table, PlotError> {
+    crate::input::Table::parse(text, name, "the CSV").map_err(PlotError::Csv)
+}
+
+/// Checks that the cells of `columns` are numbers (or empty: undefined).
+fn numbers(t: &crate::input::Table, columns: impl Iterator<Item = usize>) -> Result<(), PlotError> {
+    for c in columns {
+        for r in 0..t.rows.len() {
+            t.number(r, c).map_err(PlotError::Csv)?;
+        }
     }
-    Ok((header, rows))
+    Ok(())
 }
 
 fn num(s: &str) -> f64 {
@@ -60,7 +58,7 @@ fn num(s: &str) -> f64 {
 
 /// A swept value as a number: plain numbers as they are, durations in seconds.
 fn axis_value(s: &str) -> Option<(f64, bool)> {
-    let t = s.trim().trim_matches('"');
+    let t = crate::report::csvout::unescape_cell(s.trim()).trim_matches('"');
     if let Ok(v) = t.parse::<f64>() {
         return Some((v, false));
     }
@@ -71,24 +69,54 @@ fn axis_value(s: &str) -> Option<(f64, bool)> {
 
 /// Draws every chart `text` (a racesim CSV) supports; `title` names the scenario.
 pub fn charts(title: &str, text: &str) -> Result<Vec<Named>, PlotError> {
-    let (header, rows) = read(text)?;
+    charts_named(title, text, "the CSV")
+}
+
+/// [`charts()`] of the file `name` (named in messages).
+pub fn charts_named(title: &str, text: &str, name: &str) -> Result<Vec<Named>, PlotError> {
+    let t = read(text, name)?;
+    let (header, rows) = (
+        &t.header,
+        &t.rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+    );
     let has = |c: &str| header.iter().any(|h| h == c);
+    let col = |c: &str| header.iter().position(|h| h == c);
     if header.first().map(String::as_str) == Some("label") && has("metric") && has("ci_low") {
-        return history(&header, &rows);
+        numbers(
+            &t,
+            ["value", "ci_low", "ci_high"].into_iter().filter_map(col),
+        )?;
+        return history(header, rows);
     }
     if has("low_s") && has("high_s") && has("count") {
-        return margin(title, &header, &rows);
+        numbers(
+            &t,
+            ["point", "low_s", "high_s", "count"]
+                .into_iter()
+                .filter_map(col),
+        )?;
+        return margin(title, header, rows);
     }
     if has("low_n") && has("terminal_days") && has("false_reversals") {
-        return volume(title, &header, &rows);
+        numbers(&t, col("low_n").unwrap_or(0)..header.len())?;
+        return volume(title, header, rows);
     }
     if has("point") && has("day") {
-        return daily(title, &header, &rows);
+        numbers(
+            &t,
+            std::iter::once(0).chain(col("day").unwrap_or(0)..header.len()),
+        )?;
+        return daily(title, header, rows);
     }
     if header.iter().any(|h| h.ends_with("_ci_low")) {
-        return summary(title, &header, &rows);
+        let is_metric = |h: &String| header.iter().any(|x| *x == format!("{h}_ci_low"));
+        numbers(
+            &t,
+            header.iter().position(is_metric).unwrap_or(0)..header.len(),
+        )?;
+        return summary(title, header, rows);
     }
-    Err(PlotError::Unknown(header.join(",")))
+    Err(PlotError::Unknown(crate::input::shorten(&header.join(","))))
 }
 
 fn summary(title: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotError> {
@@ -266,7 +294,10 @@ fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotEr
             .iter()
             .filter(|r| r[scenario] == sc && r[metric] == m)
             .collect();
-        let labels: Vec<String> = sel.iter().map(|r| r[label].clone()).collect();
+        let labels: Vec<String> = sel
+            .iter()
+            .map(|r| crate::report::csvout::unescape_cell(&r[label]).to_string())
+            .collect();
         let points: Vec<BandPoint> = sel
             .iter()
             .enumerate()
@@ -278,6 +309,7 @@ fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotEr
                 estimate: None,
             })
             .collect();
+        let sc = crate::report::csvout::unescape_cell(&sc).to_string();
         let chart = charts::history(&format!("{sc}: {m} over runs"), &m, &labels, &points, None)?;
         let stem: String = format!("history-{sc}-{m}")
             .chars()

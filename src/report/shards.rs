@@ -47,6 +47,18 @@ pub struct ShardMeta {
     /// exact sums are in [`PARTS_FILE`] beside the replications file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<String>,
+    /// `fnv1a64:HEX`, the FNV-1a 64 hash of every byte after the metadata
+    /// line (the header and the rows): `merge` recomputes it and refuses a
+    /// file whose rows were edited. It detects edits, not forgery: anyone
+    /// can recompute it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// The checksum of the rows of a replications file (every byte after the
+/// metadata line), as [`ShardMeta::checksum`] holds it.
+pub fn rows_checksum(rows: &str) -> String {
+    format!("fnv1a64:{:016x}", fnv1a(rows))
 }
 
 /// [`ShardMeta::split`] for a shard of the terminals.
@@ -184,6 +196,7 @@ pub fn meta(points: &[PointResult], hash: &str, shard: Option<(u64, u64)>) -> Sh
         shard,
         partial: None,
         split: None,
+        checksum: None,
     }
 }
 
@@ -198,6 +211,8 @@ pub fn meta_line(m: &ShardMeta) -> String {
 /// One row of a replications file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// The line of the file it is on.
+    pub line: u64,
     /// Point index.
     pub point: usize,
     /// Replication index.
@@ -208,41 +223,64 @@ pub struct Row {
     pub events: u64,
 }
 
-/// Parses a replications file: its metadata and rows. `ncols` is the number
-/// of model columns (the rows' last `ncols + 1` fields are the values and
-/// events).
-pub fn parse(text: &str) -> Result<(ShardMeta, Vec<String>, Vec<Row>), String> {
+/// Parses a replications file (`name` in messages): its metadata, header
+/// and rows. Refuses a file whose rows do not match the checksum of its
+/// metadata line, a row with a missing or extra field, and a cell that is
+/// not a number; the values' meaning is checked by the caller, which knows
+/// the model ([`crate::models::check_row`]).
+pub fn parse(text: &str, name: &str) -> Result<(ShardMeta, Vec<String>, Vec<Row>), String> {
     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-    let json = first
-        .strip_prefix(META_PREFIX)
-        .ok_or("no `# racesim` metadata line: not a replications.csv written by racesim")?;
+    let json = first.strip_prefix(META_PREFIX).ok_or_else(|| {
+        format!("{name}: no `# racesim` metadata line: not a replications.csv written by racesim")
+    })?;
     let meta: ShardMeta =
-        serde_json::from_str(json).map_err(|e| format!("unreadable metadata line: {e}"))?;
-    let mut r = csv::ReaderBuilder::new().from_reader(rest.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rep_col = header
-        .iter()
-        .position(|h| h == "replication")
-        .ok_or("no `replication` column")?;
-    let mut rows = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let line = i + 3;
-        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
-        let field = |j: usize| rec.get(j).unwrap_or("").trim().to_string();
-        let bad = |what: &str| format!("line {line}: bad {what}");
-        let point = field(0).parse().map_err(|_| bad("point"))?;
-        let replication = field(rep_col).parse().map_err(|_| bad("replication"))?;
-        let n = rec.len();
+        serde_json::from_str(json).map_err(|e| format!("{name}: unreadable metadata line: {e}"))?;
+    match &meta.checksum {
+        None => {
+            return Err(format!(
+                "{name}: its metadata line has no checksum of the rows: written by an older \
+                 racesim, or edited; run the shard again"
+            ));
+        }
+        Some(c) if *c != rows_checksum(rest) => {
+            return Err(format!(
+                "{name}: its rows do not match the checksum in its metadata line: the file was \
+                 edited or damaged after racesim wrote it; run the shard again"
+            ));
+        }
+        Some(_) => {}
+    }
+    let table = crate::input::Table::parse_at(rest, name, "the replications file", 2)?;
+    let header = table.header.clone();
+    let rep_col = table
+        .column("replication")
+        .ok_or_else(|| format!("{name}: no `replication` column"))?;
+    let n = header.len();
+    if n < rep_col + 2 || header.last().map(String::as_str) != Some("events") {
+        return Err(format!(
+            "{name}: the header does not end with the model's columns and `events`"
+        ));
+    }
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for (r, (line, cells)) in table.rows.iter().enumerate() {
+        let line = *line;
+        let whole = |j: usize| -> Result<u64, String> {
+            cells[j].trim().parse::<u64>().map_err(|_| {
+                format!(
+                    "{name}: line {line}, column `{}`: `{}` is not a whole number",
+                    header[j],
+                    crate::input::shorten(&cells[j])
+                )
+            })
+        };
+        let point = whole(0)? as usize;
+        let replication = whole(rep_col)?;
+        let events = whole(n - 1)?;
         let values = (rep_col + 1..n - 1)
-            .map(|j| field(j).parse::<f64>().map_err(|_| bad(&header[j])))
+            .map(|j| table.number(r, j))
             .collect::<Result<Vec<_>, _>>()?;
-        let events = field(n - 1).parse().map_err(|_| bad("events"))?;
         rows.push(Row {
+            line,
             point,
             replication,
             values,

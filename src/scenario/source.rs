@@ -65,20 +65,16 @@ pub struct Source {
 }
 
 impl Source {
-    /// Reads a scenario file.
+    /// Reads a scenario file: a regular file of at most
+    /// [`crate::input::MAX_SCENARIO_BYTES`], UTF-8.
     pub fn read(path: &Path) -> Result<Self, ScenarioError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
-        })?;
+        let bytes = crate::input::read_bytes_why(path, crate::input::MAX_SCENARIO_BYTES).map_err(
+            |why| ScenarioError::whole_file(path, format!("cannot read the scenario file: {why}")),
+        )?;
         let text = String::from_utf8(bytes).map_err(|e| {
             // say where, so that a stray Latin-1 byte can be found
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count()
-                + 1;
+            let (line, column) =
+                crate::input::utf8_position(e.as_bytes(), e.utf8_error().valid_up_to());
             let mut err = ScenarioError::whole_file(
                 path,
                 "the scenario file is not UTF-8 text: save it as UTF-8",
@@ -252,14 +248,22 @@ pub fn parse<'a>(
     let raw: RawScenario = serde::Deserialize::deserialize(de).map_err(|e: toml::de::Error| {
         let mut key = None;
         let msg = e.message().to_string();
+        let root = e
+            .span()
+            .is_some_and(|s| s.start == 0 && (s.end == 0 || s.end >= source.text.trim_end().len()));
         if let Some(field) = msg
             .strip_prefix("missing field `")
             .and_then(|s| s.split('`').next())
         {
-            let table = e
-                .span()
-                .and_then(|s| located.doc.as_ref().and_then(|d| key_path_at(d, s.start)))
-                .unwrap_or_default();
+            // a field missing at the top: the error's span is empty (or the
+            // whole file), at the start of some other key
+            let table = if root {
+                String::new()
+            } else {
+                e.span()
+                    .and_then(|s| located.doc.as_ref().and_then(|d| key_path_at(d, s.start)))
+                    .unwrap_or_default()
+            };
             key = Some(if table.is_empty() {
                 field.to_string()
             } else {
@@ -268,7 +272,7 @@ pub fn parse<'a>(
         }
         let span = if key.is_some() { None } else { e.span() };
         let mut err = located.error(span, key, &msg);
-        if err.line.is_none() && err.from_override.is_none() {
+        if err.line.is_none() && err.from_override.is_none() && !root {
             // missing keys: point at the table that lacks them when we can
             if let Some(s) = e.span() {
                 let pos = located.error(Some(s), None, "");
@@ -426,6 +430,16 @@ fn key_path_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
 /// serde's and toml's type names in a message ("expected i64", "expected
 /// struct RawTransfer") in the words of the scenario format.
 fn plain_types(message: &str) -> String {
+    // an integer TOML reads but no i64 holds: "integer `1e30` as i128"
+    if let Some(rest) = message.strip_prefix("invalid type: integer `")
+        && let Some((digits, tail)) = rest.split_once('`')
+        && tail.starts_with(" as i128")
+    {
+        return format!(
+            "the integer {digits} is too large: integers are at most {} (and seeds at least 0)",
+            i64::MAX
+        );
+    }
     let mut out = message
         .replace("wanted string or table", "expected a name in quotes")
         .replace("expected a sequence", "expected a list")

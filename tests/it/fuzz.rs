@@ -7,8 +7,9 @@
 //! `Ok` or `Err`; an `Ok` scenario must satisfy the invariants validation
 //! promises, and an `Err` must render a message that names the file.
 //!
-//! It runs 10,000 cases, about 15 s at the test profile (opt-level 2) on one
-//! core; about 20% of them load. Set `PROPTEST_CASES` to run more or fewer.
+//! It runs 10,000 cases from a fixed seed ([`FUZZ_SEED`]), about 15 s at the
+//! test profile (opt-level 2) on one core; about 20% of them load. Set
+//! `PROPTEST_CASES` to run more or fewer, `PROPTEST_RNG_SEED` for other cases.
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -20,6 +21,9 @@ const FILE: &str = "fuzz.toml";
 
 /// Cases per run in CI.
 const CASES: u32 = 10_000;
+
+/// The generator's seed: every run tries the same cases.
+const FUZZ_SEED: u64 = 0x7ace_5eed;
 
 /// The shipped checkout scenario, the main text mutations start from.
 const LISA: &str = include_str!("../../scenarios/lisa.toml");
@@ -277,6 +281,12 @@ proptest! {
             .ok()
             .and_then(|c| c.parse().ok())
             .unwrap_or(CASES),
+        // a fixed seed: the same cases on every run, so a failure is
+        // reproducible and CI never flakes (PROPTEST_RNG_SEED picks others)
+        rng_seed: match std::env::var("PROPTEST_RNG_SEED") {
+            Ok(_) => ProptestConfig::default().rng_seed,
+            Err(_) => proptest::test_runner::RngSeed::Fixed(FUZZ_SEED),
+        },
         ..ProptestConfig::default()
     })]
 

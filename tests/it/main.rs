@@ -10,6 +10,7 @@ mod errors;
 mod experiments;
 mod fuzz;
 mod guards;
+mod hostile;
 mod robustness;
 mod scenarios;
 mod shards;

@@ -61,3 +61,97 @@ host = "transfer"
 poll_interval = "5m"
 grace = "5m"
 "#;
+
+/// What a run of the racesim binary did.
+#[derive(Debug)]
+pub struct Measured {
+    /// The exit code (`None`: killed by a signal, e.g. the watchdog, or an
+    /// abort when memory ran out under the cap).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Wall-clock time.
+    pub wall: std::time::Duration,
+}
+
+/// Runs racesim with `args` in `dir`; a process still running after
+/// `limit` is killed (`code` is then `None`), so a hang fails the test
+/// instead of hanging it. With `memory`, the process may not hold more than
+/// that many bytes of data (`RLIMIT_DATA`: heap and private writable
+/// mappings): a run that would build gigabytes dies instead of exiting 2,
+/// and the test fails.
+pub fn measured(
+    dir: &std::path::Path,
+    args: &[&str],
+    limit: std::time::Duration,
+    memory: Option<u64>,
+) -> Measured {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let start = std::time::Instant::now();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("racesim"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(bytes) = memory {
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit {
+                    rlim_cur: bytes as libc::rlim_t,
+                    rlim_max: bytes as libc::rlim_t,
+                };
+                if libc::setrlimit(libc::RLIMIT_DATA, &lim) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = cmd.spawn().expect("racesim starts");
+    let pid = child.id() as libc::pid_t;
+    fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    }
+    let out_t = drain(child.stdout.take().expect("stdout"));
+    let err_t = drain(child.stderr.take().expect("stderr"));
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let until = std::time::Instant::now() + limit;
+            while std::time::Instant::now() < until {
+                if done.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if !done.load(Ordering::Relaxed) {
+                // SAFETY: signals the child we spawned, not yet reaped.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        })
+    };
+    let status = child.wait().expect("racesim ends");
+    done.store(true, Ordering::Relaxed);
+    let _ = watchdog.join();
+    Measured {
+        code: status.code(),
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
+        wall: start.elapsed(),
+    }
+}

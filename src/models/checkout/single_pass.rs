@@ -78,7 +78,7 @@ struct IdealRec {
 }
 
 /// What a pending set orders its records by.
-trait Stamped: Copy {
+pub(super) trait Stamped: Copy {
     /// (`paid_at`, user number): unique, the order polls select in.
     fn key(&self) -> (i64, u64);
 }
@@ -95,47 +95,161 @@ impl Stamped for IdealRec {
     }
 }
 
-/// Records not yet selected, sorted by (`paid_at`, `seq`): a vector used as
-/// a queue (selection takes from the front), compacted as it drains.
-#[derive(Debug)]
-struct PendingSet<R> {
-    recs: Vec<R>,
-    head: usize,
+/// A record in the out-of-order heap, ordered so that `BinaryHeap` (a
+/// max-heap) pops the smallest key first.
+#[derive(Debug, Clone, Copy)]
+struct Late<R>(R);
+impl<R: Stamped> PartialEq for Late<R> {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.key() == o.0.key()
+    }
+}
+impl<R: Stamped> Eq for Late<R> {}
+impl<R: Stamped> PartialOrd for Late<R> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<R: Stamped> Ord for Late<R> {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        o.0.key().cmp(&self.0.key())
+    }
 }
 
-impl<R: Stamped> PendingSet<R> {
-    fn new() -> Self {
+/// How far back from the end of the sorted run a record may be inserted
+/// (a short move); a record that goes further back waits in the heap.
+const SHORT_INSERT: usize = 32;
+
+/// Records not yet selected, in (`paid_at`, `seq`) order.
+///
+/// Three parts, merged by key when a poll selects, so the order is exactly
+/// the sorted order:
+/// - `fresh`, a small min-heap of the records that a later one may still
+///   undercut: a record is inserted with the stamp no later record can go
+///   below (`settled`, the stamping clock's reading now: later users are
+///   paid later), and records at or below it leave the heap, in order;
+/// - `recs`, a sorted vector used as a queue (selection takes from the
+///   front, compacted as it drains), which the records leaving `fresh` are
+///   appended to;
+/// - `late`, a min-heap for the few records that come after the vector has
+///   moved past their stamp (a clock stepping back, a user marked paid at a
+///   poll after later ones).
+///
+/// Every operation is O(log n), and the heaps stay small in the common
+/// case (`fresh` holds about the arrivals of one payment latency). Before,
+/// a record out of order was inserted into the vector, moving everything
+/// after it: quadratic at millions of users an hour.
+#[derive(Debug)]
+pub(super) struct PendingSet<R> {
+    recs: Vec<R>,
+    head: usize,
+    fresh: std::collections::BinaryHeap<Late<R>>,
+    late: std::collections::BinaryHeap<Late<R>>,
+}
+
+impl<R: Stamped> Default for PendingSet<R> {
+    fn default() -> Self {
         PendingSet {
             recs: Vec::new(),
             head: 0,
+            fresh: std::collections::BinaryHeap::new(),
+            late: std::collections::BinaryHeap::new(),
+        }
+    }
+}
+
+impl<R: Stamped> PendingSet<R> {
+    pub(super) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The records held.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.recs.len() - self.head + self.late.len() + self.fresh.len()
+    }
+
+    /// Inserts `rec`; no record inserted later will have a stamp below
+    /// `settled` (else it is still placed right, only more slowly).
+    #[inline(always)]
+    pub(super) fn insert(&mut self, rec: R, settled: i64) {
+        if self.fresh.is_empty() && (rec.key().0 <= settled || self.fits(&rec)) {
+            // in order, or nearly (a few users an hour, a short latency):
+            // straight into the vector
+            self.place(rec);
+            return;
+        }
+        self.fresh.push(Late(rec));
+        while let Some(top) = self.fresh.peek()
+            && top.0.key().0 <= settled
+        {
+            let r = top.0;
+            self.fresh.pop();
+            self.place(r);
         }
     }
 
-    /// Inserts `rec` in order; records almost always go last.
-    #[inline]
-    fn insert(&mut self, rec: R) {
+    /// True when `rec` goes at the end of the vector or a short way back.
+    #[inline(always)]
+    fn fits(&self, rec: &R) -> bool {
+        let live = &self.recs[self.head..];
+        let from = live.len().saturating_sub(SHORT_INSERT);
+        live.get(from).is_none_or(|r| r.key() < rec.key())
+    }
+
+    /// Puts `rec` into the vector when in order (or a short way back), else
+    /// into the late heap.
+    #[inline(always)]
+    fn place(&mut self, rec: R) {
+        let k = rec.key();
         match self.recs.last() {
-            Some(b) if self.recs.len() > self.head && b.key() > rec.key() => {
+            Some(b) if self.recs.len() > self.head && b.key() > k => {
                 let live = &self.recs[self.head..];
-                let i = live.partition_point(|p| p.key() < rec.key());
-                self.recs.insert(self.head + i, rec);
+                let from = live.len().saturating_sub(SHORT_INSERT);
+                if live[from].key() < k {
+                    let i = from + live[from..].partition_point(|p| p.key() < k);
+                    self.recs.insert(self.head + i, rec);
+                } else {
+                    self.late.push(Late(rec));
+                }
             }
             _ => self.recs.push(rec),
         }
     }
 
-    /// Removes and passes to `f` the records a poll selects: in order, while
-    /// `paid_at <= cutoff`, at most `limit` of them (0 = no limit).
-    #[inline]
-    fn select(&mut self, cutoff: i64, limit: u32, mut f: impl FnMut(&R)) {
+    /// The first record `is` accepts, with the number of records before it
+    /// in key order (a linear scan: for traces of one user).
+    pub(super) fn find(&self, is: impl Fn(&R) -> bool) -> Option<(usize, R)> {
         let live = &self.recs[self.head..];
+        let rec = live
+            .iter()
+            .chain(self.late.iter().map(|l| &l.0))
+            .chain(self.fresh.iter().map(|l| &l.0))
+            .find(|r| is(r))
+            .copied()?;
+        let k = rec.key();
+        let before = live.iter().filter(|r| r.key() < k).count()
+            + self.late.iter().filter(|l| l.0.key() < k).count()
+            + self.fresh.iter().filter(|l| l.0.key() < k).count();
+        Some((before, rec))
+    }
+
+    /// Removes and passes to `f` the records a poll selects: in key order,
+    /// while `paid_at <= cutoff`, at most `limit` of them (0 = no limit).
+    /// Returns how many.
+    #[inline]
+    pub(super) fn select(&mut self, cutoff: i64, limit: u32, mut f: impl FnMut(&R)) -> usize {
+        if !self.fresh.is_empty() || !self.late.is_empty() {
+            return self.select_merged(cutoff, limit, f);
+        }
         let max = if limit == 0 {
-            live.len()
+            usize::MAX
         } else {
-            live.len().min(limit as usize)
+            limit as usize
         };
+        let live = &self.recs[self.head..];
         let mut n = 0;
-        for r in &live[..max] {
+        for r in &live[..live.len().min(max)] {
             if r.key().0 > cutoff {
                 break;
             }
@@ -143,6 +257,55 @@ impl<R: Stamped> PendingSet<R> {
             n += 1;
         }
         self.head += n;
+        self.compact();
+        n
+    }
+
+    /// [`Self::select`] when the heaps hold records: merged by key.
+    #[inline(never)]
+    fn select_merged(&mut self, cutoff: i64, limit: u32, mut f: impl FnMut(&R)) -> usize {
+        while let Some(l) = self.fresh.pop() {
+            self.place(l.0);
+        }
+        let max = if limit == 0 {
+            usize::MAX
+        } else {
+            limit as usize
+        };
+        let mut n = 0;
+        while n < max {
+            let front = self.recs.get(self.head);
+            let from_heap = match (front, self.late.peek()) {
+                (Some(a), Some(b)) => b.0.key() < a.key(),
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (None, None) => break,
+            };
+            let r = if from_heap {
+                match self.late.peek() {
+                    Some(b) if b.0.key().0 <= cutoff => self.late.pop().map(|l| l.0),
+                    _ => None,
+                }
+            } else {
+                match front {
+                    Some(a) if a.key().0 <= cutoff => {
+                        self.head += 1;
+                        Some(*a)
+                    }
+                    _ => None,
+                }
+            };
+            let Some(r) = r else { break };
+            f(&r);
+            n += 1;
+        }
+        self.compact();
+        n
+    }
+
+    /// Drops the selected records from the front of the vector now and then.
+    #[inline]
+    fn compact(&mut self) {
         if self.head == self.recs.len() {
             self.recs.clear();
             self.head = 0;
@@ -150,6 +313,27 @@ impl<R: Stamped> PendingSet<R> {
             self.recs.drain(..self.head);
             self.head = 0;
         }
+    }
+}
+
+/// A user waiting to be marked paid, in the heap of [`Unmarked`] users
+/// (smallest `t_paid`, then user number, first).
+#[derive(Debug, Clone, Copy)]
+struct Waiting(Unmarked);
+impl PartialEq for Waiting {
+    fn eq(&self, o: &Self) -> bool {
+        (self.0.t_paid, self.0.seq) == (o.0.t_paid, o.0.seq)
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (o.0.t_paid, o.0.seq).cmp(&(self.0.t_paid, self.0.seq))
     }
 }
 
@@ -201,28 +385,39 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// The record is marked paid (before the next selection).
-    #[inline]
-    fn mark(&mut self, u: &Unmarked) {
-        self.pending.insert(Rec {
-            paid_at: self.clocks[self.cfg.stamp].local(u.t_paid).as_nanos(),
-            seq: u.seq,
-            early_by: u.early_by,
-            t_read: u.t_read,
-            day: u.day,
-        });
-        if self.with_ideal {
-            self.pending_ideal.insert(IdealRec {
-                paid_at: u.t_paid.as_nanos(),
+    /// The record is marked paid (before the next selection); `now` is the
+    /// current instant: users marked later are paid no earlier than it.
+    #[inline(always)]
+    fn mark(&mut self, u: &Unmarked, now: SimTime) {
+        let stamp = &mut self.clocks[self.cfg.stamp];
+        let paid_at = stamp.local(u.t_paid).as_nanos();
+        let settled = stamp.local(now).as_nanos();
+        self.pending.insert(
+            Rec {
+                paid_at,
                 seq: u.seq,
+                early_by: u.early_by,
                 t_read: u.t_read,
-            });
+                day: u.day,
+            },
+            settled,
+        );
+        if self.with_ideal {
+            self.pending_ideal.insert(
+                IdealRec {
+                    paid_at: u.t_paid.as_nanos(),
+                    seq: u.seq,
+                    t_read: u.t_read,
+                },
+                now.as_nanos(),
+            );
         }
     }
 
-    /// A poll selects at `now`; its records are deleted at `t_del`.
+    /// A poll selects at `now`; its records are deleted at `t_del`. Returns
+    /// how many records both selections took.
     #[inline]
-    fn select(&mut self, now: SimTime, t_del: SimTime) {
+    fn select(&mut self, now: SimTime, t_del: SimTime) -> usize {
         let grace = self.cfg.grace;
         let limit = self.cfg.batch_limit;
         let cutoff = self.clocks[self.cfg.transfer].local(now).as_nanos() - grace.as_nanos();
@@ -233,7 +428,7 @@ impl Run<'_> {
             &mut self.hist,
             &self.bins,
         );
-        self.pending.select(cutoff, limit, |rec| {
+        let mut n = self.pending.select(cutoff, limit, |rec| {
             if t_del < rec.t_read {
                 *errors += 1;
                 daily[rec.day as usize][1] += 1;
@@ -248,13 +443,15 @@ impl Run<'_> {
         });
         if self.with_ideal {
             let errors = &mut self.errors_ideal;
-            self.pending_ideal
+            n += self
+                .pending_ideal
                 .select(now.as_nanos() - grace.as_nanos(), limit, |rec| {
                     if t_del < rec.t_read {
                         *errors += 1;
                     }
                 });
         }
+        n
     }
 }
 
@@ -306,7 +503,10 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
         margin_sum: 0.0,
         margin_n: 0,
     };
-    let mut unmarked: Vec<Unmarked> = Vec::new();
+    // users paid after the next selection's instant, by t_paid (marking
+    // order does not change any result: a pending set is ordered by key,
+    // and a clock answers the same whatever the order of queries)
+    let mut unmarked: std::collections::BinaryHeap<Waiting> = std::collections::BinaryHeap::new();
 
     // counts of the engine's events: arrivals, payments, polls
     let mut users = 0u64;
@@ -319,12 +519,9 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
     let redirect_latency = &cfg.redirect_latency;
 
     // a stop requested through `engine::cancel` ends the run early, as it
-    // ends the engine's loop (the caller discards the partial output)
-    let stop = cancel::current();
-    let stopped = || {
-        stop.as_ref()
-            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
-    };
+    // ends the engine's loop (the caller discards the partial output); it
+    // is checked by work done: users, polls and records selected
+    let mut stop = cancel::Check::current();
 
     // the engine's insertion counter; start() schedules the first arrival,
     // then the first poll
@@ -360,7 +557,7 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
         while let Some(key) = next_arrival
             && until.is_none_or(|u| key < u)
         {
-            if users.is_multiple_of(cancel::CHECK_EVERY) && stopped() {
+            if stop.tick(1) {
                 break 'run;
             }
             let now = key.0;
@@ -393,9 +590,9 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
                 day,
             };
             if t_paid <= select_at {
-                st.mark(&u);
+                st.mark(&u, now);
             } else {
-                unmarked.push(u);
+                unmarked.push(Waiting(u));
             }
             users += 1;
             next_arrival = arrivals.next(cfg, now).map(|t| {
@@ -418,23 +615,26 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
         }
         // PollSelect: the records marked paid by now join the pending sets
         let now = key.0;
-        if polls.is_multiple_of(cancel::CHECK_EVERY) && stopped() {
+        if stop.tick(1) {
             break;
         }
         polls += 1;
         last_poll = now;
-        if !unmarked.is_empty() {
-            unmarked.retain(|u| {
-                if u.t_paid <= now {
-                    st.mark(u);
-                    false
-                } else {
-                    true
-                }
-            });
+        while let Some(w) = unmarked.peek()
+            && w.0.t_paid <= now
+        {
+            let u = w.0;
+            unmarked.pop();
+            st.mark(&u, now);
+            if stop.tick(1) {
+                break 'run;
+            }
         }
         let d = cfg.move_delay.sample(&mut r_move);
-        st.select(now, now + d);
+        let taken = st.select(now, now + d);
+        if stop.tick(taken as u64) {
+            break;
+        }
         poll = if !(arrivals_done && now > end_marker) {
             Some((schedule_poll(now, last_poll, &mut seq), false))
         } else {
@@ -465,5 +665,61 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
         histogram: st.hist,
         events: passes * (users + paid_events + 2 * polls),
         exact: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The pending set gives exactly the records of a sorted reference, in
+    /// its order, whatever the disorder of the inserts (in order, nearly in
+    /// order, far back) and the cutoffs and limits of the selections.
+    #[test]
+    fn pending_set_selects_in_key_order_whatever_the_insert_order() {
+        let mut rng = crate::engine::SimRng::seed_from_u64(7);
+        for case in 0..200 {
+            let mut set: PendingSet<IdealRec> = PendingSet::new();
+            let mut reference = std::collections::BTreeSet::new();
+            let mut now = 0i64;
+            let mut seq = 0u64;
+            let spread = [0i64, 5, 100, 10_000][case % 4];
+            for _ in 0..40 {
+                for _ in 0..rng.random_range(0..60) {
+                    now += rng.random_range(0..10);
+                    let paid_at = now - rng.random_range(0..=spread);
+                    set.insert(
+                        IdealRec {
+                            paid_at,
+                            seq,
+                            t_read: SimTime::ZERO,
+                        },
+                        now - rng.random_range(0..=spread / 2),
+                    );
+                    reference.insert((paid_at, seq));
+                    seq += 1;
+                }
+                let cutoff = now - rng.random_range(0..=spread.max(1) * 2);
+                let limit = if rng.random_bool(0.3) {
+                    rng.random_range(1..20)
+                } else {
+                    0
+                };
+                let mut got = Vec::new();
+                let n = set.select(cutoff, limit, |r| got.push(r.key()));
+                let mut want = Vec::new();
+                while let Some(&k) = reference.first() {
+                    if k.0 > cutoff || (limit != 0 && want.len() == limit as usize) {
+                        break;
+                    }
+                    want.push(k);
+                    reference.pop_first();
+                }
+                assert_eq!(got, want, "case {case}");
+                assert_eq!(n, want.len());
+                assert_eq!(set.len(), reference.len());
+            }
+        }
     }
 }

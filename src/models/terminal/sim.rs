@@ -42,9 +42,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Gamma, Poisson};
 
-use super::config::{DayToDay, MAX_DAILY_MEAN, MatchField, Overflow, Scope, TerminalConfig};
+use super::config::{
+    DayToDay, MAX_DAILY_MEAN, MatchField, MatchSet, Overflow, Scope, TerminalConfig,
+};
 use super::volume::VolumeTally;
-use crate::engine::{Context, Model, ScheduleError, SimRng, Streams, rng::splitmix64};
+use crate::engine::{Context, Model, ScheduleError, SimRng, Streams, cancel, rng::splitmix64};
 use crate::models::Estimator;
 use crate::time::{SimDuration, SimTime};
 
@@ -398,6 +400,39 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// A `Hasher` for the (counter, card, amount) keys of long counter chains:
+/// SplitMix64 of the key folded to 64 bits.
+#[derive(Default)]
+struct WideHasher(u64);
+impl Hasher for WideHasher {
+    fn finish(&self) -> u64 {
+        splitmix64(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64).wrapping_mul(GOLDEN);
+    }
+}
+
+/// The key of a request in the map of long counter chains: the counter, and
+/// the card and amount where the processor matches them.
+#[inline]
+fn wide_key(m: MatchSet, c: u32, card: u32, amount: u16) -> u128 {
+    let card = if m.card { card } else { u32::MAX };
+    let amount = if m.amount { amount } else { u16::MAX };
+    (u128::from(c) << 64) | (u128::from(card) << 16) | u128::from(amount)
+}
+
+/// Days with more than this many purchases per counter value on average
+/// find duplicate keys through a map instead of walking the counter's chain
+/// of earlier requests (the walk costs the chain's length per request, so a
+/// day of n purchases would cost n^2 / range).
+const LONG_CHAINS: u64 = 8;
+
 /// Settings derived once from the configuration.
 struct Derived {
     range: u32,
@@ -425,6 +460,9 @@ struct Derived {
     conditional: bool,
     track_usual: bool,
     window_ns: i64,
+    /// Days with more purchases than this many per counter value use the
+    /// map of keys ([`LONG_CHAINS`]; tests raise it to compare both ways).
+    long_chains: u64,
     /// The opening hours' segments, for times of day.
     segments: Vec<Segment>,
 }
@@ -449,6 +487,8 @@ struct Work {
     head: Vec<u32>,
     resubs: Vec<(i64, u32)>,
     keymap: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
+    /// Days of long counter chains: the latest request of each key.
+    cmap: HashMap<u128, u32, BuildHasherDefault<WideHasher>>,
     paid_stamp: Vec<u32>,
     stamp: u32,
     /// Regulars who paid today: the first `n_paid` entries (a buffer sized
@@ -478,6 +518,8 @@ pub(crate) struct TerminalSim<'c> {
     pub(crate) volume: VolumeTally,
     /// The request log (`trace --events`), when asked for.
     pub(crate) log: Option<LogState>,
+    /// A stop requested while a terminal-day plays (checked per request).
+    stop: cancel::Check,
 }
 
 /// A probability as a threshold out of 2^53 (1 gives 2^53: always).
@@ -561,6 +603,7 @@ impl<'c> TerminalSim<'c> {
                 .unwrap_or(0)
                 .max(window(cfg.alert).unwrap_or(0)),
             segments: segments(&cfg.hours),
+            long_chains: LONG_CHAINS,
         };
         TerminalSim {
             cfg,
@@ -575,6 +618,7 @@ impl<'c> TerminalSim<'c> {
             first: None,
             volume: VolumeTally::new(cfg.range),
             log: None,
+            stop: cancel::Check::current(),
         }
     }
 
@@ -584,6 +628,14 @@ impl<'c> TerminalSim<'c> {
     /// whole fleet's.
     pub(crate) fn with_part(mut self, part: Option<(u64, u64)>) -> Self {
         self.part = part;
+        self
+    }
+
+    /// Walks the counter chains on every day, however long (tests compare
+    /// the two ways of finding a duplicate key).
+    #[cfg(test)]
+    pub(crate) fn walking_chains(mut self) -> Self {
+        self.d.long_chains = u64::MAX;
         self
     }
 
@@ -656,7 +708,7 @@ impl<'c> TerminalSim<'c> {
             counter_excess: u64::from(n.saturating_sub(r)),
             ..Tally::default()
         };
-        if !self.can_match(n) && (self.log.is_none() || n == 0) {
+        if (!self.can_match(n) && (self.log.is_none() || n == 0)) || self.stop.stopped() {
             return tally;
         }
         self.play_requests(terminal, day, idx, n, streams, &mut tally);
@@ -776,6 +828,12 @@ impl<'c> TerminalSim<'c> {
         if !cfg.dedup_match.counter {
             w.keymap.clear();
         }
+        let long_chains = cfg.dedup_match.counter
+            && !d.conditional
+            && u64::from(n) > d.long_chains.saturating_mul(u64::from(r));
+        if long_chains {
+            w.cmap.clear();
+        }
         // Regulars who paid today: a stamp per regular, no clearing.
         if d.regular_share > 0.0 && w.paid_stamp.len() < d.regulars as usize {
             w.paid_stamp = vec![0; d.regulars as usize];
@@ -811,11 +869,17 @@ impl<'c> TerminalSim<'c> {
             card_key: streams.indexed("cards", idx).next_u64(),
             amount_key: amounts.next_u64(),
             menu_key: amounts.next_u64(),
+            long_chains,
+            stop: &mut self.stop,
         };
         let mut next_resub = 0usize;
         let mut next_pos = 0u32;
         let mut c = 0u32;
         for k in 0..play.w.keyed.len() {
+            if play.stop.tick(1) {
+                // the replication is being stopped and will be dropped
+                return;
+            }
             let i = play.w.keyed[k];
             // The counter, without a division on runs of positions.
             c = if i == next_pos && k > 0 {
@@ -1000,6 +1064,9 @@ struct DayPlay<'a> {
     card_key: u64,
     amount_key: u64,
     menu_key: u64,
+    /// Find duplicate keys through `Work::cmap` (see [`LONG_CHAINS`]).
+    long_chains: bool,
+    stop: &'a mut cancel::Check,
 }
 
 /// The `i`-th output of the SplitMix64 sequence seeded with `key`.
@@ -1212,6 +1279,9 @@ impl DayPlay<'_> {
         }
         self.w.seen.clear();
         while at != NONE {
+            if self.stop.tick(1) {
+                return;
+            }
             let q = self.w.reqs[at as usize];
             let pm = q.purchase as usize;
             let (cm, am) = (self.w.card[pm], self.w.amount[pm]);
@@ -1271,7 +1341,37 @@ impl DayPlay<'_> {
         let m = self.cfg.dedup_match;
         let (card, amount) = (self.w.card[p as usize], self.w.amount[p as usize]);
         let id = self.w.reqs.len() as u32;
-        let found = if m.counter {
+        let found = if m.counter && self.long_chains {
+            // The same request the walk below finds: the latest with this
+            // key. (Requests come in time order, so when the walk stops at
+            // an earlier request beyond the window, the latest match is
+            // beyond it too, and either way nothing is in scope.) A one-off
+            // card is used by its purchase and that purchase's resubmission
+            // only: a purchase that is not resubmitted shares its key with
+            // no request, so it stays out of the map, which then holds the
+            // regulars' keys, not one per purchase.
+            let one_off = m.card
+                && card >= self.d.regulars
+                && !resub
+                && self.w.resub_pos.binary_search_by_key(&p, |r| r.0).is_err();
+            let at = if one_off {
+                NONE
+            } else {
+                self.w
+                    .cmap
+                    .insert(wide_key(m, c, card, amount), id)
+                    .unwrap_or(NONE)
+            };
+            self.w.reqs.push(Req {
+                time: t,
+                purchase: p,
+                prev: self.w.head[c as usize],
+                counter: c,
+                resub,
+            });
+            self.w.head[c as usize] = id;
+            at
+        } else if m.counter {
             let mut at = self.w.head[c as usize];
             let bounded = self.d.window_ns > 0 && !self.scope_unbounded();
             while at != NONE {
@@ -1489,6 +1589,9 @@ impl Model for TerminalSim<'_> {
             let usual_count = if self.d.track_usual {
                 let mut v = vec![0u32; cfg.menu.cents.len()];
                 for r in 0..cfg.regulars {
+                    if self.stop.tick(1) {
+                        return Ok(());
+                    }
                     v[usual_order(cfg, usual_key, r) as usize] += 1;
                 }
                 v

@@ -915,6 +915,58 @@ fn every_combination_runs_and_keeps_its_invariants() {
     }
 }
 
+/// Days of long counter chains (a one-digit counter, about 17 purchases per
+/// counter value) find duplicate keys through a map; the results are those
+/// of walking every chain, for every scope, key and resubmission setting.
+#[test]
+fn long_counter_chains_give_the_same_results_as_walking_them() {
+    use crate::engine::Simulation;
+    let scopes = ["\"batch\"", "\"day\"", "{ window = \"30m\" }"];
+    let matches = [
+        "[\"counter\", \"card\", \"amount\"]",
+        "[\"counter\", \"amount\"]",
+        "[\"counter\"]",
+    ];
+    let run_with = |cfg: &TerminalConfig, walk: bool| {
+        let mut model = sim::TerminalSim::new(cfg, 3, Estimator::Sample, false);
+        if walk {
+            model = model.walking_chains();
+        }
+        let mut sim = Simulation::new(model, Streams::new(5, 0));
+        sim.run().unwrap();
+        let m = sim.into_model();
+        (m.total.values(), m.total.raw())
+    };
+    let mut reversals = 0.0;
+    for overflow in ["rollover", "new_batch"] {
+        for dedup in scopes {
+            for alert in scopes {
+                for key in matches {
+                    for (resub, rv) in [(0.0, 0.0), (0.05, 0.2)] {
+                        let cfg = fleet(
+                            &format!(
+                                "terminals = 2\ndaily_transactions = 150\ncounter_digits = 1\noverflow = \"{overflow}\""
+                            ),
+                            &format!(
+                                "regular_share = 0.6\nregulars = 8\nsame_order = 0.5\nreturn_visit = {rv}"
+                            ),
+                            MENU2,
+                            &format!(
+                                "[terminal.resubmit]\nprobability = {resub}\n[terminal.dedup]\nmatch = {key}\nscope = {dedup}\n[terminal.alert]\nscope = {alert}"
+                            ),
+                        );
+                        let case = format!("{overflow} {dedup} {alert} {key} {resub}");
+                        let mapped = run_with(&cfg, false);
+                        assert_eq!(mapped, run_with(&cfg, true), "{case}");
+                        reversals += mapped.0[col::FALSE_REVERSALS];
+                    }
+                }
+            }
+        }
+    }
+    assert!(reversals > 1000.0, "the cases do reverse: {reversals}");
+}
+
 // Names without the closed form (scenario validation).
 
 #[test]
