@@ -110,10 +110,9 @@ pub fn charts_named(title: &str, text: &str, name: &str) -> Result<Vec<Named>, P
     }
     if header.iter().any(|h| h.ends_with("_ci_low")) {
         let is_metric = |h: &String| header.iter().any(|x| *x == format!("{h}_ci_low"));
-        numbers(
-            &t,
-            header.iter().position(is_metric).unwrap_or(0)..header.len(),
-        )?;
+        // the metrics' columns, up to the text column `warnings` at the end
+        let end = col("warnings").unwrap_or(header.len());
+        numbers(&t, header.iter().position(is_metric).unwrap_or(0)..end)?;
         return summary(title, header, rows);
     }
     Err(PlotError::Unknown(crate::input::shorten(&header.join(","))))
