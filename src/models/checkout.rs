@@ -47,6 +47,7 @@ use crate::time::{SimDuration, SimTime};
 
 use rand::RngExt;
 
+pub mod exact;
 mod single_pass;
 
 const DAY: SimDuration = SimDuration::from_hours(24);
@@ -582,11 +583,21 @@ pub struct ClosedForm {
     pub skew0: f64,
     /// Skew change per second (drift difference), s/s.
     pub skew_slope: f64,
+    /// What was integrated numerically rather than in closed form, if
+    /// anything: the move delay (both latencies random), the horizon (a
+    /// drifting skew), or both.
+    pub quadrature: Option<&'static str>,
+    /// True when no error page can happen at all: the redirect latency's
+    /// support ends before the shortest wait the skew allows.
+    pub impossible: bool,
 }
 
-/// `P(error | L, s) = min(1, max(0, L - D - max(0, g - s)) / P)` averaged over
-/// `L`, `D` and (with drift) the arrival-weighted horizon (DESIGN.md section 4).
-/// `Err` says why it does not apply.
+/// The exact back-of-envelope (see [`exact`] and the project's
+/// `docs/statistics.md`, "Closed forms in the tail"): with a wait
+/// `w = max(0, g - s)` between payment and eligibility,
+/// `P(error | w) = E_D[C_L(w + D) - C_L(w + D + P)] / P`, averaged (with
+/// drift) over the arrival-weighted horizon by adaptive quadrature. `Err`
+/// says why it does not apply.
 pub fn closed_form(cfg: &CheckoutConfig) -> Result<ClosedForm, String> {
     let mut skew0 = 0.0;
     let mut slope = 0.0;
@@ -636,66 +647,94 @@ pub fn closed_form(cfg: &CheckoutConfig) -> Result<ClosedForm, String> {
     if cfg.batch_limit != 0 {
         return Err("a batch limit can delay selection; the closed form assumes none".into());
     }
-    let p = cfg.poll_interval.as_secs_f64();
     let g = cfg.grace.as_secs_f64();
-    let d_const = cfg.move_delay.as_constant().map(|d| d.as_secs_f64());
-    let l_const = cfg.redirect_latency.as_constant().map(|d| d.as_secs_f64());
-    if d_const.is_none() && l_const.is_none() {
-        return Err("both move_delay and redirect_latency are random; make one of them constant for the closed form".into());
-    }
-    let clamp01 = |x: f64| x.clamp(0.0, 1.0);
-    // E over L and D of clamp((L - D - c) / P), c = max(0, g - s)
-    let err_given = |c: f64| -> f64 {
-        match (l_const, d_const) {
-            (Some(l), Some(d)) => clamp01((l - d - c) / p),
-            (None, Some(d)) => cfg.redirect_latency.0.expect(&|l| clamp01((l - d - c) / p)),
-            (Some(l), None) => cfg.move_delay.0.expect(&|d| clamp01((l - d - c) / p)),
-            (None, None) => f64::NAN,
-        }
-    };
-    let early_given = |c: f64| -> f64 {
-        match d_const {
-            Some(d) => clamp01((g - d - c) / p),
-            None => cfg.move_delay.0.expect(&|d| clamp01((g - d - c) / p)),
-        }
-    };
-    let c_of = |s: f64| (g - s).max(0.0);
+    let k = kernel(cfg);
+    let wait = |s: f64| (g - s).max(0.0);
     let (rate, early) = if slope == 0.0 {
-        (err_given(c_of(skew0)), early_given(c_of(skew0)))
+        (k.error(wait(skew0)), k.early(wait(skew0)))
     } else {
-        // arrival-weighted average over the horizon
-        const N: usize = 400;
+        // the arrival-weighted average over the horizon, by adaptive
+        // quadrature in time: split at every hour (the profile's steps) or
+        // into 64 pieces, and where the skew crosses the grace (the kink)
         let h = cfg.horizon.as_secs_f64();
-        let (mut wsum, mut r, mut e) = (0.0, 0.0, 0.0);
-        for i in 0..N {
-            let t = (i as f64 + 0.5) / N as f64 * h;
-            let w = match &cfg.arrivals {
-                Arrivals::Poisson {
-                    profile: Some(w), ..
-                } => w[((t / 3600.0) as usize) % 24],
-                _ => 1.0,
-            };
-            let c = c_of(skew0 + slope * t);
-            r += w * err_given(c);
-            e += w * early_given(c);
-            wsum += w;
+        let profile = match &cfg.arrivals {
+            Arrivals::Poisson {
+                profile: Some(w), ..
+            } => Some(*w),
+            _ => None,
+        };
+        let mut points: Vec<f64> = match profile {
+            Some(_) => (0..)
+                .map(|i| f64::from(i) * 3600.0)
+                .take_while(|t| *t < h)
+                .collect(),
+            None => (0..64).map(|i| h * f64::from(i) / 64.0).collect(),
+        };
+        let kink = (g - skew0) / slope;
+        if kink > 0.0 && kink < h {
+            points.push(kink);
         }
-        (r / wsum, e / wsum)
+        points.push(h);
+        points.sort_by(f64::total_cmp);
+        points.dedup();
+        let weight = |t: f64| match &profile {
+            Some(w) => w[((t / 3600.0) as usize) % 24],
+            None => 1.0,
+        };
+        // the weight is constant on each hour, so every piece holds one
+        let integral = |f: &dyn Fn(f64) -> f64| {
+            crate::dist::quad::integrate(
+                &mut |t| weight(t) * f(wait(skew0 + slope * t)),
+                &points,
+                1e-10,
+                0.0,
+            )
+            .value
+        };
+        let total = integral(&|_| 1.0);
+        (
+            integral(&|w| k.error(w)) / total,
+            integral(&|w| k.early(w)) / total,
+        )
+    };
+    let quadrature = match (k.quadrature(), slope != 0.0) {
+        (true, true) => Some("the move delay and the horizon"),
+        (true, false) => Some("the move delay"),
+        (false, true) => Some("the horizon"),
+        (false, false) => None,
+    };
+    // the shortest wait over the horizon
+    let min_wait = if slope == 0.0 {
+        wait(skew0)
+    } else {
+        wait(skew0).min(wait(skew0 + slope * cfg.horizon.as_secs_f64()))
     };
     Ok(ClosedForm {
         error_rate: rate,
-        error_rate_ideal: err_given(c_of(0.0)),
+        error_rate_ideal: k.error(wait(0.0)),
         early_rate: early,
         skew0,
         skew_slope: slope,
+        quadrature,
+        impossible: k.impossible_beyond(min_wait),
     })
+}
+
+/// The error kernel of a configuration.
+pub(crate) fn kernel(cfg: &CheckoutConfig) -> exact::Kernel<'_> {
+    exact::Kernel::new(
+        &cfg.redirect_latency.0,
+        &cfg.move_delay.0,
+        cfg.poll_interval.as_secs_f64(),
+        cfg.grace.as_secs_f64(),
+    )
 }
 
 /// The back-of-envelope as `racesim estimate` prints it.
 pub fn estimate(cfg: &CheckoutConfig) -> EstimateReport {
     let mut r = EstimateReport::default();
     r.notes.push(
-        "P(error | L, s) = min(1, max(0, L - D - max(0, g - s)) / P), averaged over L (and D)"
+        "P(error | wait w) = E_D[C_L(w + D) - C_L(w + D + P)] / P, w = max(0, g - s), C_L(c) = E[(L - c)^+] the stop-loss transform of L (exact in the tail)"
             .into(),
     );
     r.notes.push(format!(
@@ -713,6 +752,16 @@ pub fn estimate(cfg: &CheckoutConfig) -> EstimateReport {
                     String::new()
                 }
             ));
+            if let Some(what) = e.quadrature {
+                r.notes.push(format!(
+                    "no closed form over {what}: integrated by adaptive Gauss-Kronrod quadrature (relative error below 1e-10, controlled in the tail)"
+                ));
+            }
+            if e.impossible {
+                r.notes.push(
+                    "0, impossible under these distributions: the redirect latency never exceeds the shortest wait plus the move delay".into(),
+                );
+            }
             let users = expected_users(cfg);
             r.figures
                 .push(("error_page_rate".into(), e.error_rate, String::new()));
