@@ -78,10 +78,11 @@ impl PointResult {
     }
 }
 
-/// The model's raw per-replication column names.
-pub fn columns(model: &ModelConfig) -> &'static [&'static str] {
-    match model {
-        ModelConfig::Checkout(_) => crate::models::checkout::COLUMNS,
+/// The raw per-replication column names of a scenario's model (and
+/// estimator: importance sampling adds its effective sample size).
+pub fn columns(sc: &Scenario) -> &'static [&'static str] {
+    match &sc.model {
+        ModelConfig::Checkout(_) => crate::models::checkout::columns(sc.estimator),
         ModelConfig::Terminal(_) => crate::models::terminal::COLUMNS,
     }
 }
@@ -228,25 +229,35 @@ pub fn compute_metrics(
     };
     defs.iter()
         .map(|d| {
+            let rare = estimator != Estimator::Sample;
             let estimate = match d.kind {
+                // rare-event estimators: fractional or weighted values, see
+                // stats::rare
+                MetricKind::Count { col: c } if rare => {
+                    stats::rare::count_total(&col(c), d.impossible)
+                }
+                MetricKind::Ratio {
+                    num,
+                    den,
+                    scale,
+                    proportion,
+                } if rare => stats::rare::rate_estimate(
+                    &col(num),
+                    &col(den),
+                    scale,
+                    proportion,
+                    d.impossible,
+                ),
+                MetricKind::RatioDiff { a, b, den } if rare => {
+                    stats::rare::difference(&col(a), &col(b), &col(den), d.impossible)
+                }
                 MetricKind::Count { col: c } => stats::count_estimate(&col(c)),
                 MetricKind::Ratio {
                     num,
                     den,
                     scale,
                     proportion,
-                } => {
-                    if estimator == Estimator::Conditional {
-                        // expected counts are not whole: no exact count interval
-                        let mut e = stats::mean_estimate(&col(num), &col(den));
-                        e.value *= scale;
-                        e.ci.low = (e.ci.low * scale).max(0.0);
-                        e.ci.high *= scale;
-                        e
-                    } else {
-                        stats::ratio_estimate(&col(num), &col(den), scale, proportion)
-                    }
-                }
+                } => stats::ratio_estimate(&col(num), &col(den), scale, proportion),
                 MetricKind::RatioDiff { a, b, den } => {
                     stats::ratio_diff_estimate(&col(a), &col(b), &col(den))
                 }

@@ -93,9 +93,16 @@ pub struct MetricDef {
     pub estimate: Option<f64>,
     /// The naive closed form (terminal model), where defined.
     pub estimate_naive: Option<f64>,
+    /// True when the model proves this metric's events impossible under the
+    /// scenario's distributions (a bounded redirect latency that never
+    /// outlasts the shortest wait plus the move delay): a rare-event
+    /// estimator then reports "0, impossible under these distributions"
+    /// instead of an interval.
+    pub impossible: bool,
 }
 
-/// Which estimator produced the figures (DESIGN.md section 8).
+/// Which estimator produced the figures (see the project's
+/// `docs/statistics.md`, "Rare-event estimators").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Estimator {
@@ -104,6 +111,9 @@ pub enum Estimator {
     Sample,
     /// Conditional Monte Carlo: part of the randomness integrated exactly.
     Conditional,
+    /// Importance sampling of the redirect latency's tail (checkout), each
+    /// draw weighted by its likelihood ratio.
+    Importance,
 }
 
 impl Estimator {
@@ -112,6 +122,7 @@ impl Estimator {
         match self {
             Estimator::Sample => "sample",
             Estimator::Conditional => "conditional",
+            Estimator::Importance => "importance",
         }
     }
 }

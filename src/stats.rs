@@ -81,6 +81,8 @@
 //! them as "n/a", and `serde_json` writes NaN as `null`. A `check` must treat an
 //! undefined interval as inconclusive.
 
+pub mod rare;
+
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 use statrs::function::beta::beta_reg;
 
@@ -121,6 +123,10 @@ pub enum Method {
     SingleReplication,
     /// No replications or a zero denominator: the interval is undefined.
     NoData,
+    /// A rare-event estimator proved the event impossible (the latency's
+    /// support ends before the margin): `0, impossible under these
+    /// distributions`, interval `[0, 0]` (see [`rare`]).
+    Impossible,
 }
 
 impl Method {
@@ -134,6 +140,7 @@ impl Method {
             Method::Wilson => "wilson",
             Method::SingleReplication => "single-replication",
             Method::NoData => "no-data",
+            Method::Impossible => "impossible",
         }
     }
 
@@ -147,6 +154,7 @@ impl Method {
             Method::Wilson => "Wilson score interval",
             Method::SingleReplication => "n/a: a single replication has no spread",
             Method::NoData => "n/a: no data",
+            Method::Impossible => "0, impossible under these distributions",
         }
     }
 }

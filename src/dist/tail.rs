@@ -932,38 +932,56 @@ fn normal_stop_loss(z: f64) -> f64 {
     phi(z) * mills_slope(z)
 }
 
+/// `K(z) = 1/(z + 2/(z + 3/(z + ...)))` for `z >= 3`, so that Mills' ratio
+/// is `R(z) = Φc(z)/φ(z) = 1/(z + K)` (Laplace's continued fraction,
+/// Abramowitz and Stegun 1964, 26.2.14), evaluated bottom-up.
+fn mills_tail(z: f64) -> f64 {
+    // 600 / z² + 12 levels reach full precision from z = 3 on (measured
+    // against mpmath: 60 are needed at z = 3, 30 at z = 5, 20 at z = 8)
+    let depth = (600.0 / (z * z) + 12.0).ceil() as u32;
+    let mut k = 0.0;
+    for n in (2..=depth).rev() {
+        k = f64::from(n) / (z + k);
+    }
+    1.0 / (z + k)
+}
+
 /// `1 - z R(z) = ψ(z) / φ(z)`, with `R(z) = Φc(z)/φ(z)` Mills' ratio: the
 /// negated derivative of `R`. Positive; computed without cancellation from
-/// `z = 3` on (see [`normal_stop_loss`]).
+/// `z = 3` on as `K / (z + K)` (see [`mills_tail`]).
 fn mills_slope(z: f64) -> f64 {
     if z < 3.0 {
         return (phi(z) - z * phic(z)) / phi(z);
     }
-    // 120 levels reach full precision from z = 3 on
-    let mut k = 0.0;
-    for n in (2..=120).rev() {
-        k = f64::from(n) / (z + k);
-    }
-    k = 1.0 / (z + k);
+    let k = mills_tail(z);
     k / (z + k)
 }
 
-/// `R(a) - R(b) = ∫_a^b (1 - t R(t)) dt` for `a < b`, by quadrature of a
-/// positive integrand.
+/// `R(a) - R(b) = ∫_a^b (1 - t R(t)) dt` for `a < b`.
 ///
 /// The lognormal's stop-loss transform is
 /// `C(c) = e^{μ+σ²/2} Φc(d - σ) - c Φc(d)`; since
 /// `e^{σ²/2} φ(d - σ) = e^{σ d} φ(d)`, it equals `c φ(d) (R(d - σ) - R(d))`,
 /// and the difference of Mills' ratios, about `σ / d²` against terms of
-/// `1 / d` deep in the tail, is this integral. Likewise
+/// `1 / d` deep in the tail, is computed here without erfc: from `a = 3` on
+/// both ratios come from the continued fraction (exact to a few ulps), and
+/// their difference is taken directly when it keeps at least 1% of `R(a)`;
+/// otherwise it is the quadrature of the positive integrand. Likewise
 /// `E[(y - X)^+] = y φ(d) (R(-d) - R(σ - d))`.
 fn mills_difference(a: f64, b: f64) -> f64 {
+    if a >= 3.0 {
+        let ra = 1.0 / (a + mills_tail(a));
+        let rb = 1.0 / (b + mills_tail(b));
+        if rb <= 0.99 * ra {
+            return ra - rb;
+        }
+    }
     let mut pts = vec![a];
     if a < 3.0 && b > 3.0 {
         pts.push(3.0);
     }
     pts.push(b);
-    quad::integrate(&mut mills_slope, &pts, 1e-13, 0.0).value
+    quad::integrate(&mut mills_slope, &pts, 1e-12, 0.0).value
 }
 
 /// Two Newton steps on `ln Φc(z) = ln q`, which make `erfc_inv`'s answer

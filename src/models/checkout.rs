@@ -1,5 +1,4 @@
-//! The `checkout` model: the redirect races the transfer poller (DESIGN.md
-//! section 4).
+//! The `checkout` model: the redirect races the transfer poller.
 //!
 //! A user arrives at `a`, is marked paid at `t_paid = a + payment_latency` and
 //! stamped `paid_at = stamp.local(t_paid)`; the confirmation page reads the
@@ -24,13 +23,9 @@
 //!   time earlier than the last poll is moved to it.
 //! - Arrival profiles are per hour of true time, hour 0 starting at t = 0.
 //!
-//! The conditional estimator (DESIGN.md section 8) integrates the poll phase:
-//! with periodic polls (no jitter, no batch limit) the first poll after the
-//! record becomes eligible at `e` is `e + U`, `U ~ Uniform[0, P)`, so
-//! `P(error) = clamp((t_read - D - e) / P, 0, 1)`. Eligibility `e` is computed
-//! from the transfer clock's reading at `t_paid` (exact unless the transfer
-//! clock jumps between payment and eligibility; drift over a grace period is
-//! below a microsecond per ppm-minute).
+//! The conditional estimator ([`conditional`]) integrates, for each user, the
+//! poll phase, the redirect latency and the move delay exactly, given the
+//! payment time and the replication's clock paths.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -47,7 +42,9 @@ use crate::time::{SimDuration, SimTime};
 
 use rand::RngExt;
 
+pub mod conditional;
 pub mod exact;
+pub mod importance;
 mod single_pass;
 
 const DAY: SimDuration = SimDuration::from_hours(24);
@@ -69,6 +66,28 @@ const C_LOST: usize = 3;
 const C_EARLY: usize = 4;
 const C_MARGIN_SUM: usize = 5;
 const C_MARGIN_N: usize = 6;
+
+/// The columns under importance sampling: [`COLUMNS`] and the effective
+/// sample size of the weighted error pages.
+pub const COLUMNS_IMPORTANCE: &[&str] = &[
+    "users",
+    "error_pages",
+    "error_pages_ideal",
+    "lost_confirmations",
+    "early_moves",
+    "margin_sum_s",
+    "margin_count",
+    "effective_error_pages",
+];
+const C_ESS: usize = 7;
+
+/// The per-replication columns for an estimator.
+pub fn columns(estimator: Estimator) -> &'static [&'static str] {
+    match estimator {
+        Estimator::Importance => COLUMNS_IMPORTANCE,
+        Estimator::Sample | Estimator::Conditional => COLUMNS,
+    }
+}
 
 /// Per-day series columns.
 pub const DAILY_COLUMNS: &[&str] = &["users", "error_pages"];
@@ -468,9 +487,17 @@ pub fn margin_edges() -> Vec<f64> {
     edges
 }
 
-/// The metrics of the checkout model with their back-of-envelope figures.
-pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
+/// The metrics of the checkout model with their back-of-envelope figures
+/// (and, under importance sampling, `effective_sample_size`).
+pub fn metrics(cfg: &CheckoutConfig, replications: u32, estimator: Estimator) -> Vec<MetricDef> {
     let est = closed_form(cfg);
+    // error pages provably impossible, with the real clocks and with ideal ones
+    let k = kernel(cfg);
+    let impossible = match &est {
+        Ok(e) => e.impossible,
+        Err(_) => k.impossible_beyond(0.0),
+    };
+    let impossible_ideal = k.impossible_beyond(cfg.grace.as_secs_f64());
     let users = expected_users(cfg) * replications as f64;
     let (rate, rate0, early) = match &est {
         Ok(e) => (
@@ -486,16 +513,20 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
         unit,
         estimate,
         estimate_naive: None,
+        impossible: false,
     };
-    vec![
+    let errors = |name, kind, estimate| MetricDef {
+        impossible,
+        ..m(name, kind, "", estimate)
+    };
+    let mut defs = vec![
         m("users", MetricKind::Count { col: C_USERS }, "", Some(users)),
-        m(
+        errors(
             "error_pages",
             MetricKind::Count { col: C_ERRORS },
-            "",
             rate.map(|r| r * users),
         ),
-        m(
+        errors(
             "error_page_rate",
             MetricKind::Ratio {
                 num: C_ERRORS,
@@ -503,23 +534,24 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
                 scale: 1.0,
                 proportion: true,
             },
-            "",
             rate,
         ),
-        m(
-            "skew_error_rate",
-            MetricKind::RatioDiff {
-                a: C_ERRORS,
-                b: C_ERRORS_IDEAL,
-                den: C_USERS,
-            },
-            "",
-            rate.zip(rate0).map(|(a, b)| a - b),
-        ),
-        m(
+        MetricDef {
+            impossible: impossible && impossible_ideal,
+            ..m(
+                "skew_error_rate",
+                MetricKind::RatioDiff {
+                    a: C_ERRORS,
+                    b: C_ERRORS_IDEAL,
+                    den: C_USERS,
+                },
+                "",
+                rate.zip(rate0).map(|(a, b)| a - b),
+            )
+        },
+        errors(
             "lost_confirmations",
             MetricKind::Count { col: C_LOST },
-            "",
             rate.map(|r| r * users),
         ),
         m(
@@ -537,7 +569,16 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
             "s",
             None,
         ),
-    ]
+    ];
+    if estimator == Estimator::Importance {
+        defs.push(m(
+            "effective_sample_size",
+            MetricKind::Count { col: C_ESS },
+            "",
+            None,
+        ));
+    }
+    defs
 }
 
 /// Expected counted users in one replication.
@@ -796,6 +837,9 @@ struct Pending {
     t_paid: SimTime,
     t_read: SimTime,
     day: u32,
+    /// The likelihood ratio of its redirect latency (1 but under importance
+    /// sampling).
+    weight: f64,
 }
 
 /// The events of the checkout model.
@@ -817,6 +861,7 @@ pub struct PaidUser {
     seq: u64,
     t_read: SimTime,
     day: u32,
+    weight: f64,
 }
 
 /// The arrival process of one replication: the `arrivals` stream (Poisson,
@@ -897,6 +942,10 @@ impl ArrivalGen {
 struct Sim<'a> {
     cfg: &'a CheckoutConfig,
     conditional: bool,
+    /// The conditional estimator's per-user integration.
+    outcomes: Option<conditional::Outcomes<'a>>,
+    /// Importance sampling of the redirect latency.
+    importance: Option<importance::Sampler>,
     clocks: Vec<Clock>,
     arrivals: ArrivalGen,
     r_payment: SimRng,
@@ -951,6 +1000,9 @@ impl<'a> Sim<'a> {
         Sim {
             cfg,
             conditional,
+            outcomes: conditional
+                .then(|| conditional::Outcomes::new(kernel(cfg), cfg.poll_interval, cfg.grace)),
+            importance: None,
             clocks,
             arrivals: ArrivalGen::new(cfg, streams),
             r_payment: streams.stream("payment_latency"),
@@ -974,6 +1026,13 @@ impl<'a> Sim<'a> {
             timeline: Vec::new(),
             log: None,
         }
+    }
+
+    /// Draws the redirect latencies by importance sampling (see
+    /// [`importance`]).
+    fn with_importance(mut self, streams: &Streams) -> Self {
+        self.importance = Some(importance::Sampler::new(self.cfg, streams));
+        self
     }
 
     /// The next arrival strictly after `now` (or at it for a trace), if before the horizon.
@@ -1009,6 +1068,7 @@ impl<'a> Sim<'a> {
             t_paid: now,
             t_read: u.t_read,
             day: u.day,
+            weight: u.weight,
         };
         // keep sorted by (paid_at, seq); new records almost always go last
         let mut i = self.pending.len();
@@ -1023,26 +1083,25 @@ impl<'a> Sim<'a> {
     }
 
     fn conditional_outcome(&mut self, u: PaidUser, t_paid: SimTime, paid_at: i64) {
-        let p = self.cfg.poll_interval.as_secs_f64();
-        let g = self.cfg.grace;
-        let local = self.clocks[self.cfg.transfer].local(t_paid).as_nanos();
-        // eligible once transfer.local >= paid_at + g, never before t_paid
-        let wait = SimDuration::from_nanos((paid_at + g.as_nanos() - local).max(0));
-        let e = t_paid + wait;
-        let e0 = t_paid + g;
-        let d = self.cfg.move_delay.sample(&mut self.r_move);
-        let prob = |deadline: SimTime, elig: SimTime| {
-            ((deadline - d - elig).as_secs_f64() / p).clamp(0.0, 1.0)
+        let Some(outcomes) = self.outcomes.as_mut() else {
+            return;
         };
-        let pe = prob(u.t_read, e);
-        self.values[C_ERRORS] += pe;
-        self.values[C_LOST] += pe;
-        self.values[C_ERRORS_IDEAL] += prob(u.t_read, e0);
-        self.values[C_EARLY] += prob(t_paid + g, e);
-        // E[deletion - read] = e + P/2 + D - t_read
-        self.values[C_MARGIN_SUM] += (e - u.t_read + d).as_secs_f64() + p / 2.0;
+        let o = outcomes.user(
+            &mut self.clocks[self.cfg.transfer],
+            t_paid,
+            paid_at,
+            self.cfg.grace,
+        );
+        // the margin keeps this user's sampled move delay and page load
+        let d = self.cfg.move_delay.sample(&mut self.r_move);
+        self.values[C_ERRORS] += o.error;
+        self.values[C_LOST] += o.error;
+        self.values[C_ERRORS_IDEAL] += o.error_ideal;
+        self.values[C_EARLY] += o.early;
+        self.values[C_MARGIN_SUM] +=
+            o.first_poll + d.as_secs_f64() - (u.t_read - t_paid).as_secs_f64();
         self.values[C_MARGIN_N] += 1.0;
-        self.daily[u.day as usize][1] += pe;
+        self.daily[u.day as usize][1] += o.error;
     }
 
     fn select(&mut self, now: SimTime) {
@@ -1078,18 +1137,27 @@ impl<'a> Sim<'a> {
             }
             if t_del < rec.t_read {
                 self.first_error = Some(self.first_error.map_or(rec.seq, |f| f.min(rec.seq)));
-                self.values[C_ERRORS] += 1.0;
-                self.values[C_LOST] += 1.0;
-                self.daily[rec.day as usize][1] += 1.0;
+                self.values[C_ERRORS] += rec.weight;
+                self.values[C_LOST] += rec.weight;
+                self.daily[rec.day as usize][1] += rec.weight;
+                if let Some(imp) = &mut self.importance {
+                    imp.error_weight_sq += rec.weight * rec.weight;
+                }
             }
             if t_del < rec.t_paid + self.cfg.grace {
                 self.values[C_EARLY] += 1.0;
             }
             let margin = (t_del - rec.t_read).as_secs_f64();
-            self.values[C_MARGIN_SUM] += margin;
-            self.values[C_MARGIN_N] += 1.0;
-            let bin = self.edges.partition_point(|e| *e <= margin);
-            self.hist[bin] += 1;
+            if self.importance.is_some() {
+                // weighted: the margin of the latency's own law
+                self.values[C_MARGIN_SUM] += rec.weight * margin;
+                self.values[C_MARGIN_N] += rec.weight;
+            } else {
+                self.values[C_MARGIN_SUM] += margin;
+                self.values[C_MARGIN_N] += 1.0;
+                let bin = self.edges.partition_point(|e| *e <= margin);
+                self.hist[bin] += 1;
+            }
         }
     }
 
@@ -1138,7 +1206,10 @@ impl Model for Sim<'_> {
             Event::Arrival => {
                 let cfg = self.cfg;
                 let pay = cfg.payment_latency.sample(&mut self.r_payment);
-                let redirect = cfg.redirect_latency.sample(&mut self.r_redirect);
+                let (redirect, weight) = match &mut self.importance {
+                    None => (cfg.redirect_latency.sample(&mut self.r_redirect), 1.0),
+                    Some(imp) => imp.draw(&cfg.redirect_latency.0, now + pay, &mut self.r_redirect),
+                };
                 let mut last_read = now + pay + redirect;
                 for _ in 0..cfg.retries {
                     last_read += cfg.retry_delay.sample(&mut self.r_retry);
@@ -1152,6 +1223,7 @@ impl Model for Sim<'_> {
                     seq: self.next_seq,
                     t_read: t_paid + redirect,
                     day,
+                    weight,
                 };
                 self.next_seq += 1;
                 if self.watch == Some(user.seq) {
@@ -1191,8 +1263,10 @@ pub fn run_replication(
     streams: Streams,
     estimator: Estimator,
 ) -> Result<RepOutput, ScheduleError> {
-    if estimator == Estimator::Sample {
-        return Ok(single_pass::run(cfg, &streams));
+    match estimator {
+        Estimator::Sample => return Ok(single_pass::run(cfg, &streams)),
+        Estimator::Importance => return run_importance(cfg, streams),
+        Estimator::Conditional => {}
     }
     let mut sim = Simulation::new(Sim::new(cfg, &streams, true, false), streams);
     let stats = sim.run()?;
@@ -1202,6 +1276,35 @@ pub fn run_replication(
         daily: model.daily.iter().map(|d| d.to_vec()).collect(),
         histogram: Vec::new(),
         events: stats.events,
+        exact: None,
+    })
+}
+
+/// One replication by importance sampling (see [`importance`]): the engine
+/// with the real clocks, then with ideal clocks (the same weighted
+/// latencies) for `error_pages_ideal`.
+fn run_importance(cfg: &CheckoutConfig, streams: Streams) -> Result<RepOutput, ScheduleError> {
+    let real = Sim::new(cfg, &streams, false, false).with_importance(&streams);
+    let mut sim = Simulation::new(real, streams);
+    let mut events = sim.run()?.events;
+    let model = sim.into_model();
+    let mut values = model.values.to_vec();
+    if cfg.clocks.iter().all(ClockSpec::is_ideal) {
+        values[C_ERRORS_IDEAL] = values[C_ERRORS];
+    } else {
+        let ideal = Sim::new(cfg, &streams, false, true).with_importance(&streams);
+        let mut sim = Simulation::new(ideal, streams);
+        events += sim.run()?.events;
+        values[C_ERRORS_IDEAL] = sim.model().values[C_ERRORS];
+    }
+    let sq = model.importance.map_or(0.0, |i| i.error_weight_sq);
+    let w = values[C_ERRORS];
+    values.push(if sq > 0.0 { w * w / sq } else { 0.0 });
+    Ok(RepOutput {
+        values,
+        daily: model.daily.iter().map(|d| d.to_vec()).collect(),
+        histogram: Vec::new(),
+        events,
         exact: None,
     })
 }

@@ -185,6 +185,7 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
         unit: "",
         estimate,
         estimate_naive: naive,
+        impossible: false,
     };
     vec![
         count(
@@ -229,6 +230,7 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             unit: "/year",
             estimate: fr.map(|f| f.0 * per_year(cfg)),
             estimate_naive: fr.map(|f| f.1 * per_year(cfg)),
+            impossible: false,
         },
         count(
             "lost_amount",
