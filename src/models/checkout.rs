@@ -944,6 +944,8 @@ struct Sim<'a> {
     conditional: bool,
     /// The conditional estimator's per-user integration.
     outcomes: Option<conditional::Outcomes<'a>>,
+    /// The conditional estimator's sums, per column (compensated).
+    sums: [conditional::Sum; 7],
     /// Importance sampling of the redirect latency.
     importance: Option<importance::Sampler>,
     clocks: Vec<Clock>,
@@ -1003,6 +1005,7 @@ impl<'a> Sim<'a> {
             outcomes: conditional
                 .then(|| conditional::Outcomes::new(kernel(cfg), cfg.poll_interval, cfg.grace)),
             importance: None,
+            sums: Default::default(),
             clocks,
             arrivals: ArrivalGen::new(cfg, streams),
             r_payment: streams.stream("payment_latency"),
@@ -1094,12 +1097,12 @@ impl<'a> Sim<'a> {
         );
         // the margin keeps this user's sampled move delay and page load
         let d = self.cfg.move_delay.sample(&mut self.r_move);
-        self.values[C_ERRORS] += o.error;
-        self.values[C_LOST] += o.error;
-        self.values[C_ERRORS_IDEAL] += o.error_ideal;
-        self.values[C_EARLY] += o.early;
-        self.values[C_MARGIN_SUM] +=
-            o.first_poll + d.as_secs_f64() - (u.t_read - t_paid).as_secs_f64();
+        self.sums[C_ERRORS].add(o.error);
+        self.sums[C_LOST].add(o.error);
+        self.sums[C_ERRORS_IDEAL].add(o.error_ideal);
+        self.sums[C_EARLY].add(o.early);
+        self.sums[C_MARGIN_SUM]
+            .add(o.first_poll + d.as_secs_f64() - (u.t_read - t_paid).as_secs_f64());
         self.values[C_MARGIN_N] += 1.0;
         self.daily[u.day as usize][1] += o.error;
     }
@@ -1271,8 +1274,12 @@ pub fn run_replication(
     let mut sim = Simulation::new(Sim::new(cfg, &streams, true, false), streams);
     let stats = sim.run()?;
     let model = sim.into_model();
+    let mut values = model.values;
+    for c in [C_ERRORS, C_LOST, C_ERRORS_IDEAL, C_EARLY, C_MARGIN_SUM] {
+        values[c] = model.sums[c].total();
+    }
     Ok(RepOutput {
-        values: model.values.to_vec(),
+        values: values.to_vec(),
         daily: model.daily.iter().map(|d| d.to_vec()).collect(),
         histogram: Vec::new(),
         events: stats.events,

@@ -11,6 +11,7 @@ mod guards;
 mod robustness;
 mod scenarios;
 mod shards;
+mod tails;
 mod trace;
 mod util;
 mod volume;

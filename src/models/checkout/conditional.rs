@@ -198,6 +198,35 @@ pub struct Outcomes<'a> {
     buf: Vec<(i64, i64)>,
 }
 
+/// A compensated sum (Neumaier 1974, "Rundungsfehleranalyse einiger
+/// Verfahren zur Summation endlicher Summen", *ZAMM* 54: 39-51): the
+/// per-user probabilities of a replication add up to within a few ulps, so
+/// that with constant clocks, where every user has the same probability,
+/// the replication's rate is the closed form to the last digits.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sum {
+    s: f64,
+    c: f64,
+}
+
+impl Sum {
+    /// Adds `x`.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let t = self.s + x;
+        if self.s.abs() >= x.abs() {
+            self.c += (self.s - t) + x;
+        } else {
+            self.c += (x - t) + self.s;
+        }
+        self.s = t;
+    }
+    /// The total.
+    pub fn total(&self) -> f64 {
+        self.s + self.c
+    }
+}
+
 /// One user's exact figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
