@@ -248,9 +248,13 @@ pub fn compute_metrics(
                     proportion,
                     d.impossible,
                 ),
-                MetricKind::RatioDiff { a, b, den } if rare => {
-                    stats::rare::difference(&col(a), &col(b), &col(den), d.impossible)
-                }
+                MetricKind::RatioDiff { a, b, den } if rare => stats::rare::difference(
+                    &col(a),
+                    &col(b),
+                    &col(den),
+                    d.impossible,
+                    d.non_negative,
+                ),
                 MetricKind::Count { col: c } => stats::count_estimate(&col(c)),
                 MetricKind::Ratio {
                     num,

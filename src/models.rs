@@ -99,6 +99,10 @@ pub struct MetricDef {
     /// estimator then reports "0, impossible under these distributions"
     /// instead of an interval.
     pub impossible: bool,
+    /// True when the model proves a difference metric cannot be negative (a
+    /// skew that never falls below zero can only add error pages): a
+    /// rare-event estimator's interval is then clamped at 0.
+    pub non_negative: bool,
 }
 
 /// Which estimator produced the figures (see the project's

@@ -514,7 +514,12 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32, estimator: Estimator) ->
         estimate,
         estimate_naive: None,
         impossible: false,
+        non_negative: false,
     };
+    // a skew that stays at or above zero only brings eligibility forward
+    let skew_never_negative = est
+        .as_ref()
+        .is_ok_and(|e| e.skew0 >= 0.0 && e.skew0 + e.skew_slope * cfg.horizon.as_secs_f64() >= 0.0);
     let errors = |name, kind, estimate| MetricDef {
         impossible,
         ..m(name, kind, "", estimate)
@@ -538,6 +543,7 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32, estimator: Estimator) ->
         ),
         MetricDef {
             impossible: impossible && impossible_ideal,
+            non_negative: skew_never_negative,
             ..m(
                 "skew_error_rate",
                 MetricKind::RatioDiff {

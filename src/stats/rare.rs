@@ -127,15 +127,23 @@ pub fn count_total(per_rep: &[f64], impossible_event: bool) -> Estimate {
     }
 }
 
-/// The paired difference `(Σa - Σb) / Σden` from a rare-event estimator.
-pub fn difference(a: &[f64], b: &[f64], den: &[f64], impossible_event: bool) -> Estimate {
+/// The paired difference `(Σa - Σb) / Σden` from a rare-event estimator;
+/// `non_negative`: the model proved it cannot be below 0 (its lower bound is
+/// then clamped at 0).
+pub fn difference(
+    a: &[f64],
+    b: &[f64],
+    den: &[f64],
+    impossible_event: bool,
+    non_negative: bool,
+) -> Estimate {
     if !a.is_empty() && a.iter().chain(b).all(|&x| x == 0.0) && impossible_event {
         return impossible();
     }
     let e = ratio_diff_estimate(a, b, den);
     Estimate {
         value: e.value,
-        ci: at_least_precision(e.value, e.ci, None),
+        ci: at_least_precision(e.value, e.ci, non_negative.then_some(0.0)),
     }
 }
 
@@ -168,7 +176,10 @@ mod tests {
         assert!(e.ci.high > e.value && e.ci.low < e.value, "{e:?}");
         assert!(e.ci.high - e.value <= 2e-12 * e.value);
         // a difference may be negative
-        let d = difference(&[1.0, 2.0], &[2.0, 1.5], &[10.0, 10.0], false);
+        let d = difference(&[1.0, 2.0], &[2.0, 1.5], &[10.0, 10.0], false, false);
         assert!(d.ci.low < 0.0);
+        // unless the model proved it cannot be
+        let d = difference(&[1e-9, 9e-6], &[0.0, 0.0], &[10.0, 10.0], false, true);
+        assert_eq!(d.ci.low, 0.0);
     }
 }

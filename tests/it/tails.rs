@@ -288,3 +288,143 @@ fn importance_sampling_is_refused_for_the_terminal_model() {
             "the terminal model supports \"sample\" and \"conditional\"",
         ));
 }
+
+/// lisa's transfer-clock skew with an error-page rate of exactly 1e-7,
+/// seconds (mpmath at 60 digits, `LISA_SKEW_1E7` in
+/// `tests/data/tail_reference.py`): 4m 41.377s.
+const SKEW_1E7: f64 = 281.377_150_668_196_1;
+
+#[test]
+fn solve_answers_the_issue_question_exactly_and_confirms_it() {
+    // "how large may the skew be for fewer than 1 error page in 10
+    // million?": the exact crossing, to the 1 ms tolerance
+    let out = racesim()
+        .args([
+            "solve",
+            "scenarios/lisa.toml",
+            "--vary",
+            OFFSET,
+            "--target",
+            "error_page_rate<=1e-7",
+            "--range",
+            "0m..6m",
+            "--replications",
+            "4",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let s = &doc["solve"];
+    let answer = s["answer_value"].as_f64().unwrap();
+    assert!(
+        answer <= SKEW_1E7 && answer > SKEW_1E7 - 1e-3,
+        "answer {answer} s, exact {SKEW_1E7} s"
+    );
+    assert_eq!(s["answer"], "4m 41s 377ms");
+    assert_eq!(s["method"], "closed-form");
+    // confirmed by the conditional estimator, not by an interval that
+    // holds 0 and 80 times the bound
+    assert_eq!(doc["estimator"], "conditional");
+    assert_eq!(s["agrees"], true);
+    let lo = s["simulation"]["ci_low"].as_f64().unwrap();
+    let hi = s["simulation"]["ci_high"].as_f64().unwrap();
+    assert!(lo > 0.9e-7 && hi <= 1.1e-7, "[{lo}, {hi}]");
+}
+
+#[test]
+fn solve_says_plainly_when_it_cannot_confirm() {
+    // importance sampling over 2 hours and at most 4 replications cannot
+    // pin 1e-7 to ±10%: exit 1, with the replications that would
+    racesim()
+        .args([
+            "solve",
+            "scenarios/lisa.toml",
+            "--vary",
+            OFFSET,
+            "--target",
+            "error_page_rate<=1e-7",
+            "--range",
+            "0m..6m",
+            "--set",
+            "estimator=importance",
+            "--set",
+            "horizon=2h",
+            "--replications",
+            "2",
+            "--max-replications",
+            "4",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "verdict: could not confirm: interval [",
+        ))
+        .stdout(predicate::str::contains(
+            "vs bound 1e-7 after 4 replications",
+        ))
+        .stdout(predicate::str::contains("replications would decide it"))
+        .stdout(predicate::str::contains("agrees").not());
+}
+
+#[test]
+fn solve_bisects_on_the_rare_event_estimator_by_simulation() {
+    let out = racesim()
+        .args([
+            "solve",
+            "scenarios/lisa.toml",
+            "--vary",
+            OFFSET,
+            "--target",
+            "error_page_rate<=1e-7",
+            "--range",
+            "4m..5m",
+            "--by",
+            "simulation",
+            "--iterations",
+            "16",
+            "--replications",
+            "2",
+            "--set",
+            "horizon=1d",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let s = &doc["solve"];
+    assert_eq!(s["method"], "simulation");
+    // 60 s / 2^16 is 1 ms: with constant clocks the conditional estimator
+    // is the closed form, so bisection on it lands on the exact crossing
+    let answer = s["answer_value"].as_f64().unwrap();
+    assert!((answer - SKEW_1E7).abs() < 2e-3, "answer {answer}");
+}
+
+#[test]
+fn solve_refuses_the_closed_form_where_it_is_only_a_bound() {
+    racesim()
+        .args([
+            "solve",
+            "scenarios/cinnamon-window.toml",
+            "--vary",
+            "terminal.customers.regular_share",
+            "--target",
+            "false_alerts<=2000",
+            "--range",
+            "0.05..0.5",
+            "--by",
+            "closed-form",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a bound"))
+        .stderr(predicate::str::contains("--by simulation"));
+}
