@@ -428,3 +428,46 @@ fn solve_refuses_the_closed_form_where_it_is_only_a_bound() {
         .stderr(predicate::str::contains("is a bound"))
         .stderr(predicate::str::contains("--by simulation"));
 }
+
+/// `racesim estimate`'s error_page_rate for lisa with `sets` applied.
+fn estimated_rate(sets: &[&str]) -> f64 {
+    let mut cmd = racesim();
+    cmd.args(["estimate", "scenarios/lisa.toml", "--format", "json"]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.assert().success().get_output().stdout.clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let doc = if doc.is_array() { doc[0].clone() } else { doc };
+    doc["figures"]["error_page_rate"].as_f64().unwrap()
+}
+
+#[test]
+fn estimate_is_exact_for_exponential_gamma_and_weibull_latencies_in_the_far_tail() {
+    // the midpoint rule over quantiles printed 0 for all three
+    let close = |got: f64, want: f64| {
+        assert!((got / want - 1.0).abs() < 1e-9, "{got:e} vs {want:e}");
+    };
+    // exponential (mean 1 s), wait 20 s + 200 ms: e^-20.2 (1 - e^-300) / 300
+    let got = estimated_rate(&[
+        "hosts.transfer.clock.offset=4m40s",
+        r#"checkout.redirect_latency={ exponential = { mean = "1s" } }"#,
+    ]);
+    close(got, (-20.2f64).exp() * -(-300.0f64).exp_m1() / 300.0);
+    assert!(got < 1e-11);
+    // gamma (2.5, 800 ms), wait 20 s, no move delay: C(20) / 300, with
+    // C(20) = 1.1737588244116244e-9 by mpmath (tests/data/tail_reference.py)
+    let got = estimated_rate(&[
+        "hosts.transfer.clock.offset=4m40s",
+        "transfer.move_delay=0s",
+        r#"checkout.redirect_latency={ gamma = { shape = 2.5, scale = "800ms" } }"#,
+    ]);
+    close(got, 1.173_758_824_411_624_4e-9 / 300.0);
+    // Weibull (1.7, 2 s), wait 12 s: C(12) = 2.4222752374437457e-10 (mpmath)
+    let got = estimated_rate(&[
+        "hosts.transfer.clock.offset=4m48s",
+        "transfer.move_delay=0s",
+        r#"checkout.redirect_latency={ weibull = { shape = 1.7, scale = "2s" } }"#,
+    ]);
+    close(got, 2.422_275_237_443_745_7e-10 / 300.0);
+}

@@ -55,6 +55,10 @@ use crate::time::{SimDuration, SimTime};
 /// How far after a payment the transfer clock is searched for eligibility.
 pub const SCAN_LIMIT: SimDuration = SimDuration::from_hours(24 * 30);
 
+/// How far ahead of a payment the walk uses the replication's clock itself
+/// (beyond, a copy of it: see [`windows`]).
+const LOOKAHEAD: SimDuration = SimDuration::from_hours(1);
+
 /// Windows `[a, b)` of the first poll's phase, in nanoseconds after the
 /// payment, with total length `P` (see the module docs).
 ///
@@ -73,8 +77,19 @@ pub fn windows(
     let limit = t_paid + SCAN_LIMIT;
     let mut cur = t_paid;
     let mut run: Option<SimTime> = None;
+    // Scanning far ahead would move the clock's cursor past what its
+    // record of recent pieces covers, and the next user's queries (paid
+    // later, but not that much later) would replay the clock from t = 0.
+    // Beyond an hour the walk goes on with a copy.
+    let mut ahead: Option<Clock> = None;
     while !cover.full() && cur < limit {
-        let piece = clock.piece_at(cur);
+        if ahead.is_none() && cur > t_paid + LOOKAHEAD {
+            ahead = Some(clock.clone());
+        }
+        let piece = match ahead.as_mut() {
+            Some(c) => c.piece_at(cur),
+            None => clock.piece_at(cur),
+        };
         let end = piece
             .end
             .unwrap_or(SimTime::MAX)
@@ -345,6 +360,12 @@ mod tests {
             win(&ClockSpec::ideal(), 1000.0),
             vec![(300.0, 600.0)],
             "ideal clocks: the grace"
+        );
+        // 2 h behind: eligible 2h 5m after payment, found on a copy of the
+        // clock beyond the first hour (with a step, so the clock has pieces)
+        assert_eq!(
+            win(&spec(-7200.0, &[(50_000.0, 1.0)]), 1000.0),
+            vec![(7500.0, 7800.0)]
         );
     }
 
