@@ -519,6 +519,32 @@ impl Clock {
         }
     }
 
+    /// The linear piece of the offset that contains true time `t`: where it
+    /// starts and ends (the next breakpoint, `None` for never) and how to
+    /// evaluate the local reading inside it exactly as [`Clock::local`]
+    /// does. Used to find when a reading is first reached (the checkout
+    /// model's conditional estimator inverts the transfer clock).
+    pub fn piece_at(&mut self, t: SimTime) -> ClockPiece {
+        match &mut self.kind {
+            Kind::Ideal => ClockPiece {
+                start: SimTime::from_nanos(i64::MIN),
+                end: None,
+                seg: Segment {
+                    t: SimTime::ZERO,
+                    off: 0.0,
+                    rate: 0.0,
+                    freq: 0.0,
+                },
+            },
+            Kind::Linear(seg) => ClockPiece {
+                start: SimTime::from_nanos(i64::MIN),
+                end: None,
+                seg: *seg,
+            },
+            Kind::Full(full) => full.piece_at(t),
+        }
+    }
+
     /// The breakpoints of this clock's offset in time order, from `t = 0`:
     /// syncs, slew ends, scheduled steps, wander steps, outage bounds. Empty
     /// for an ideal or single-segment clock. Usually endless (a periodic
@@ -533,6 +559,80 @@ impl Clock {
                 _ => None,
             },
         }
+    }
+}
+
+/// A linear piece of a clock's offset (see [`Clock::piece_at`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockPiece {
+    /// The first instant of the piece.
+    pub start: SimTime,
+    /// The instant the next piece starts, if any.
+    pub end: Option<SimTime>,
+    seg: Segment,
+}
+
+impl ClockPiece {
+    /// The local reading at `t` (inside the piece), bit for bit as
+    /// [`Clock::local`] gives it.
+    #[inline]
+    pub fn local(&self, t: SimTime) -> SimTime {
+        t + self.seg.eval(t)
+    }
+
+    /// The rate of the offset over the piece, ppm (the frequency error plus
+    /// any slew correction).
+    pub fn rate_ppm(&self) -> f64 {
+        self.seg.rate
+    }
+
+    /// The first instant `T` in `[from, end)` with `local(T) >= reading`, if
+    /// any. Inside a piece the reading is non-decreasing (its rate is far
+    /// above -1e6 ppm, so the offset changes by less than a nanosecond per
+    /// nanosecond), which makes this a search on a monotone function.
+    pub fn first_reading_at_least(&self, from: SimTime, reading: SimTime) -> Option<SimTime> {
+        let end = self.end.unwrap_or(SimTime::MAX);
+        if from >= end {
+            return None;
+        }
+        if self.local(from) >= reading {
+            return Some(from);
+        }
+        let last = end - SimDuration::from_nanos(1);
+        if self.local(last) < reading {
+            return None;
+        }
+        // local(T) ~ T + off + rate (T - t0) / 1e6: a first guess, then
+        // bisection on [lo, hi] with local(lo) < reading <= local(hi)
+        let (mut lo, mut hi) = (from, last);
+        let slope = 1.0 + self.seg.rate / PPM;
+        if slope > 0.0 {
+            let x = (reading.as_nanos() as f64 - self.seg.off
+                + self.seg.rate * self.seg.t.as_nanos() as f64 / PPM)
+                / slope;
+            if x.is_finite() && x > lo.as_nanos() as f64 && x < hi.as_nanos() as f64 {
+                let guess = SimTime::from_nanos(x.round() as i64);
+                for d in [-2i64, 2] {
+                    let g = SimTime::from_nanos(
+                        (guess.as_nanos() + d).clamp(lo.as_nanos(), hi.as_nanos()),
+                    );
+                    if self.local(g) < reading {
+                        lo = lo.max(g);
+                    } else {
+                        hi = hi.min(g);
+                    }
+                }
+            }
+        }
+        while hi.as_nanos() - lo.as_nanos() > 1 {
+            let mid = SimTime::from_nanos(lo.as_nanos() + (hi.as_nanos() - lo.as_nanos()) / 2);
+            if self.local(mid) < reading {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(hi)
     }
 }
 
@@ -849,6 +949,32 @@ impl Full {
         }
         self.advance_to(t);
         self.cursor.seg
+    }
+
+    /// The segment containing `t` and the instant the next one starts.
+    fn piece_at(&mut self, t: SimTime) -> ClockPiece {
+        if t < SimTime::ZERO {
+            // queries before 0 extrapolate the initial state; from 0 on the
+            // same line goes on until the first breakpoint
+            return ClockPiece {
+                start: SimTime::from_nanos(i64::MIN),
+                end: Some(SimTime::ZERO),
+                seg: self.initial.seg,
+            };
+        }
+        let seg = self.segment_at(t);
+        let end = if seg == self.cursor.seg {
+            self.cursor.next.map(|(at, _)| at)
+        } else {
+            // a segment of the history: the next one's start
+            let i = self.history.partition_point(|s| s.t <= seg.t);
+            self.history.get(i).map(|s| s.t).or(Some(self.cursor.seg.t))
+        };
+        ClockPiece {
+            start: seg.t,
+            end,
+            seg,
+        }
     }
 
     /// Applies every breakpoint at or before `t`.

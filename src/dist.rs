@@ -1,10 +1,12 @@
 //! Distributions of durations and numbers, and their scenario-file form.
 //!
-//! This module owns every random quantity a scenario can describe: the kinds of
-//! DESIGN.md section 6 (constant, uniform, normal, lognormal, exponential,
-//! gamma, Weibull, Pareto, empirical, choice, mixture), their validation, their
-//! sampling on the hot path, their closed-form moments and a deterministic
-//! `E[f(X)]` for the back-of-envelope formulas.
+//! This module owns every random quantity a scenario can describe: the kinds
+//! of the scenario reference (constant, uniform, normal, lognormal,
+//! exponential, gamma, Weibull, Pareto, empirical, choice, mixture), their
+//! validation, their sampling on the hot path and their closed-form moments.
+//! Its child [`tail`] gives what the back-of-envelope formulas integrate:
+//! survival functions and stop-loss transforms exact far into the tail, and
+//! a deterministic `E[f(X)]` by adaptive quadrature ([`quad`]).
 //!
 //! A [`Dist`] is an immutable, validated value over `f64`, built only through
 //! its checking constructors ([`Dist::normal`]...). Each variant holds its
@@ -29,16 +31,15 @@ use rand::distr::weighted::WeightedIndex;
 use rand_distr as rd;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
-use statrs::distribution::ContinuousCDF;
 
 use crate::time::{SimDuration, parse_duration};
+
+pub mod quad;
+pub mod tail;
 
 /// The standard normal quantile at 0.99: `Phi^-1(0.99)`. A lognormal given by
 /// `{ median, p99 }` has `sigma = (ln p99 - ln median) / Z_99`.
 pub const Z_99: f64 = 2.326_347_874_040_840_8;
-
-/// Number of quantile points of the midpoint rule in [`Dist::expect`].
-pub const EXPECT_POINTS: usize = 20_000;
 
 /// Why a distribution was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -147,49 +148,6 @@ fn weighted_index(weights: &[f64]) -> Result<WeightedIndex<f64>, DistError> {
     WeightedIndex::new(weights.iter().copied()).map_err(|e| invalid(format!("weights: {e}")))
 }
 
-/// The midpoint rule over [`EXPECT_POINTS`] quantiles: `mean_i f(q((i + 0.5) / n))`.
-fn midpoint(q: impl Fn(f64) -> f64, f: &dyn Fn(f64) -> f64) -> f64 {
-    let n = EXPECT_POINTS as f64;
-    let sum: f64 = (0..EXPECT_POINTS).map(|i| f(q((i as f64 + 0.5) / n))).sum();
-    sum / n
-}
-
-/// The quantiles at the midpoints `u_i` of [`Dist::expect`], computed on its
-/// first use and kept: statrs' inverse CDFs are slow (a gamma's takes tens of
-/// milliseconds for the whole grid) and a back-of-envelope may call `expect`
-/// hundreds of times on the same distribution.
-#[derive(Clone, Default)]
-struct QuantileGrid(std::sync::OnceLock<Box<[f64]>>);
-
-impl QuantileGrid {
-    fn expect(&self, q: impl Fn(f64) -> f64, f: &dyn Fn(f64) -> f64) -> f64 {
-        let n = EXPECT_POINTS as f64;
-        let grid = self.0.get_or_init(|| {
-            (0..EXPECT_POINTS)
-                .map(|i| q((i as f64 + 0.5) / n))
-                .collect()
-        });
-        grid.iter().map(|&x| f(x)).sum::<f64>() / n
-    }
-}
-
-impl fmt::Debug for QuantileGrid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.0.get().is_some() {
-            "computed"
-        } else {
-            "not computed"
-        };
-        write!(f, "QuantileGrid({state})")
-    }
-}
-
-/// The standard normal quantile `Phi^-1(u)` (statrs).
-fn std_normal_quantile(u: f64) -> f64 {
-    // mean 0 and sd 1 are valid, so `standard` cannot fail.
-    statrs::distribution::Normal::standard().inverse_cdf(u)
-}
-
 /// Uniform on `[low, high]`.
 #[derive(Debug, Clone)]
 pub struct Uniform {
@@ -215,7 +173,6 @@ pub struct Normal {
     mean: f64,
     sd: f64,
     sampler: rd::Normal<f64>,
-    grid: QuantileGrid,
 }
 
 impl Normal {
@@ -236,7 +193,6 @@ pub struct LogNormal {
     sigma: f64,
     median: f64,
     sampler: rd::LogNormal<f64>,
-    grid: QuantileGrid,
 }
 
 impl LogNormal {
@@ -273,7 +229,9 @@ pub struct Gamma {
     shape: f64,
     scale: f64,
     sampler: rd::Gamma<f64>,
-    grid: QuantileGrid,
+    /// Its quantiles at the breakpoints of [`Dist::expect`], found by
+    /// bisection on the incomplete gamma function on first use and kept.
+    points: std::sync::OnceLock<Box<[f64]>>,
 }
 
 impl Gamma {
@@ -463,12 +421,7 @@ impl Dist {
         finite("normal mean", mean, unit)?;
         non_negative("normal sd", sd, unit)?;
         let sampler = rd::Normal::new(mean, sd).map_err(|e| invalid(format!("normal: {e}")))?;
-        Ok(Dist::Normal(Normal {
-            mean,
-            sd,
-            sampler,
-            grid: QuantileGrid::default(),
-        }))
+        Ok(Dist::Normal(Normal { mean, sd, sampler }))
     }
 
     /// Lognormal from the parameters of its logarithm: `mu` finite,
@@ -506,7 +459,6 @@ impl Dist {
             sigma,
             median,
             sampler,
-            grid: QuantileGrid::default(),
         }))
     }
 
@@ -531,7 +483,7 @@ impl Dist {
             shape,
             scale,
             sampler,
-            grid: QuantileGrid::default(),
+            points: std::sync::OnceLock::new(),
         }))
     }
 
@@ -748,51 +700,6 @@ impl Dist {
                 let first = live.next()??;
                 live.all(|v| v == Some(first)).then_some(first)
             }
-        }
-    }
-
-    /// `E[f(X)]`, computed deterministically (quadrature over quantiles,
-    /// exact sums for choice/empirical, weighted sum for mixtures).
-    ///
-    /// For the continuous kinds this is the midpoint rule over
-    /// [`EXPECT_POINTS`] quantiles, `u_i = (i + 0.5) / n`, with closed-form
-    /// quantiles except for the normal (and lognormal) and gamma, which use
-    /// statrs' `inverse_cdf`. For a bounded `f`, such as
-    /// `min(1, max(0, L - c) / P)`, the relative error is about `1e-5` or
-    /// better; for an unbounded `f` over a heavy tail (the mean of a Pareto
-    /// with shape near 1) the truncated last cell makes it an underestimate.
-    /// The statrs quantiles are computed once per distribution and kept, so
-    /// later calls cost only the `EXPECT_POINTS` evaluations of `f`.
-    pub fn expect(&self, f: &dyn Fn(f64) -> f64) -> f64 {
-        if let Some(c) = self.as_constant() {
-            return f(c);
-        }
-        match self {
-            Dist::Constant(c) => f(*c),
-            Dist::Uniform(d) => midpoint(|u| d.low + u * (d.high - d.low), f),
-            Dist::Normal(d) => d.grid.expect(|u| d.mean + d.sd * std_normal_quantile(u), f),
-            Dist::LogNormal(d) => d
-                .grid
-                .expect(|u| (d.mu + d.sigma * std_normal_quantile(u)).exp(), f),
-            Dist::Exponential(d) => midpoint(|u| -d.mean * (-u).ln_1p(), f),
-            Dist::Gamma(d) => match statrs::distribution::Gamma::new(d.shape, 1.0) {
-                Ok(unit) => d.grid.expect(|u| d.scale * unit.inverse_cdf(u), f),
-                // The constructor checked shape > 0, which is all statrs needs.
-                Err(_) => f64::NAN,
-            },
-            Dist::Weibull(d) => midpoint(|u| d.scale * (-(-u).ln_1p()).powf(1.0 / d.shape), f),
-            Dist::Pareto(d) => midpoint(|u| d.scale * (1.0 - u).powf(-1.0 / d.shape), f),
-            Dist::Empirical(d) => {
-                d.values.iter().map(|&v| f(v)).sum::<f64>() / d.values.len() as f64
-            }
-            Dist::Choice(d) => d
-                .probabilities
-                .iter()
-                .zip(&d.values)
-                .filter(|(p, _)| **p > 0.0)
-                .map(|(p, &v)| p * f(v))
-                .sum(),
-            Dist::Mixture(d) => d.live().map(|(p, c)| p * c.expect(f)).sum(),
         }
     }
 }
@@ -1935,6 +1842,7 @@ mod tests {
         let n = Dist::normal(MEAN, SD).unwrap();
         // E[max(0, X - k)] = (mu - k) Phi(d) + sigma phi(d), d = (mu - k) / sigma
         let std = statrs::distribution::Normal::standard();
+        use statrs::distribution::ContinuousCDF;
         let z = (MEAN - STRIKE) / SD;
         use statrs::distribution::Continuous;
         close(

@@ -129,18 +129,19 @@ impl PointResult {
     }
 }
 
-/// The model's raw per-replication column names.
-pub fn columns(model: &ModelConfig) -> &'static [&'static str] {
-    match model {
-        ModelConfig::Checkout(_) => crate::models::checkout::COLUMNS,
+/// The raw per-replication column names of a scenario's model (and
+/// estimator: importance sampling adds its effective sample size).
+pub fn columns(sc: &Scenario) -> &'static [&'static str] {
+    match &sc.model {
+        ModelConfig::Checkout(_) => crate::models::checkout::columns(sc.estimator),
         ModelConfig::Terminal(_) => crate::models::terminal::COLUMNS,
     }
 }
 
 /// What each of the model's raw columns may hold.
-pub fn column_rules(model: &ModelConfig) -> &'static [crate::models::ColumnRule] {
-    match model {
-        ModelConfig::Checkout(_) => crate::models::checkout::COLUMN_RULES,
+pub fn column_rules(sc: &Scenario) -> &'static [crate::models::ColumnRule] {
+    match &sc.model {
+        ModelConfig::Checkout(_) => crate::models::checkout::column_rules(sc.estimator),
         ModelConfig::Terminal(_) => crate::models::terminal::COLUMN_RULES,
     }
 }
@@ -279,15 +280,13 @@ pub fn run_parts(
 /// [`crate::stats`]) and its warnings: a concentration of the events in a few
 /// replications, a back-of-envelope outside the interval.
 ///
-/// The estimator does not choose the interval today: the values do.
-/// Whole-number counts get the event intervals; the expected counts of the
-/// conditional estimator (not whole) get Student t over replications. The
-/// parameter stays for estimators whose values alone do not say (weighted
-/// draws).
+/// Plain sampling: whole-number counts get the event intervals (see
+/// [`crate::stats`]). The rare-event estimators (conditional, importance:
+/// fractional or weighted values) get the intervals of [`stats::rare`].
 pub fn compute_metrics(
     defs: &[MetricDef],
     reps: &[(u64, RepOutput)],
-    _estimator: Estimator,
+    estimator: Estimator,
 ) -> Vec<MetricResult> {
     let col = |c: usize| -> Vec<f64> {
         reps.iter()
@@ -299,7 +298,38 @@ pub fn compute_metrics(
         .map(|d| {
             // the estimate, and the events behind it: (counts, exposures,
             // proportion), for the warnings
+            let rare = estimator != Estimator::Sample;
             let (estimate, events) = match d.kind {
+                // rare-event estimators: fractional or weighted values, see
+                // stats::rare
+                MetricKind::Count { col: c } if rare => {
+                    (stats::rare::count_total(&col(c), d.impossible), None)
+                }
+                MetricKind::Ratio {
+                    num,
+                    den,
+                    scale,
+                    proportion,
+                } if rare => (
+                    stats::rare::rate_estimate(
+                        &col(num),
+                        &col(den),
+                        scale,
+                        proportion,
+                        d.impossible,
+                    ),
+                    None,
+                ),
+                MetricKind::RatioDiff { a, b, den } if rare => (
+                    stats::rare::difference(
+                        &col(a),
+                        &col(b),
+                        &col(den),
+                        d.impossible,
+                        d.non_negative,
+                    ),
+                    None,
+                ),
                 MetricKind::Count { col: c } => {
                     let y = col(c);
                     (stats::count_estimate(&y), Some((y, ones.clone(), false)))

@@ -230,6 +230,16 @@ pub struct MetricDef {
     pub estimate: Option<f64>,
     /// The naive closed form (terminal model), where defined.
     pub estimate_naive: Option<f64>,
+    /// True when the model proves this metric's events impossible under the
+    /// scenario's distributions (a bounded redirect latency that never
+    /// outlasts the shortest wait plus the move delay): a rare-event
+    /// estimator then reports "0, impossible under these distributions"
+    /// instead of an interval.
+    pub impossible: bool,
+    /// True when the model proves a difference metric cannot be negative (a
+    /// skew that never falls below zero can only add error pages): a
+    /// rare-event estimator's interval is then clamped at 0.
+    pub non_negative: bool,
 }
 
 /// Which estimator produced the figures (see `docs/statistics.md`).
@@ -241,6 +251,9 @@ pub enum Estimator {
     Sample,
     /// Conditional Monte Carlo: part of the randomness integrated exactly.
     Conditional,
+    /// Importance sampling of the redirect latency's tail (checkout), each
+    /// draw weighted by its likelihood ratio.
+    Importance,
 }
 
 impl Estimator {
@@ -249,6 +262,7 @@ impl Estimator {
         match self {
             Estimator::Sample => "sample",
             Estimator::Conditional => "conditional",
+            Estimator::Importance => "importance",
         }
     }
 }

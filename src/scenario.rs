@@ -108,10 +108,12 @@ impl Scenario {
     /// terminal model's closed form takes tens of milliseconds).
     pub fn metric_names(&self) -> Vec<&'static str> {
         match &self.model {
-            ModelConfig::Checkout(c) => crate::models::checkout::metrics(c, self.replications)
-                .iter()
-                .map(|m| m.name)
-                .collect(),
+            ModelConfig::Checkout(c) => {
+                crate::models::checkout::metrics(c, self.replications, self.estimator)
+                    .iter()
+                    .map(|m| m.name)
+                    .collect()
+            }
             ModelConfig::Terminal(_) => crate::models::terminal::METRIC_NAMES.to_vec(),
         }
     }
@@ -126,7 +128,9 @@ impl Scenario {
     /// The metrics this scenario reports, with their back-of-envelope.
     pub fn metrics(&self) -> Vec<MetricDef> {
         match &self.model {
-            ModelConfig::Checkout(c) => crate::models::checkout::metrics(c, self.replications),
+            ModelConfig::Checkout(c) => {
+                crate::models::checkout::metrics(c, self.replications, self.estimator)
+            }
             ModelConfig::Terminal(t) => {
                 crate::models::terminal::metrics_over(t, self.days(), self.replications)
             }
@@ -312,6 +316,12 @@ fn validate(
             let t = raw.terminal.as_ref().ok_or_else(|| {
                 FieldError::key("terminal", "model \"terminal\" needs a [terminal] table")
             })?;
+            if raw.estimator == Estimator::Importance {
+                return Err(FieldError::key(
+                    "estimator",
+                    "estimator = \"importance\" samples the tail of a checkout redirect latency; the terminal model supports \"sample\" and \"conditional\"",
+                ));
+            }
             let day = SimDuration::from_hours(24);
             if horizon.as_nanos() % day.as_nanos() != 0 {
                 return Err(FieldError::at(

@@ -87,6 +87,7 @@
 //! undefined interval as inconclusive.
 
 pub mod events;
+pub mod rare;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use statrs::function::beta::beta_reg;
@@ -133,6 +134,10 @@ pub enum Method {
     SingleReplication,
     /// No replications or a zero denominator: the interval is undefined.
     NoData,
+    /// A rare-event estimator proved the event impossible (the latency's
+    /// support ends before the margin): `0, impossible under these
+    /// distributions`, interval `[0, 0]` (see [`rare`]).
+    Impossible,
 }
 
 impl Method {
@@ -150,6 +155,7 @@ impl Method {
             Method::NoEvents => "no-events",
             Method::SingleReplication => "single-replication",
             Method::NoData => "no-data",
+            Method::Impossible => "impossible",
         }
     }
 
@@ -177,6 +183,7 @@ impl Method {
             Method::NoEvents => "n/a: no events, so no amount per event to bound the total by",
             Method::SingleReplication => "n/a: a single replication has no spread",
             Method::NoData => "n/a: no data",
+            Method::Impossible => "0, impossible under these distributions",
         }
     }
 }

@@ -44,8 +44,8 @@ fn read_shard(arg: &Path) -> Result<Shard, Error> {
 /// Checks every row of `s` against the model's columns: finite, whole where
 /// whole, non-negative, numerators at most their denominators.
 fn check_rows(s: &Shard, sc: &scenario::Scenario) -> Result<(), Error> {
-    let columns = experiment::columns(&sc.model);
-    let rules = experiment::column_rules(&sc.model);
+    let columns = experiment::columns(sc);
+    let rules = experiment::column_rules(sc);
     for r in &s.rows {
         check_row(columns, rules, &r.values, sc.estimator).map_err(|why| {
             Error::Usage(format!(
@@ -346,7 +346,7 @@ pub fn merge(a: &MergeArgs) -> Result<(), Error> {
         .map_err(Error::Usage)?
         .unwrap_or_default();
     let model_sc = scenario::load(&source, &first_point)?;
-    let columns = experiment::columns(&model_sc.model);
+    let columns = experiment::columns(&model_sc);
     for s in &shards {
         if s.rows
             .first()

@@ -3,10 +3,15 @@
 //! error-page rate at or below 1e-4 (see [`crate::experiment::solve`] for the
 //! method).
 //!
-//! Exit codes: 0 an answer was found and the simulation at the answer does not
-//! contradict it; 1 the target is not crossed over the range, or the
-//! simulation's interval at the answer lies entirely on the wrong side of the
-//! bound; 2 bad input or usage; 3 an internal error.
+//! Exit codes (as `check`): 0 an answer was found and the simulation at the
+//! answer confirms it (its 95% interval lies on the side of the bound the
+//! target asks for, or holds the bound within ±10% of it); 1 the target is
+//! not crossed over the range, or the simulation's interval lies entirely on
+//! the wrong side of the bound, or it could not confirm the answer within
+//! the cap on replications ("could not confirm", with the number of
+//! replications that would decide it: `check`'s "inconclusive"); 2 bad input
+//! or usage (including `--by closed-form` where the closed form does not
+//! apply); 3 an internal error.
 
 use std::path::PathBuf;
 
@@ -19,7 +24,7 @@ use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::Reporter;
 use crate::experiment::solve::{
-    self, Agreement, DEFAULT_SIM_STEPS, Method, Problem, Solution, SolveError, Target, Value,
+    self, Agreement, By, DEFAULT_SIM_STEPS, Method, Problem, Solution, SolveError, Target, Value,
     parse_range,
 };
 use crate::report::{fmt_num, json, table};
@@ -48,6 +53,16 @@ pub struct SolveArgs {
     /// simulation (with common random numbers)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_STEPS)]
     pub iterations: u32,
+    /// What to bisect on: the exact closed form where it applies (auto), the
+    /// closed form only (refused where it does not apply, e.g. a terminal
+    /// window check, whose closed form is a bound), or simulation with the
+    /// rare-event estimator
+    #[arg(long, value_name = "HOW", default_value = "auto", value_parser = ["auto", "closed-form", "simulation"])]
+    pub by: String,
+    /// The most replications the confirmation at the answer may run before
+    /// it says it could not confirm (default: 16 times the scenario's)
+    #[arg(long, value_name = "N")]
+    pub max_replications: Option<u32>,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -75,12 +90,18 @@ impl SolveArgs {
                 self.vary
             )));
         }
+        if self.max_replications == Some(0) {
+            return Err(Error::Usage("--max-replications must be at least 1".into()));
+        }
         Ok(Problem {
             path: self.vary.trim().to_string(),
             target,
             range,
             tolerance,
             sim_steps: self.iterations,
+            by: By::parse(&self.by).map_err(Error::Usage)?,
+            max_replications: self.max_replications,
+            max_work: f64::INFINITY,
         })
     }
 }
@@ -88,8 +109,9 @@ impl SolveArgs {
 /// Solves, prints the answer, and fails (exit 1) when there is none or the
 /// simulation contradicts it.
 pub fn solve(a: &SolveArgs) -> Result<(), Error> {
-    let problem = a.problem()?;
+    let mut problem = a.problem()?;
     let common = &a.common;
+    problem.max_work = common.guards.max_events()?;
     if common.shard.is_some() {
         return Err(Error::Usage(
             "solve runs whole simulations at each step; it cannot be split with --shard".into(),
@@ -129,23 +151,24 @@ pub fn solve(a: &SolveArgs) -> Result<(), Error> {
         Format::Table | Format::Markdown if !common.quiet => print!("{}", text(&s)),
         Format::Table | Format::Markdown => {}
     }
-    if s.agreement == Agreement::Contradicts {
-        return Err(Error::CheckFailed(format!(
+    match s.agreement {
+        Agreement::Contradicts => Err(Error::CheckFailed(format!(
             "the simulation at {} = {} contradicts {}: {}",
             s.path,
             s.answer,
             s.target,
             verdict(&s)
-        )));
+        ))),
+        Agreement::Inconclusive | Agreement::Undefined => Err(Error::CheckFailed(verdict(&s))),
+        Agreement::ContainsBound | Agreement::Satisfies => Ok(()),
     }
-    Ok(())
 }
 
 fn method_line(s: &Solution) -> String {
     let (lo, hi) = s.range;
     match &s.method {
         Method::ClosedForm => format!(
-            "method: closed form scanned at {} points over [{lo}, {hi}], bisected to {} in {} steps; confirmed by simulation",
+            "method: exact closed form scanned at {} points over [{lo}, {hi}], bisected to {} in {} steps; checked by simulation",
             s.scanned + 2,
             s.tolerance,
             s.steps
@@ -163,19 +186,30 @@ fn verdict(s: &Solution) -> String {
     };
     let ci = format!("[{}, {}]", fmt_num(e.ci.low), fmt_num(e.ci.high));
     let x = s.target.bound_text();
+    let n = s.point.reps.len();
+    let est = s.estimator.name();
     match s.agreement {
-        Agreement::ContainsBound => {
-            format!("the simulation agrees: its 95% interval {ci} contains the bound {x}")
-        }
+        Agreement::ContainsBound => format!(
+            "confirmed: the 95% interval {ci} ({est} estimator, {n} replications) holds the bound {x} within ±{}%",
+            solve::DECIDE * 100.0
+        ),
         Agreement::Satisfies => format!(
-            "the simulation agrees: its 95% interval {ci} satisfies the target entirely (the answer is conservative)"
+            "confirmed: the 95% interval {ci} ({est} estimator, {n} replications) satisfies the target entirely (the answer is conservative)"
         ),
         Agreement::Contradicts => format!(
-            "the simulation disagrees: its 95% interval {ci} lies entirely on the wrong side of {x}"
+            "the simulation disagrees: its 95% interval {ci} ({est} estimator, {n} replications) lies entirely on the wrong side of {x}"
         ),
-        Agreement::Undefined => {
-            "the simulation cannot tell: its interval is undefined (use more replications)".into()
-        }
+        Agreement::Inconclusive | Agreement::Undefined => format!(
+            "could not confirm: interval {ci} vs bound {x} after {n} replications ({est} estimator); {}",
+            match s.needed {
+                Some(usize::MAX) | None => {
+                    "more replications would be needed to decide it".to_string()
+                }
+                Some(k) => format!(
+                    "about {k} replications would decide it (raise --max-replications or --max-events)"
+                ),
+            }
+        ),
     }
 }
 
@@ -245,6 +279,8 @@ fn csv(s: &Solution) -> String {
         "ci_low",
         "ci_high",
         "agreement",
+        "estimator",
+        "replications",
     ]);
     let _ = w.write_record([
         s.path.clone(),
@@ -260,6 +296,8 @@ fn csv(s: &Solution) -> String {
         f(e.map(|e| e.ci.low)),
         f(e.map(|e| e.ci.high)),
         s.agreement.as_str().into(),
+        s.estimator.name().into(),
+        s.point.reps.len().to_string(),
     ]);
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -299,6 +337,11 @@ pub fn document(s: &Solution) -> Json {
         "simulation": s.point.metric(&s.target.metric).map(json::metric),
         "agreement": s.agreement.as_str(),
         "agrees": s.agreement.agrees(),
+        "replications_needed": s.needed.filter(|n| *n != usize::MAX),
+        "by": match &s.method {
+            Method::ClosedForm => "closed-form",
+            Method::Simulation { .. } => "simulation",
+        },
         "notes": s.notes,
     });
     doc

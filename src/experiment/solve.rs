@@ -1,6 +1,6 @@
 //! Inverse questions (`racesim solve`): the value of one key at which a metric
 //! crosses a bound, e.g. the largest transfer-clock offset that keeps the
-//! error-page rate at or below 1e-4, or the smallest grace period that does.
+//! error-page rate at or below 1e-7, or the smallest grace period that does.
 //!
 //! # Method
 //!
@@ -11,29 +11,48 @@
 //! answer is always a value that satisfies the target, within the tolerance of
 //! the boundary.
 //!
-//! - **Closed form** (when the metric has a back-of-envelope at both ends, as
-//!   `error_page_rate` has for a checkout scenario with constant skews and
-//!   periodic polls): each evaluation loads the scenario with the key
-//!   overridden ([`scenario::load`]) and reads the metric's closed form. The
-//!   bracket is first scanned on a grid of [`GRID`] cells (which also tells
-//!   whether the target is crossed more than once: the answer is then the
-//!   crossing nearest the end that satisfies it, and a note says so), then
-//!   bisected to the tolerance: 1 ms for durations, 1e-6 of the larger end for
-//!   numbers, 1 for integer keys. The answer is then **confirmed by
-//!   simulation** ([`run_point`]) with the scenario's replications.
-//! - **Simulation** (otherwise): bisection on the simulated metric's point
-//!   value, for a fixed number of steps ([`DEFAULT_SIM_STEPS`] unless told;
-//!   the bracket shrinks by `2^steps`) or until the tolerance, whichever comes
-//!   first. Every evaluation uses the same seed and replication indices, so
-//!   the points share common random numbers (DESIGN.md section 2): for a fixed
-//!   seed the simulated metric is a deterministic, and for the shipped models
-//!   monotone, function of the key, and bisection converges to that seed's
-//!   crossing. The run at the answer is its own confirmation.
+//! - **Closed form** ([`By::Auto`] when the metric has a back-of-envelope at
+//!   both ends, as `error_page_rate` has for a checkout scenario with
+//!   constant or drifting skews and periodic polls; [`By::ClosedForm`] to
+//!   insist): each evaluation loads the scenario with the key overridden
+//!   ([`scenario::load`]) and reads the metric's closed form, which is exact
+//!   in the tail (relative error below 1e-9 down to rates of 1e-15: see the
+//!   project's `docs/statistics.md`), so the crossing is located to the
+//!   tolerance, not to the closed form's error. The bracket is first scanned
+//!   on a grid of [`GRID`] cells (which also tells whether the target is
+//!   crossed more than once: the answer is then the crossing nearest the end
+//!   that satisfies it, and a note says so), then bisected to the tolerance:
+//!   1 ms for durations, 1e-6 of the larger end for numbers, 1 for integer
+//!   keys. A terminal scenario with a `{ window }` duplicate check or alert
+//!   is refused here: its closed form is a bound, not the value.
+//! - **Simulation** (otherwise, or [`By::Simulation`]): bisection on the
+//!   simulated metric's point value, for a fixed number of steps
+//!   ([`DEFAULT_SIM_STEPS`] unless told; the bracket shrinks by `2^steps`) or
+//!   until the tolerance, whichever comes first. Noise is handled by common
+//!   random numbers: every evaluation uses the same seed and replication
+//!   indices, so for a fixed seed the simulated metric is a deterministic,
+//!   and for the shipped models monotone, function of the key, and bisection
+//!   converges to that seed's crossing; the confirmation below then says
+//!   whether that crossing holds up.
 //!
-//! In both cases the confirmation reports the metric's 95% interval at the
-//! answer and its [`Agreement`] with the target. At a crossing the true value
-//! equals the bound, so an interval that contains the bound is the expected
-//! outcome; one entirely on the wrong side contradicts the answer.
+//! Simulations use a **rare-event estimator**: when the scenario's estimator
+//! is `sample`, solve switches to the model's own (checkout: `conditional`,
+//! or `importance` where polls jitter or batches are limited; terminal:
+//! `conditional`) and says so. A target such as 1e-7 is then measured, not
+//! waited for.
+//!
+//! # Confirmation
+//!
+//! The answer is confirmed by simulation at the answer, with replications
+//! added in doubling batches (indices continuing, so the result is that of a
+//! single run) until the 95% interval *decides* the target ([`Agreement`]):
+//! it lies entirely on one side of the bound, or it contains the bound with
+//! a half-width of at most [`DECIDE`] (10%) of it. An interval that holds
+//! both 0 and ten times the bound decides nothing, so it never counts as
+//! agreement. When the cap (`max_replications`, and the work allowed by
+//! `max_work`) is reached first, the verdict is [`Agreement::Inconclusive`]
+//! with the number of replications that would decide it (the half-width
+//! shrinking as `1/sqrt(n)`).
 //!
 //! Integer ranges (`1..20`) are bisected over whole numbers when the key
 //! refuses a fractional value (e.g. `retries`), and over reals otherwise
@@ -43,7 +62,9 @@
 use std::fmt;
 
 use crate::engine::ScheduleError;
-use crate::experiment::{PointResult, Reporter, run_point};
+use crate::experiment::precision::set_replications_override;
+use crate::experiment::{PointResult, Reporter, compute_metrics, run_replications};
+use crate::models::Estimator;
 use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
 use crate::stats::Estimate;
 use crate::time::{SimDuration, parse_duration};
@@ -57,6 +78,12 @@ pub const DURATION_TOLERANCE: SimDuration = SimDuration::from_millis(1);
 pub const NUMBER_TOLERANCE: f64 = 1e-6;
 /// Cells of the grid scanned on the closed form before bisecting.
 pub const GRID: usize = 32;
+/// The confirmation is decided when its interval contains the bound with a
+/// half-width of at most this share of the bound (or lies on one side).
+pub const DECIDE: f64 = 0.1;
+/// The confirmation's cap on replications, as a multiple of the scenario's,
+/// when `max_replications` is not given.
+pub const CONFIRM_FACTOR: u32 = 16;
 /// A bound on closed-form bisection steps (the tolerance normally stops it
 /// far earlier: 10 minutes to 1 ms takes 20).
 const MAX_CLOSED_FORM_STEPS: u32 = 200;
@@ -343,6 +370,59 @@ pub struct Problem {
     /// Bisection steps on simulation (the closed form bisects to the
     /// tolerance).
     pub sim_steps: u32,
+    /// Closed form or simulation.
+    pub by: By,
+    /// The confirmation's cap on replications (`None`: [`CONFIRM_FACTOR`]
+    /// times the scenario's).
+    pub max_replications: Option<u32>,
+    /// The confirmation's cap on simulated users or transactions (as
+    /// `--max-events`); infinite for none.
+    pub max_work: f64,
+}
+
+impl Problem {
+    /// A problem with the defaults: the range from the sweep, default
+    /// tolerance and steps, the closed form where it applies, the default
+    /// caps.
+    pub fn new(path: &str, target: Target) -> Problem {
+        Problem {
+            path: path.to_string(),
+            target,
+            range: None,
+            tolerance: None,
+            sim_steps: DEFAULT_SIM_STEPS,
+            by: By::Auto,
+            max_replications: None,
+            max_work: f64::INFINITY,
+        }
+    }
+}
+
+/// What to bisect on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum By {
+    /// The exact closed form where it applies, else simulation.
+    #[default]
+    Auto,
+    /// The closed form; refused (with the reason) where it does not apply.
+    ClosedForm,
+    /// Simulation with the rare-event estimator, even where a closed form
+    /// exists.
+    Simulation,
+}
+
+impl By {
+    /// Parses `auto`, `closed-form` or `simulation`.
+    pub fn parse(text: &str) -> Result<By, String> {
+        match text.trim() {
+            "auto" => Ok(By::Auto),
+            "closed-form" => Ok(By::ClosedForm),
+            "simulation" => Ok(By::Simulation),
+            other => Err(format!(
+                "--by {other}: expected `closed-form`, `simulation` or `auto`"
+            )),
+        }
+    }
 }
 
 /// How the answer was found.
@@ -396,12 +476,17 @@ pub enum Agreement {
     Satisfies,
     /// The interval lies entirely on the side that violates the target.
     Contradicts,
+    /// The interval contains the bound but is wider than [`DECIDE`] of it,
+    /// after the cap on replications: it cannot confirm anything.
+    Inconclusive,
     /// The interval is undefined (e.g. a single replication).
     Undefined,
 }
 
 impl Agreement {
-    /// How an estimate's interval stands with respect to `target`.
+    /// How an estimate's interval stands with respect to `target`: on one
+    /// side of the bound, or around it within [`DECIDE`] of it, or neither
+    /// ([`Agreement::Inconclusive`]).
     pub fn of(e: &Estimate, target: &Target) -> Agreement {
         let (lo, hi, x) = (e.ci.low, e.ci.high, target.bound);
         if !e.ci.is_defined() {
@@ -415,9 +500,18 @@ impl Agreement {
             Agreement::Contradicts
         } else if right {
             Agreement::Satisfies
-        } else {
+        } else if e.ci.half_width() <= DECIDE * x.abs() {
             Agreement::ContainsBound
+        } else {
+            Agreement::Inconclusive
         }
+    }
+    /// True when the interval decides the target (either way).
+    pub fn decided(self) -> bool {
+        matches!(
+            self,
+            Agreement::ContainsBound | Agreement::Satisfies | Agreement::Contradicts
+        )
     }
     /// `Some(true)` when the interval is consistent with the target, `None`
     /// when it cannot tell.
@@ -425,7 +519,7 @@ impl Agreement {
         match self {
             Agreement::ContainsBound | Agreement::Satisfies => Some(true),
             Agreement::Contradicts => Some(false),
-            Agreement::Undefined => None,
+            Agreement::Inconclusive | Agreement::Undefined => None,
         }
     }
     /// A kebab-case name for outputs.
@@ -434,6 +528,7 @@ impl Agreement {
             Agreement::ContainsBound => "contains-bound",
             Agreement::Satisfies => "satisfies-target",
             Agreement::Contradicts => "contradicts-target",
+            Agreement::Inconclusive => "inconclusive",
             Agreement::Undefined => "undefined",
         }
     }
@@ -468,7 +563,11 @@ pub struct Solution {
     pub point: PointResult,
     /// What the simulation's interval says about the target.
     pub agreement: Agreement,
-    /// Caveats (several crossings, ...).
+    /// When inconclusive: about how many replications would decide it.
+    pub needed: Option<usize>,
+    /// The estimator of the simulations.
+    pub estimator: Estimator,
+    /// Caveats (several crossings, the estimator chosen, ...).
     pub notes: Vec<String>,
 }
 
@@ -499,14 +598,14 @@ pub enum SolveError {
 /// Loads scenarios with the key set and evaluates the metric.
 struct Evaluator<'a> {
     source: &'a Source,
-    overrides: &'a [Override],
+    overrides: Vec<Override>,
     path: &'a str,
     metric: &'a str,
 }
 
 impl Evaluator<'_> {
     fn scenario(&self, v: Value) -> Result<Scenario, ScenarioError> {
-        let mut ovs = self.overrides.to_vec();
+        let mut ovs = self.overrides.clone();
         // last, so that it wins over a --set of the same key
         ovs.push(Override {
             path: self.path.to_string(),
@@ -535,9 +634,34 @@ impl Evaluator<'_> {
     }
 
     fn simulate(&self, v: Value, reporter: &dyn Reporter) -> Result<PointResult, SolveError> {
-        let sc = self.scenario(v)?;
-        let params = vec![(self.path.to_string(), v.to_string())];
-        Ok(run_point(params, sc, None, reporter)?)
+        self.simulate_more(v, None, None, reporter)
+    }
+
+    /// The point at `v` with `n` replications (the scenario's by default),
+    /// reusing the replications of `from` (same seed, same indices).
+    fn simulate_more(
+        &self,
+        v: Value,
+        n: Option<u32>,
+        from: Option<PointResult>,
+        reporter: &dyn Reporter,
+    ) -> Result<PointResult, SolveError> {
+        let mut sc = self.scenario(v)?;
+        let n = n.unwrap_or(sc.replications);
+        let mut reps = from.map(|p| p.reps).unwrap_or_default();
+        let done = reps.len() as u64;
+        let indices: Vec<u64> = (done..u64::from(n)).collect();
+        reps.extend(run_replications(&sc, &indices, reporter)?);
+        let done = reps.len() as u32;
+        sc.replications = done;
+        set_replications_override(&mut sc, done);
+        let metrics = compute_metrics(&sc.metrics(), &reps, sc.estimator);
+        Ok(PointResult {
+            params: vec![(self.path.to_string(), v.to_string())],
+            scenario: sc,
+            reps,
+            metrics,
+        })
     }
 }
 
@@ -584,9 +708,27 @@ pub fn solve(
             "--range {lo}..{hi} is empty: give two different ends"
         )));
     }
+    // the simulations' estimator: the model's rare-event one unless the
+    // scenario already asks for one
+    let mut notes = Vec::new();
+    let mut sim_overrides = overrides.to_vec();
+    let estimator = match rare_estimator(&base) {
+        Some((e, why)) => {
+            sim_overrides.push(Override {
+                path: "estimator".into(),
+                value: format!("\"{}\"", e.name()),
+            });
+            notes.push(format!(
+                "simulations use the {} estimator ({why}); the scenario's is sample",
+                e.name()
+            ));
+            e
+        }
+        None => base.estimator,
+    };
     let eval = Evaluator {
         source,
-        overrides,
+        overrides: sim_overrides,
         path,
         metric: &target.metric,
     };
@@ -601,11 +743,26 @@ pub fn solve(
     eval.scenario(hi)?;
     let tolerance = tolerance(problem.tolerance, lo, hi)?;
 
-    let method = match (eval.closed_form(lo)?, eval.closed_form(hi)?) {
-        (Ok(_), Ok(_)) => Method::ClosedForm,
-        (Err(why), _) | (_, Err(why)) => Method::Simulation { why },
+    let closed = match (eval.closed_form(lo)?, eval.closed_form(hi)?) {
+        (Ok(_), Ok(_)) => match closed_form_is_a_bound(&eval.scenario(lo)?) {
+            Some(why) => Err(why),
+            None => Ok(()),
+        },
+        (Err(why), _) | (_, Err(why)) => Err(why),
     };
-    let mut notes = Vec::new();
+    let method = match (problem.by, closed) {
+        (By::Auto | By::ClosedForm, Ok(())) => Method::ClosedForm,
+        (By::Auto, Err(why)) => Method::Simulation { why },
+        (By::ClosedForm, Err(why)) => {
+            return Err(SolveError::Usage(format!(
+                "--by closed-form: {why}; use --by simulation (bisection on the {} estimator)",
+                estimator.name()
+            )));
+        }
+        (By::Simulation, _) => Method::Simulation {
+            why: "--by simulation".into(),
+        },
+    };
     let mut steps = 0;
     let mut scanned = 0;
     let solution = match &method {
@@ -664,9 +821,7 @@ pub fn solve(
             }
             steps += n;
             let closed = cf(good)?;
-            reporter.start(u64::from(eval.scenario(good)?.replications));
-            let point = eval.simulate(good, reporter)?;
-            (good, bad, ok_lo, Some(closed), point)
+            (good, bad, ok_lo, Some(closed), None)
         }
         Method::Simulation { .. } => {
             let per_run = u64::from(base.replications);
@@ -710,13 +865,11 @@ pub fn solve(
                     "bisection on simulation stopped after {steps} steps: the crossing lies between {good} and {bad}"
                 ));
             }
-            (good, bad, ok_lo, None, good_point)
+            (good, bad, ok_lo, None, Some(good_point))
         }
     };
     let (answer, beyond, ok_lo, closed_form, point) = solution;
-    let agreement = point
-        .metric(&target.metric)
-        .map_or(Agreement::Undefined, |m| Agreement::of(&m.estimate, target));
+    let (point, agreement, needed) = confirm(&eval, answer, target, problem, point, reporter)?;
     Ok(Solution {
         path: path.to_string(),
         target: target.clone(),
@@ -731,8 +884,110 @@ pub fn solve(
         closed_form,
         point,
         agreement,
+        needed,
+        estimator,
         notes,
     })
+}
+
+/// The model's rare-event estimator when `sc` uses plain sampling, with the
+/// reason in words; `None` when `sc` already uses another estimator.
+fn rare_estimator(sc: &Scenario) -> Option<(Estimator, &'static str)> {
+    if sc.estimator != Estimator::Sample {
+        return None;
+    }
+    Some(match &sc.model {
+        ModelConfig::Checkout(c) => match c.conditional_unsupported() {
+            None => (
+                Estimator::Conditional,
+                "each user's exact error probability given the clocks",
+            ),
+            Some(_) => (
+                Estimator::Importance,
+                "importance sampling of the redirect latency's tail: polls jitter or batches are limited",
+            ),
+        },
+        ModelConfig::Terminal(_) => (
+            Estimator::Conditional,
+            "the probability that each same-counter pair shares card and amount",
+        ),
+    })
+}
+
+/// Why the closed form of `sc` is not the value, if it is only a bound.
+fn closed_form_is_a_bound(sc: &Scenario) -> Option<String> {
+    match &sc.model {
+        ModelConfig::Terminal(t) => crate::models::terminal::closed_form_is_a_bound(t),
+        ModelConfig::Checkout(_) => None,
+    }
+}
+
+/// Confirms `answer` by simulation (see the module docs): doubling batches
+/// of replications from the scenario's number until the interval decides
+/// the target or the cap is reached. Returns the point, its verdict and,
+/// when inconclusive, about how many replications would decide it.
+fn confirm(
+    eval: &Evaluator,
+    answer: Value,
+    target: &Target,
+    problem: &Problem,
+    start: Option<PointResult>,
+    reporter: &dyn Reporter,
+) -> Result<(PointResult, Agreement, Option<usize>), SolveError> {
+    let sc = eval.scenario(answer)?;
+    let first = sc.replications.max(1);
+    let mut cap = problem
+        .max_replications
+        .unwrap_or(first.saturating_mul(CONFIRM_FACTOR))
+        .max(first);
+    // the work allowed: users (checkout) or transactions (terminal)
+    let per_rep = sc
+        .metrics()
+        .iter()
+        .find(|m| m.name == "users" || m.name == "transactions")
+        .and_then(|m| m.estimate)
+        .map(|w| w / f64::from(first))
+        .unwrap_or(0.0);
+    if per_rep > 0.0 && problem.max_work.is_finite() {
+        let allowed = (problem.max_work / per_rep).floor();
+        cap = cap.min((allowed as u32).max(first));
+    }
+    let mut point = match start {
+        Some(p) => p,
+        None => {
+            reporter.start(u64::from(first));
+            eval.simulate_more(answer, Some(first), None, reporter)?
+        }
+    };
+    loop {
+        let e = point.metric(&target.metric).map(|m| m.estimate);
+        let agreement = e.map_or(Agreement::Undefined, |e| Agreement::of(&e, target));
+        let n = point.reps.len() as u32;
+        if agreement.decided() || n >= cap {
+            let needed = match (agreement, e) {
+                (Agreement::Inconclusive | Agreement::Undefined, Some(e)) => {
+                    Some(crate::stats::replications_needed(
+                        n as usize,
+                        e.ci.half_width(),
+                        DECIDE * target.bound.abs(),
+                    ))
+                }
+                _ => None,
+            };
+            let agreement = if agreement == Agreement::Undefined && n >= cap && needed.is_some() {
+                Agreement::Inconclusive
+            } else {
+                agreement
+            };
+            return Ok((point, agreement, needed));
+        }
+        let next = n.saturating_mul(2).min(cap);
+        reporter.start(u64::from(next));
+        for _ in 0..n {
+            reporter.replication_done();
+        }
+        point = eval.simulate_more(answer, Some(next), Some(point), reporter)?;
+    }
 }
 
 /// The tolerance as a value of the range's kind.
@@ -911,7 +1166,16 @@ mod tests {
             },
         };
         let t = Target::parse("m<=1").unwrap();
-        assert_eq!(Agreement::of(&e(0.5, 1.5), &t), Agreement::ContainsBound);
+        assert_eq!(Agreement::of(&e(0.95, 1.05), &t), Agreement::ContainsBound);
+        // around the bound but wider than ±10% of it: decides nothing
+        assert_eq!(Agreement::of(&e(0.5, 1.5), &t), Agreement::Inconclusive);
+        // the case: [3.9e-8, 8.6e-6] against 1e-7
+        let t7 = Target::parse("error_page_rate<=1e-7").unwrap();
+        assert_eq!(
+            Agreement::of(&e(3.9e-8, 8.6e-6), &t7),
+            Agreement::Inconclusive
+        );
+        assert_eq!(Agreement::Inconclusive.agrees(), None);
         assert_eq!(Agreement::of(&e(0.2, 0.9), &t), Agreement::Satisfies);
         assert_eq!(Agreement::of(&e(1.1, 1.5), &t), Agreement::Contradicts);
         let t = Target::parse("m>=1").unwrap();

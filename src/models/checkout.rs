@@ -1,5 +1,4 @@
-//! The `checkout` model: the redirect races the transfer poller (DESIGN.md
-//! section 4).
+//! The `checkout` model: the redirect races the transfer poller.
 //!
 //! A user arrives at `a`, is marked paid at `t_paid = a + payment_latency` and
 //! stamped `paid_at = stamp.local(t_paid)`; the confirmation page reads the
@@ -24,13 +23,9 @@
 //!   time earlier than the last poll is moved to it.
 //! - Arrival profiles are per hour of true time, hour 0 starting at t = 0.
 //!
-//! The conditional estimator (DESIGN.md section 8) integrates the poll phase:
-//! with periodic polls (no jitter, no batch limit) the first poll after the
-//! record becomes eligible at `e` is `e + U`, `U ~ Uniform[0, P)`, so
-//! `P(error) = clamp((t_read - D - e) / P, 0, 1)`. Eligibility `e` is computed
-//! from the transfer clock's reading at `t_paid` (exact unless the transfer
-//! clock jumps between payment and eligibility; drift over a grace period is
-//! below a microsecond per ppm-minute).
+//! The conditional estimator ([`conditional`]) integrates, for each user, the
+//! poll phase, the redirect latency and the move delay exactly, given the
+//! payment time and the replication's clock paths.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -46,6 +41,9 @@ use crate::time::{MAX_HORIZON, MIN_PERIOD, SimDuration, SimTime};
 
 use rand::RngExt;
 
+pub mod conditional;
+pub mod exact;
+pub mod importance;
 mod single_pass;
 mod work;
 
@@ -76,6 +74,30 @@ pub const COLUMN_RULES: &[crate::models::ColumnRule] = {
         R::count_of("users"),
     ]
 };
+/// What each column of [`COLUMNS_IMPORTANCE`] may hold: the counts of
+/// error pages and of margins are sums of likelihood ratios (not whole, and
+/// not bounded by the users: one weight may exceed 1).
+pub const COLUMN_RULES_IMPORTANCE: &[crate::models::ColumnRule] = {
+    use crate::models::ColumnRule as R;
+    &[
+        R::count(),
+        R::amount(),
+        R::amount(),
+        R::amount(),
+        R::expected(Some("users")),
+        R::sum(),
+        R::amount(),
+        R::amount(),
+    ]
+};
+
+/// What each per-replication column may hold under `estimator`.
+pub fn column_rules(estimator: Estimator) -> &'static [crate::models::ColumnRule] {
+    match estimator {
+        Estimator::Importance => COLUMN_RULES_IMPORTANCE,
+        Estimator::Sample | Estimator::Conditional => COLUMN_RULES,
+    }
+}
 const C_USERS: usize = 0;
 const C_ERRORS: usize = 1;
 const C_ERRORS_IDEAL: usize = 2;
@@ -83,6 +105,28 @@ const C_LOST: usize = 3;
 const C_EARLY: usize = 4;
 const C_MARGIN_SUM: usize = 5;
 const C_MARGIN_N: usize = 6;
+
+/// The columns under importance sampling: [`COLUMNS`] and the effective
+/// sample size of the weighted error pages.
+pub const COLUMNS_IMPORTANCE: &[&str] = &[
+    "users",
+    "error_pages",
+    "error_pages_ideal",
+    "lost_confirmations",
+    "early_moves",
+    "margin_sum_s",
+    "margin_count",
+    "effective_error_pages",
+];
+const C_ESS: usize = 7;
+
+/// The per-replication columns for an estimator.
+pub fn columns(estimator: Estimator) -> &'static [&'static str] {
+    match estimator {
+        Estimator::Importance => COLUMNS_IMPORTANCE,
+        Estimator::Sample | Estimator::Conditional => COLUMNS,
+    }
+}
 
 /// Per-day series columns.
 pub const DAILY_COLUMNS: &[&str] = &["users", "error_pages"];
@@ -172,7 +216,8 @@ fn nonneg(
     // a latency whose typical value racesim cannot hold would be clamped to
     // 100 years without a word
     let limit = MAX_HORIZON.as_secs_f64();
-    if d.expect(&|x| f64::from(u8::from(x.is_nan() || x > limit))) >= 0.5 {
+    let beyond = d.0.survival(limit);
+    if beyond.is_nan() || beyond >= 0.5 {
         return Err(FieldError::at(
             s,
             format!(
@@ -522,9 +567,17 @@ pub fn margin_edges() -> Vec<f64> {
     edges
 }
 
-/// The metrics of the checkout model with their back-of-envelope figures.
-pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
+/// The metrics of the checkout model with their back-of-envelope figures
+/// (and, under importance sampling, `effective_sample_size`).
+pub fn metrics(cfg: &CheckoutConfig, replications: u32, estimator: Estimator) -> Vec<MetricDef> {
     let est = closed_form(cfg);
+    // error pages provably impossible, with the real clocks and with ideal ones
+    let k = kernel(cfg);
+    let impossible = match &est {
+        Ok(e) => e.impossible,
+        Err(_) => k.impossible_beyond(0.0),
+    };
+    let impossible_ideal = k.impossible_beyond(cfg.grace.as_secs_f64());
     let users = expected_users(cfg) * replications as f64;
     let (rate, rate0, early) = match &est {
         Ok(e) => (
@@ -540,16 +593,25 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
         unit,
         estimate,
         estimate_naive: None,
+        impossible: false,
+        non_negative: false,
     };
-    vec![
+    // a skew that stays at or above zero only brings eligibility forward
+    let skew_never_negative = est
+        .as_ref()
+        .is_ok_and(|e| e.skew0 >= 0.0 && e.skew0 + e.skew_slope * cfg.horizon.as_secs_f64() >= 0.0);
+    let errors = |name, kind, estimate| MetricDef {
+        impossible,
+        ..m(name, kind, "", estimate)
+    };
+    let mut defs = vec![
         m("users", MetricKind::Count { col: C_USERS }, "", Some(users)),
-        m(
+        errors(
             "error_pages",
             MetricKind::Count { col: C_ERRORS },
-            "",
             rate.map(|r| r * users),
         ),
-        m(
+        errors(
             "error_page_rate",
             MetricKind::Ratio {
                 num: C_ERRORS,
@@ -557,23 +619,25 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
                 scale: 1.0,
                 proportion: true,
             },
-            "",
             rate,
         ),
-        m(
-            "skew_error_rate",
-            MetricKind::RatioDiff {
-                a: C_ERRORS,
-                b: C_ERRORS_IDEAL,
-                den: C_USERS,
-            },
-            "",
-            rate.zip(rate0).map(|(a, b)| a - b),
-        ),
-        m(
+        MetricDef {
+            impossible: impossible && impossible_ideal,
+            non_negative: skew_never_negative,
+            ..m(
+                "skew_error_rate",
+                MetricKind::RatioDiff {
+                    a: C_ERRORS,
+                    b: C_ERRORS_IDEAL,
+                    den: C_USERS,
+                },
+                "",
+                rate.zip(rate0).map(|(a, b)| a - b),
+            )
+        },
+        errors(
             "lost_confirmations",
             MetricKind::Count { col: C_LOST },
-            "",
             rate.map(|r| r * users),
         ),
         m(
@@ -591,7 +655,16 @@ pub fn metrics(cfg: &CheckoutConfig, replications: u32) -> Vec<MetricDef> {
             "s",
             None,
         ),
-    ]
+    ];
+    if estimator == Estimator::Importance {
+        defs.push(m(
+            "effective_sample_size",
+            MetricKind::Count { col: C_ESS },
+            "",
+            None,
+        ));
+    }
+    defs
 }
 
 /// Expected counted users in one replication.
@@ -637,11 +710,21 @@ pub struct ClosedForm {
     pub skew0: f64,
     /// Skew change per second (drift difference), s/s.
     pub skew_slope: f64,
+    /// What was integrated numerically rather than in closed form, if
+    /// anything: the move delay (both latencies random), the horizon (a
+    /// drifting skew), or both.
+    pub quadrature: Option<&'static str>,
+    /// True when no error page can happen at all: the redirect latency's
+    /// support ends before the shortest wait the skew allows.
+    pub impossible: bool,
 }
 
-/// `P(error | L, s) = min(1, max(0, L - D - max(0, g - s)) / P)` averaged over
-/// `L`, `D` and (with drift) the arrival-weighted horizon (DESIGN.md section 4).
-/// `Err` says why it does not apply.
+/// The exact back-of-envelope (see [`exact`] and the project's
+/// `docs/statistics.md`, "Closed forms in the tail"): with a wait
+/// `w = max(0, g - s)` between payment and eligibility,
+/// `P(error | w) = E_D[C_L(w + D) - C_L(w + D + P)] / P`, averaged (with
+/// drift) over the arrival-weighted horizon by adaptive quadrature. `Err`
+/// says why it does not apply.
 pub fn closed_form(cfg: &CheckoutConfig) -> Result<ClosedForm, String> {
     let mut skew0 = 0.0;
     let mut slope = 0.0;
@@ -691,66 +774,94 @@ pub fn closed_form(cfg: &CheckoutConfig) -> Result<ClosedForm, String> {
     if cfg.batch_limit != 0 {
         return Err("a batch limit can delay selection; the closed form assumes none".into());
     }
-    let p = cfg.poll_interval.as_secs_f64();
     let g = cfg.grace.as_secs_f64();
-    let d_const = cfg.move_delay.as_constant().map(|d| d.as_secs_f64());
-    let l_const = cfg.redirect_latency.as_constant().map(|d| d.as_secs_f64());
-    if d_const.is_none() && l_const.is_none() {
-        return Err("both move_delay and redirect_latency are random; make one of them constant for the closed form".into());
-    }
-    let clamp01 = |x: f64| x.clamp(0.0, 1.0);
-    // E over L and D of clamp((L - D - c) / P), c = max(0, g - s)
-    let err_given = |c: f64| -> f64 {
-        match (l_const, d_const) {
-            (Some(l), Some(d)) => clamp01((l - d - c) / p),
-            (None, Some(d)) => cfg.redirect_latency.0.expect(&|l| clamp01((l - d - c) / p)),
-            (Some(l), None) => cfg.move_delay.0.expect(&|d| clamp01((l - d - c) / p)),
-            (None, None) => f64::NAN,
-        }
-    };
-    let early_given = |c: f64| -> f64 {
-        match d_const {
-            Some(d) => clamp01((g - d - c) / p),
-            None => cfg.move_delay.0.expect(&|d| clamp01((g - d - c) / p)),
-        }
-    };
-    let c_of = |s: f64| (g - s).max(0.0);
+    let k = kernel(cfg);
+    let wait = |s: f64| (g - s).max(0.0);
     let (rate, early) = if slope == 0.0 {
-        (err_given(c_of(skew0)), early_given(c_of(skew0)))
+        (k.error(wait(skew0)), k.early(wait(skew0)))
     } else {
-        // arrival-weighted average over the horizon
-        const N: usize = 400;
+        // the arrival-weighted average over the horizon, by adaptive
+        // quadrature in time: split at every hour (the profile's steps) or
+        // into 64 pieces, and where the skew crosses the grace (the kink)
         let h = cfg.horizon.as_secs_f64();
-        let (mut wsum, mut r, mut e) = (0.0, 0.0, 0.0);
-        for i in 0..N {
-            let t = (i as f64 + 0.5) / N as f64 * h;
-            let w = match &cfg.arrivals {
-                Arrivals::Poisson {
-                    profile: Some(w), ..
-                } => w[((t / 3600.0) as usize) % 24],
-                _ => 1.0,
-            };
-            let c = c_of(skew0 + slope * t);
-            r += w * err_given(c);
-            e += w * early_given(c);
-            wsum += w;
+        let profile = match &cfg.arrivals {
+            Arrivals::Poisson {
+                profile: Some(w), ..
+            } => Some(*w),
+            _ => None,
+        };
+        let mut points: Vec<f64> = match profile {
+            Some(_) => (0..)
+                .map(|i| f64::from(i) * 3600.0)
+                .take_while(|t| *t < h)
+                .collect(),
+            None => (0..64).map(|i| h * f64::from(i) / 64.0).collect(),
+        };
+        let kink = (g - skew0) / slope;
+        if kink > 0.0 && kink < h {
+            points.push(kink);
         }
-        (r / wsum, e / wsum)
+        points.push(h);
+        points.sort_by(f64::total_cmp);
+        points.dedup();
+        let weight = |t: f64| match &profile {
+            Some(w) => w[((t / 3600.0) as usize) % 24],
+            None => 1.0,
+        };
+        // the weight is constant on each hour, so every piece holds one
+        let integral = |f: &dyn Fn(f64) -> f64| {
+            crate::dist::quad::integrate(
+                &mut |t| weight(t) * f(wait(skew0 + slope * t)),
+                &points,
+                1e-10,
+                0.0,
+            )
+            .value
+        };
+        let total = integral(&|_| 1.0);
+        (
+            integral(&|w| k.error(w)) / total,
+            integral(&|w| k.early(w)) / total,
+        )
+    };
+    let quadrature = match (k.quadrature(), slope != 0.0) {
+        (true, true) => Some("the move delay and the horizon"),
+        (true, false) => Some("the move delay"),
+        (false, true) => Some("the horizon"),
+        (false, false) => None,
+    };
+    // the shortest wait over the horizon
+    let min_wait = if slope == 0.0 {
+        wait(skew0)
+    } else {
+        wait(skew0).min(wait(skew0 + slope * cfg.horizon.as_secs_f64()))
     };
     Ok(ClosedForm {
         error_rate: rate,
-        error_rate_ideal: err_given(c_of(0.0)),
+        error_rate_ideal: k.error(wait(0.0)),
         early_rate: early,
         skew0,
         skew_slope: slope,
+        quadrature,
+        impossible: k.impossible_beyond(min_wait),
     })
+}
+
+/// The error kernel of a configuration.
+pub(crate) fn kernel(cfg: &CheckoutConfig) -> exact::Kernel<'_> {
+    exact::Kernel::new(
+        &cfg.redirect_latency.0,
+        &cfg.move_delay.0,
+        cfg.poll_interval.as_secs_f64(),
+        cfg.grace.as_secs_f64(),
+    )
 }
 
 /// The back-of-envelope as `racesim estimate` prints it.
 pub fn estimate(cfg: &CheckoutConfig) -> EstimateReport {
     let mut r = EstimateReport::default();
     r.notes.push(
-        "P(error | L, s) = min(1, max(0, L - D - max(0, g - s)) / P), averaged over L (and D)"
+        "P(error | wait w) = E_D[C_L(w + D) - C_L(w + D + P)] / P, w = max(0, g - s), C_L(c) = E[(L - c)^+] the stop-loss transform of L (exact in the tail)"
             .into(),
     );
     r.notes.push(format!(
@@ -768,6 +879,16 @@ pub fn estimate(cfg: &CheckoutConfig) -> EstimateReport {
                     String::new()
                 }
             ));
+            if let Some(what) = e.quadrature {
+                r.notes.push(format!(
+                    "no closed form over {what}: integrated by adaptive Gauss-Kronrod quadrature (relative error below 1e-10, controlled in the tail)"
+                ));
+            }
+            if e.impossible {
+                r.notes.push(
+                    "0, impossible under these distributions: the redirect latency never exceeds the shortest wait plus the move delay".into(),
+                );
+            }
             let users = expected_users(cfg);
             r.figures
                 .push(("error_page_rate".into(), e.error_rate, String::new()));
@@ -802,6 +923,9 @@ struct Pending {
     t_paid: SimTime,
     t_read: SimTime,
     day: u32,
+    /// The likelihood ratio of its redirect latency (1 but under importance
+    /// sampling).
+    weight: f64,
 }
 
 impl single_pass::Stamped for Pending {
@@ -830,6 +954,7 @@ pub struct PaidUser {
     seq: u64,
     t_read: SimTime,
     day: u32,
+    weight: f64,
 }
 
 /// The arrival process of one replication: the `arrivals` stream (Poisson,
@@ -910,6 +1035,12 @@ impl ArrivalGen {
 struct Sim<'a> {
     cfg: &'a CheckoutConfig,
     conditional: bool,
+    /// The conditional estimator's per-user integration.
+    outcomes: Option<conditional::Outcomes<'a>>,
+    /// The conditional estimator's sums, per column (compensated).
+    sums: [conditional::Sum; 7],
+    /// Importance sampling of the redirect latency.
+    importance: Option<importance::Sampler>,
     clocks: Vec<Clock>,
     arrivals: ArrivalGen,
     r_payment: SimRng,
@@ -964,6 +1095,10 @@ impl<'a> Sim<'a> {
         Sim {
             cfg,
             conditional,
+            outcomes: conditional
+                .then(|| conditional::Outcomes::new(kernel(cfg), cfg.poll_interval, cfg.grace)),
+            importance: None,
+            sums: Default::default(),
             clocks,
             arrivals: ArrivalGen::new(cfg, streams),
             r_payment: streams.stream("payment_latency"),
@@ -987,6 +1122,13 @@ impl<'a> Sim<'a> {
             timeline: Vec::new(),
             log: None,
         }
+    }
+
+    /// Draws the redirect latencies by importance sampling (see
+    /// [`importance`]).
+    fn with_importance(mut self, streams: &Streams) -> Self {
+        self.importance = Some(importance::Sampler::new(self.cfg, streams));
+        self
     }
 
     /// The next arrival strictly after `now` (or at it for a trace), if before the horizon.
@@ -1022,6 +1164,7 @@ impl<'a> Sim<'a> {
             t_paid: now,
             t_read: u.t_read,
             day: u.day,
+            weight: u.weight,
         };
         // later Paid events are later: their stamps are not below this one
         // (unless the clock steps back)
@@ -1029,26 +1172,25 @@ impl<'a> Sim<'a> {
     }
 
     fn conditional_outcome(&mut self, u: PaidUser, t_paid: SimTime, paid_at: i64) {
-        let p = self.cfg.poll_interval.as_secs_f64();
-        let g = self.cfg.grace;
-        let local = self.clocks[self.cfg.transfer].local(t_paid).as_nanos();
-        // eligible once transfer.local >= paid_at + g, never before t_paid
-        let wait = SimDuration::from_nanos((paid_at + g.as_nanos() - local).max(0));
-        let e = t_paid + wait;
-        let e0 = t_paid + g;
-        let d = self.cfg.move_delay.sample(&mut self.r_move);
-        let prob = |deadline: SimTime, elig: SimTime| {
-            ((deadline - d - elig).as_secs_f64() / p).clamp(0.0, 1.0)
+        let Some(outcomes) = self.outcomes.as_mut() else {
+            return;
         };
-        let pe = prob(u.t_read, e);
-        self.values[C_ERRORS] += pe;
-        self.values[C_LOST] += pe;
-        self.values[C_ERRORS_IDEAL] += prob(u.t_read, e0);
-        self.values[C_EARLY] += prob(t_paid + g, e);
-        // E[deletion - read] = e + P/2 + D - t_read
-        self.values[C_MARGIN_SUM] += (e - u.t_read + d).as_secs_f64() + p / 2.0;
+        let o = outcomes.user(
+            &mut self.clocks[self.cfg.transfer],
+            t_paid,
+            paid_at,
+            self.cfg.grace,
+        );
+        // the margin keeps this user's sampled move delay and page load
+        let d = self.cfg.move_delay.sample(&mut self.r_move);
+        self.sums[C_ERRORS].add(o.error);
+        self.sums[C_LOST].add(o.error);
+        self.sums[C_ERRORS_IDEAL].add(o.error_ideal);
+        self.sums[C_EARLY].add(o.early);
+        self.sums[C_MARGIN_SUM]
+            .add(o.first_poll + d.as_secs_f64() - (u.t_read - t_paid).as_secs_f64());
         self.values[C_MARGIN_N] += 1.0;
-        self.daily[u.day as usize][1] += pe;
+        self.daily[u.day as usize][1] += o.error;
     }
 
     fn select(&mut self, now: SimTime) {
@@ -1076,18 +1218,27 @@ impl<'a> Sim<'a> {
             }
             if t_del < rec.t_read {
                 self.first_error = Some(self.first_error.map_or(rec.seq, |f| f.min(rec.seq)));
-                self.values[C_ERRORS] += 1.0;
-                self.values[C_LOST] += 1.0;
-                self.daily[rec.day as usize][1] += 1.0;
+                self.values[C_ERRORS] += rec.weight;
+                self.values[C_LOST] += rec.weight;
+                self.daily[rec.day as usize][1] += rec.weight;
+                if let Some(imp) = &mut self.importance {
+                    imp.error_weight_sq += rec.weight * rec.weight;
+                }
             }
             if t_del < rec.t_paid + self.cfg.grace {
                 self.values[C_EARLY] += 1.0;
             }
             let margin = (t_del - rec.t_read).as_secs_f64();
-            self.values[C_MARGIN_SUM] += margin;
-            self.values[C_MARGIN_N] += 1.0;
-            let bin = self.edges.partition_point(|e| *e <= margin);
-            self.hist[bin] += 1;
+            if self.importance.is_some() {
+                // weighted: the margin of the latency's own law
+                self.values[C_MARGIN_SUM] += rec.weight * margin;
+                self.values[C_MARGIN_N] += rec.weight;
+            } else {
+                self.values[C_MARGIN_SUM] += margin;
+                self.values[C_MARGIN_N] += 1.0;
+                let bin = self.edges.partition_point(|e| *e <= margin);
+                self.hist[bin] += 1;
+            }
         });
         self.pending = pending;
     }
@@ -1137,7 +1288,10 @@ impl Model for Sim<'_> {
             Event::Arrival => {
                 let cfg = self.cfg;
                 let pay = cfg.payment_latency.sample(&mut self.r_payment);
-                let redirect = cfg.redirect_latency.sample(&mut self.r_redirect);
+                let (redirect, weight) = match &mut self.importance {
+                    None => (cfg.redirect_latency.sample(&mut self.r_redirect), 1.0),
+                    Some(imp) => imp.draw(&cfg.redirect_latency.0, now + pay, &mut self.r_redirect),
+                };
                 let mut last_read = now + pay + redirect;
                 for _ in 0..cfg.retries {
                     last_read += cfg.retry_delay.sample(&mut self.r_retry);
@@ -1151,6 +1305,7 @@ impl Model for Sim<'_> {
                     seq: self.next_seq,
                     t_read: t_paid + redirect,
                     day,
+                    weight,
                 };
                 self.next_seq += 1;
                 if self.watch == Some(user.seq) {
@@ -1190,17 +1345,52 @@ pub fn run_replication(
     streams: Streams,
     estimator: Estimator,
 ) -> Result<RepOutput, ScheduleError> {
-    if estimator == Estimator::Sample {
-        return Ok(single_pass::run(cfg, &streams));
+    match estimator {
+        Estimator::Sample => return Ok(single_pass::run(cfg, &streams)),
+        Estimator::Importance => return run_importance(cfg, streams),
+        Estimator::Conditional => {}
     }
     let mut sim = Simulation::new(Sim::new(cfg, &streams, true, false), streams);
     let stats = sim.run()?;
     let model = sim.into_model();
+    let mut values = model.values;
+    for c in [C_ERRORS, C_LOST, C_ERRORS_IDEAL, C_EARLY, C_MARGIN_SUM] {
+        values[c] = model.sums[c].total();
+    }
     Ok(RepOutput {
-        values: model.values.to_vec(),
+        values: values.to_vec(),
         daily: model.daily.iter().map(|d| d.to_vec()).collect(),
         histogram: Vec::new(),
         events: stats.events,
+        exact: None,
+    })
+}
+
+/// One replication by importance sampling (see [`importance`]): the engine
+/// with the real clocks, then with ideal clocks (the same weighted
+/// latencies) for `error_pages_ideal`.
+fn run_importance(cfg: &CheckoutConfig, streams: Streams) -> Result<RepOutput, ScheduleError> {
+    let real = Sim::new(cfg, &streams, false, false).with_importance(&streams);
+    let mut sim = Simulation::new(real, streams);
+    let mut events = sim.run()?.events;
+    let model = sim.into_model();
+    let mut values = model.values.to_vec();
+    if cfg.clocks.iter().all(ClockSpec::is_ideal) {
+        values[C_ERRORS_IDEAL] = values[C_ERRORS];
+    } else {
+        let ideal = Sim::new(cfg, &streams, false, true).with_importance(&streams);
+        let mut sim = Simulation::new(ideal, streams);
+        events += sim.run()?.events;
+        values[C_ERRORS_IDEAL] = sim.model().values[C_ERRORS];
+    }
+    let sq = model.importance.map_or(0.0, |i| i.error_weight_sq);
+    let w = values[C_ERRORS];
+    values.push(if sq > 0.0 { w * w / sq } else { 0.0 });
+    Ok(RepOutput {
+        values,
+        daily: model.daily.iter().map(|d| d.to_vec()).collect(),
+        histogram: Vec::new(),
+        events,
         exact: None,
     })
 }

@@ -204,6 +204,8 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
         unit: "",
         estimate,
         estimate_naive: naive,
+        impossible: false,
+        non_negative: false,
     };
     vec![
         count(
@@ -220,6 +222,8 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             unit: "",
             estimate: Some(td),
             estimate_naive: None,
+            impossible: false,
+            non_negative: false,
         },
         count(
             "overflow_days",
@@ -256,6 +260,8 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             unit: "/year",
             estimate: fr.map(|f| f.0 * per_year(cfg)),
             estimate_naive: fr.map(|f| f.1 * per_year(cfg)),
+            impossible: false,
+            non_negative: false,
         },
         MetricDef {
             name: "lost_amount",
@@ -266,6 +272,8 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             unit: "",
             estimate: lost.map(|l| td * l.0 / 100.0),
             estimate_naive: lost.map(|l| td * l.1 / 100.0),
+            impossible: false,
+            non_negative: false,
         },
         count("alerts", col::ALERTS, cf.alerts(cfg).map(|a| td * a), None),
         count(
@@ -489,6 +497,22 @@ impl<'c> RequestLog<'c> {
     /// log is read to its end.
     pub fn values(&self) -> Vec<f64> {
         self.sim.model().total.values()
+    }
+}
+
+/// Why the back-of-envelope is only a bound for this configuration, if it
+/// is: with a `{ window }` duplicate check (or alert scan), the closed form
+/// counts the pairs a day or a batch would hold and assumes the window holds
+/// none of the same-counter purchases (hours apart on a busy day), so it is
+/// not the value a solve can bisect on.
+pub fn closed_form_is_a_bound(cfg: &TerminalConfig) -> Option<String> {
+    let window = |s: Scope| matches!(s, Scope::Window(_));
+    if window(cfg.dedup_scope) {
+        Some("with a { window } duplicate check the terminal closed form is a bound (it assumes the window never holds two same-counter purchases), not the value".into())
+    } else if cfg.alert.is_some_and(window) {
+        Some("with a { window } alert scan the terminal closed form is a bound (it assumes the window never holds two same-counter purchases), not the value".into())
+    } else {
+        None
     }
 }
 

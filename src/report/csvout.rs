@@ -100,7 +100,7 @@ pub fn replications(points: &[PointResult], meta: &crate::report::shards::ShardM
     let mut header = vec!["point".to_string()];
     header.extend(param_names(points));
     header.push("replication".into());
-    header.extend(columns(&first.scenario.model).iter().map(|c| c.to_string()));
+    header.extend(columns(&first.scenario).iter().map(|c| c.to_string()));
     header.push("events".into());
     let _ = w.write_record(&header);
     for (pi, p) in points.iter().enumerate() {

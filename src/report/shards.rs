@@ -76,7 +76,7 @@ pub fn parts_csv(points: &[PointResult]) -> String {
         return out;
     };
     out.push_str("point,replication,day,events");
-    for c in crate::experiment::columns(&first.scenario.model) {
+    for c in crate::experiment::columns(&first.scenario) {
         out.push(',');
         out.push_str(c);
     }

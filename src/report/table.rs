@@ -43,11 +43,16 @@ pub fn metrics(p: &PointResult) -> String {
         let mut r = vec![
             m.name.to_string(),
             format!("{}{unit}", fmt_num(m.estimate.value)),
-            format!(
-                "[{}, {}]",
-                fmt_num(m.estimate.ci.low),
-                fmt_num(m.estimate.ci.high)
-            ),
+            if m.estimate.ci.method == crate::stats::Method::Impossible {
+                // the value column reads 0: "0, impossible under ..."
+                "impossible under these distributions".into()
+            } else {
+                format!(
+                    "[{}, {}]",
+                    fmt_num(m.estimate.ci.low),
+                    fmt_num(m.estimate.ci.high)
+                )
+            },
             m.closed_form.map(fmt_num).unwrap_or_else(|| "-".into()),
         ];
         if naive {

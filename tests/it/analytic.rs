@@ -55,8 +55,11 @@ fn skew_just_short_of_the_grace_period() {
 
 #[test]
 fn no_skew_gives_no_error_page() {
+    // only a page load slower than the 5-minute grace (plus the 200 ms move
+    // delay) can fail: about 2.2e-14 for this lognormal, which has no upper
+    // bound, so the exact closed form is tiny but not 0
     let rate = agree(&[("hosts.transfer.clock.offset", "\"0s\"")]);
-    assert_eq!(rate, 0.0);
+    assert!(rate > 1e-14 && rate < 1e-13, "{rate:e}");
     let p = run_text(BASE, &[("hosts.transfer.clock.offset", "\"0s\"")]);
     let m = p.metric("error_page_rate").unwrap();
     assert_eq!(m.estimate.value, 0.0);

@@ -71,7 +71,7 @@ fn phi(x: f64) -> f64 {
 /// `E[max(0, L - k)]` for lisa's lognormal redirect latency, in seconds: the
 /// lognormal's partial expectation, `E[L] Phi(d1) - k Phi(d2)` with
 /// `d1 = (mu + sigma^2 - ln k) / sigma`, `d2 = d1 - sigma`. Independent of
-/// racesim's quadrature.
+/// racesim's tail functions.
 fn latency_excess(k: f64) -> f64 {
     let mu = L_MEDIAN.ln();
     let sigma = (L_P99 / L_MEDIAN).ln() / Z99;
@@ -83,8 +83,8 @@ fn latency_excess(k: f64) -> f64 {
     mean * phi(d1) - k * phi(d1 - sigma)
 }
 
-/// The error-page rate at skew `s` (seconds) by the closed form of DESIGN.md
-/// section 4, computed here from the lognormal's partial expectation:
+/// The error-page rate at skew `s` (seconds) by the checkout closed form
+/// (docs/statistics.md), computed here from the lognormal's partial expectation:
 /// `E[max(0, L - D - c)] / P` with `c = max(0, g - s)` (the `min(1, .)` never
 /// binds: L is far below P).
 fn rate_at(s: f64) -> f64 {
@@ -195,11 +195,8 @@ fn expected_skew(bound: f64) -> f64 {
 #[test]
 fn solve_finds_the_largest_offset_the_closed_form_allows() {
     let problem = Problem {
-        path: OFFSET.into(),
-        target: Target::parse("error_page_rate<=1e-4").unwrap(),
         range: Some(solve::parse_range("0s..10m").unwrap()),
-        tolerance: None,
-        sim_steps: solve::DEFAULT_SIM_STEPS,
+        ..Problem::new(OFFSET, Target::parse("error_page_rate<=1e-4").unwrap())
     };
     let s = solve::solve(&lisa(), &small(), &problem, &Silent).unwrap();
     assert_eq!(s.method, Method::ClosedForm);
@@ -208,12 +205,10 @@ fn solve_finds_the_largest_offset_the_closed_form_allows() {
     // about 4m 55s: a page load must take g - s > ~4.6 s to be caught
     assert!(expected > 290.0 && expected < 298.0, "{expected}");
     // the answer satisfies the target, within the 1 ms tolerance of the
-    // crossing; racesim's closed form integrates by the midpoint rule over
-    // EXPECT_POINTS quantiles of L, about 0.15% low this far in the tail,
-    // which moves its crossing up by about 1.5 ms (hence 4 ms above)
+    // crossing (racesim's closed form is exact in the tail)
     let answer = secs(s.answer);
     assert!(
-        answer <= expected + 4e-3 && answer >= expected - 2e-3,
+        answer <= expected + 1e-6 && answer >= expected - 1e-3 - 1e-6,
         "answer {answer} s, expected {expected} s"
     );
     assert!(secs(s.beyond) - answer <= 1e-3 + 1e-9);
@@ -223,9 +218,10 @@ fn solve_finds_the_largest_offset_the_closed_form_allows() {
     );
     let cf = s.closed_form.unwrap();
     assert!(cf <= 1e-4 && cf > 0.99e-4, "closed form at the answer {cf}");
-    // racesim's quadrature against the lognormal's partial expectation
+    // racesim's stop-loss transform against the lognormal's partial
+    // expectation
     assert!(
-        (cf / rate_at(answer) - 1.0).abs() < 5e-3,
+        (cf / rate_at(answer) - 1.0).abs() < 1e-9,
         "{cf} vs {}",
         rate_at(answer)
     );
@@ -240,20 +236,20 @@ fn solve_finds_the_smallest_grace_period() {
     // with the transfer clock 6 minutes ahead, the grace must exceed the
     // skew by the same margin c as above: g = 6m + c
     let problem = Problem {
-        path: "transfer.grace".into(),
-        target: Target::parse("error_page_rate <= 1e-4").unwrap(),
         range: Some(solve::parse_range("0s..10m").unwrap()),
-        tolerance: None,
-        sim_steps: solve::DEFAULT_SIM_STEPS,
+        ..Problem::new(
+            "transfer.grace",
+            Target::parse("error_page_rate <= 1e-4").unwrap(),
+        )
     };
     let ovs = vec![ov("replications", "2"), ov("horizon", "\"1d\"")];
     let s = solve::solve(&lisa(), &ovs, &problem, &Silent).unwrap();
     assert_eq!(s.side, Side::Smallest);
     let expected = 360.0 + (GRACE - expected_skew(1e-4));
     let answer = secs(s.answer);
-    // as above, within 1 ms plus the quadrature's shift (here downwards)
+    // as above, within the 1 ms tolerance (here from above)
     assert!(
-        answer >= expected - 4e-3 && answer <= expected + 2e-3,
+        answer >= expected - 1e-6 && answer <= expected + 1e-3 + 1e-6,
         "answer {answer} s, expected {expected} s"
     );
 }
@@ -262,11 +258,9 @@ fn solve_finds_the_smallest_grace_period() {
 fn solve_bisects_on_simulation_when_the_closed_form_does_not_apply() {
     // poll jitter: no closed form, so each step is a simulation
     let problem = Problem {
-        path: OFFSET.into(),
-        target: Target::parse("error_page_rate<=1e-3").unwrap(),
         range: Some(solve::parse_range("4m..6m").unwrap()),
-        tolerance: None,
         sim_steps: 6,
+        ..Problem::new(OFFSET, Target::parse("error_page_rate<=1e-3").unwrap())
     };
     let ovs = vec![
         ov("replications", "4"),
@@ -555,7 +549,7 @@ fn solve_command_prints_the_answer_and_sets_the_exit_code() {
         .stdout(predicate::str::contains(
             "the largest value with error_page_rate <= 1e-4",
         ))
-        .stdout(predicate::str::contains("verdict: the simulation agrees"));
+        .stdout(predicate::str::contains("verdict: confirmed"));
     // no crossing in the range: exit 1, and the message says what to do
     solve()
         .args(["--range", "0s..4m"])

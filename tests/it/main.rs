@@ -14,6 +14,7 @@ mod hostile;
 mod robustness;
 mod scenarios;
 mod shards;
+mod tails;
 mod trace;
 mod util;
 mod volume;

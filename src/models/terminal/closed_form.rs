@@ -1,11 +1,17 @@
-//! The back-of-envelope of DESIGN.md section 5, computed properly.
+//! The terminal model's back-of-envelope, computed properly.
 //!
 //! Per terminal-day, N is Poisson with the terminal's mean (or that mean,
 //! rounded, under `fixed`), and the mean is drawn from `daily_transactions`.
-//! Every figure is `E_mean[ g(mean) ]` by [`Dist::expect`] of an exact Poisson
-//! expectation `g`: tails are summed term by term from the log-pmf, on the
-//! side where the sum cannot cancel, so `E[max(0, N - 999)]` is accurate from
-//! means far below the counter's range (values like 1e-30) up to 1e5 and more.
+//! Every figure is `E_mean[ g(mean) ]` by [`Dist::expect_with`] (adaptive
+//! quadrature over the mean's density, split at its quantiles from 1e-300
+//! up, so that the few very busy terminals in the tail of the mean's
+//! distribution, which carry the collisions, are integrated as exactly as
+//! the bulk) of an exact Poisson expectation `g`: tails are summed term by
+//! term from the log-pmf, on the side where the sum cannot cancel, so
+//! `E[max(0, N - 999)]` is accurate from means far below the counter's range
+//! (values like 1e-30) up to 1e5 and more. Under `fixed`, the figures are
+//! sums of the mean's survival function at the half-integers
+//! ([`fixed_expect`]).
 //!
 //! With `q` the chance that two distinct purchases share card and amount,
 //! `E[false reversals per terminal-day] = E[max(0, N - R)] * q` (pairs sharing
@@ -218,42 +224,40 @@ impl ClosedForm {
     pub(crate) fn new(cfg: &TerminalConfig) -> Self {
         let r = u64::from(cfg.range);
         let d: &Dist = &cfg.daily;
-        let fixed = cfg.day_to_day == DayToDay::Fixed;
-        let ex = |g: &dyn Fn(f64) -> f64| d.expect(&|m| g(clamp_mean(m)));
-        let mean_n = ex(&|m| if fixed { m.round() } else { m });
-        let excess = ex(&|m| {
-            if fixed {
-                (m.round() - r as f64).max(0.0)
+        let (mean_n, excess, p_overflow, p_beyond_pairs, extra_batches) =
+            if cfg.day_to_day == DayToDay::Fixed {
+                // N = round(M): sums of the survival function of M at the
+                // half-integers (see `fixed_expect`)
+                (
+                    fixed_expect(d, 0, 1),
+                    fixed_expect(d, r, 1),
+                    fixed_step(d, r),
+                    fixed_step(d, 2 * r),
+                    if cfg.overflow == Overflow::NewBatch {
+                        fixed_expect(d, r, r)
+                    } else {
+                        0.0
+                    },
+                )
             } else {
-                poisson_excess(m, r)
-            }
-        });
-        let p_overflow = ex(&|m| {
-            if fixed {
-                f64::from(m.round() > r as f64)
-            } else {
-                poisson_tail(m, r)
-            }
-        });
-        let p_beyond_pairs = ex(&|m| {
-            if fixed {
-                f64::from(m.round() > 2.0 * r as f64)
-            } else {
-                poisson_tail(m, 2 * r)
-            }
-        });
-        let extra_batches = if cfg.overflow == Overflow::NewBatch {
-            ex(&|m| {
-                if fixed {
-                    let n = m.round() as u64;
-                    if n == 0 { 0.0 } else { ((n - 1) / r) as f64 }
-                } else {
-                    poisson_extra_batches(m, r)
-                }
-            })
-        } else {
-            0.0
-        };
+                // E_M[g(M)] for the exact Poisson expectations g, by
+                // adaptive quadrature over M's density (tail-exact: see
+                // Dist::expect); the clamp's ends are kinks
+                let ex = |g: &dyn Fn(f64) -> f64| {
+                    d.expect_with(&|m| g(clamp_mean(m)), &[0.0, MAX_DAILY_MEAN])
+                };
+                (
+                    ex(&|m| m),
+                    ex(&|m| poisson_excess(m, r)),
+                    ex(&|m| poisson_tail(m, r)),
+                    ex(&|m| poisson_tail(m, 2 * r)),
+                    if cfg.overflow == Overflow::NewBatch {
+                        ex(&|m| poisson_extra_batches(m, r))
+                    } else {
+                        0.0
+                    },
+                )
+            };
         let s = cfg.regular_share;
         let so = cfg.same_order;
         let card = s * s / f64::from(cfg.regulars);
@@ -303,12 +307,7 @@ impl ClosedForm {
     pub(crate) fn caught(cfg: &TerminalConfig, scope: Scope) -> f64 {
         match scope {
             Scope::Day | Scope::Batch => 1.0,
-            Scope::Window(w) => {
-                let w = w.as_secs_f64();
-                cfg.resubmit_delay
-                    .0
-                    .expect(&|x| if x <= w { 1.0 } else { 0.0 })
-            }
+            Scope::Window(w) => cfg.resubmit_delay.0.cdf(w.as_secs_f64()),
         }
     }
 
@@ -368,6 +367,76 @@ impl ClosedForm {
     }
 }
 
+/// `E[(round(M') - first)^+ / step]`-like sums for `day_to_day = "fixed"`,
+/// `M' = clamp(M, 0, MAX_DAILY_MEAN)`: by summation by parts,
+/// `E[h(N)] = h(0) + Σ_{n >= 1} (h(n) - h(n - 1)) P(N >= n)` with
+/// `P(round(M') >= n) = S_M(n - 1/2)` for `1 <= n <= MAX_DAILY_MEAN`. Here
+/// `h(n)` grows by one at `n = first + step, first + 2 step, ...` (and at every
+/// `n > first` when `step = 1`): `fixed_expect(d, 0, 1) = E[N]`,
+/// `fixed_expect(d, r, 1) = E[(N - r)^+]`, `fixed_expect(d, r, r) =
+/// E[ceil(N / r) - 1]` (the jumps of `floor((n - 1) / r)` are at `k r + 1`).
+/// The sum stops when the terms left cannot reach 1e-16 of it. Discrete
+/// distributions are summed over their values instead; mixtures component by
+/// component.
+fn fixed_expect(d: &Dist, first: u64, step: u64) -> f64 {
+    if d.is_discrete() && !matches!(d, Dist::Mixture(_)) {
+        let h = |m: f64| {
+            let n = clamp_mean(m).round() as u64;
+            if step == 1 {
+                n.saturating_sub(first) as f64
+            } else if n == 0 {
+                0.0
+            } else {
+                ((n - 1) / step) as f64
+            }
+        };
+        return d.expect(&h);
+    }
+    if let Dist::Mixture(m) = d {
+        return m
+            .components()
+            .iter()
+            .zip(m.probabilities())
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(c, p)| p * fixed_expect(c, first, step))
+            .sum();
+    }
+    let max = MAX_DAILY_MEAN as u64;
+    let mut sum = 0.0;
+    let mut n = first + 1;
+    while n <= max {
+        let s = d.survival(n as f64 - 0.5);
+        sum += s;
+        let left = ((max - n) / step) as f64;
+        if s == 0.0 || s * left <= 1e-16 * sum {
+            break;
+        }
+        n += step;
+    }
+    sum
+}
+
+/// `P(round(M') > x)` for `day_to_day = "fixed"` (see [`fixed_expect`]).
+fn fixed_step(d: &Dist, x: u64) -> f64 {
+    let n = x as f64 + 1.0;
+    if n > MAX_DAILY_MEAN {
+        return 0.0;
+    }
+    if d.is_discrete() && !matches!(d, Dist::Mixture(_)) {
+        return d.expect(&|m| f64::from(clamp_mean(m).round() > x as f64));
+    }
+    if let Dist::Mixture(m) = d {
+        return m
+            .components()
+            .iter()
+            .zip(m.probabilities())
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(c, p)| p * fixed_step(c, x))
+            .sum();
+    }
+    d.survival(n - 0.5)
+}
+
 /// Fleet-year scale: terminals * 365.
 pub(crate) fn per_year(cfg: &TerminalConfig) -> f64 {
     f64::from(cfg.terminals) * DAYS_PER_YEAR
@@ -376,6 +445,39 @@ pub(crate) fn per_year(cfg: &TerminalConfig) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excess_over_a_lognormal_daily_mean_matches_mpmath() {
+        // the tail of the daily mean above 999 carries the collisions: the
+        // midpoint rule over quantiles used before missed part of it
+        let m = Dist::lognormal_median_p99(280.0, 620.0).unwrap();
+        let got = m.expect_with(
+            &|x| poisson_excess(clamp_mean(x), 999),
+            &[0.0, MAX_DAILY_MEAN],
+        );
+        let want = crate::dist::tail::reference::TERMINAL_EXCESS;
+        assert!((got / want - 1.0).abs() < 1e-9, "{got:e} vs {want:e}");
+    }
+
+    #[test]
+    fn fixed_counts_sum_the_survival_function_at_half_integers() {
+        // M uniform on [900, 1100]: round(M) = n with probability 1/200 for
+        // n = 901..=1099 and 0.5/200 for n = 900 and 1100
+        let d = Dist::uniform(900.0, 1100.0).unwrap();
+        let close = |got: f64, want: f64| {
+            assert!((got - want).abs() < 1e-12 * want, "{got} vs {want}");
+        };
+        close(fixed_expect(&d, 0, 1), 1000.0);
+        // Σ_{n=1000}^{1099} (n - 999) / 200 + 101 * 0.5 / 200
+        close(fixed_expect(&d, 999, 1), (5050.0 + 50.5) / 200.0);
+        close(fixed_step(&d, 999), 100.5 / 200.0);
+        // floor((n - 1) / 999) is 1 from n = 1000 on
+        close(fixed_expect(&d, 999, 999), 100.5 / 200.0);
+        assert_eq!(fixed_step(&d, 2 * 999), 0.0);
+        // a discrete mean: summed over its values
+        let c = Dist::choice([(1000.4, 1.0), (1200.6, 1.0)]).unwrap();
+        close(fixed_expect(&c, 999, 1), 0.5 * 1.0 + 0.5 * 202.0);
+    }
 
     /// Brute-force Poisson sums in log space over a wide support.
     fn brute(m: f64, f: impl Fn(u64) -> f64) -> f64 {
