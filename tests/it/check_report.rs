@@ -449,8 +449,10 @@ fn report_refuses_a_bad_scenario() {
 #[test]
 fn reports_render_headless_in_chromium() {
     let chromium = Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        eprintln!("skipped: /usr/bin/chromium is not installed");
+    if !crate::util::tools_available(
+        "reports_render_headless_in_chromium",
+        &["/usr/bin/chromium"],
+    ) {
         return;
     }
     let mut shipped: Vec<_> = std::fs::read_dir("scenarios")

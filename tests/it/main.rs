@@ -2,6 +2,8 @@
 
 mod analytic;
 mod check_report;
+mod ci_examples;
+mod ci_scripts;
 mod cli;
 mod clocks;
 mod coverage;

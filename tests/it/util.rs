@@ -155,3 +155,34 @@ pub fn measured(
         wall: start.elapsed(),
     }
 }
+
+/// Whether every program of `tools` is on the PATH, for a test that runs
+/// them. A machine with only Rust may lack them: the test is then skipped
+/// with a visible `SKIPPED` line on standard error, never passed silently.
+/// CI sets `RACESIM_REQUIRE_TOOLS=1` (after installing them), and there a
+/// missing tool fails the test.
+pub fn tools_available(test: &str, tools: &[&str]) -> bool {
+    let on_path = |t: &str| {
+        let p = std::path::Path::new(t);
+        if p.is_absolute() {
+            return p.is_file();
+        }
+        std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(t).is_file()))
+    };
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let required = std::env::var("RACESIM_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: needs {} (RACESIM_REQUIRE_TOOLS=1 makes a missing tool a failure)",
+        missing.join(", ")
+    );
+    eprintln!(
+        "SKIPPED {test}: {} not installed (set RACESIM_REQUIRE_TOOLS=1 to make this a failure)",
+        missing.join(", ")
+    );
+    false
+}
