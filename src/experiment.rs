@@ -335,10 +335,14 @@ pub fn compute_metrics(
                     (stats::count_estimate(&y), Some((y, ones.clone(), false)))
                 }
                 MetricKind::Total { col: c } => (stats::total_estimate(&col(c)), None),
-                MetricKind::Money { col: c, events: k } => {
+                MetricKind::Money {
+                    col: c,
+                    events: k,
+                    max_per_event,
+                } => {
                     let y = col(k);
                     (
-                        stats::money_estimate(&col(c), &y),
+                        stats::money_estimate(&col(c), &y, max_per_event),
                         Some((y, ones.clone(), false)),
                     )
                 }

@@ -184,6 +184,10 @@ pub enum MetricKind {
         col: usize,
         /// Column of the events the amounts belong to.
         events: usize,
+        /// The largest amount one event can carry (the dearest item on the
+        /// menu): with no event at all, the total is at most this times the
+        /// upper bound of the count. 0 when unknown.
+        max_per_event: f64,
     },
     /// `scale * sum(num) / sum(den)`, a rate per unit of `den`.
     Ratio {

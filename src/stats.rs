@@ -127,8 +127,12 @@ pub enum Method {
     /// with the spread of the amounts as a floor (see
     /// [`events::amount_interval`]).
     CompoundPoisson,
-    /// An amount with no event in any replication: there is no amount per
-    /// event to scale an upper bound by, so the interval is undefined.
+    /// An amount with no (non-zero) event in any replication: at most the
+    /// largest amount one event can carry times the upper bound of the
+    /// event count (see [`money_estimate`]).
+    AmountBound,
+    /// An amount with no event in any replication and no known bound on the
+    /// amount per event: the interval is undefined.
     NoEvents,
     /// Only one replication: no spread to measure, the interval is undefined.
     SingleReplication,
@@ -152,6 +156,7 @@ impl Method {
             Method::QuasiPoisson => "quasi-poisson",
             Method::QuasiBinomial => "quasi-binomial",
             Method::CompoundPoisson => "compound-poisson",
+            Method::AmountBound => "amount-bound",
             Method::NoEvents => "no-events",
             Method::SingleReplication => "single-replication",
             Method::NoData => "no-data",
@@ -179,6 +184,9 @@ impl Method {
             }
             Method::CompoundPoisson => {
                 "compound Poisson: a sum of amounts, widened by the spread between replications"
+            }
+            Method::AmountBound => {
+                "no amount lost: at most the largest amount per event times the upper bound of the event count"
             }
             Method::NoEvents => "n/a: no events, so no amount per event to bound the total by",
             Method::SingleReplication => "n/a: a single replication has no spread",
@@ -520,22 +528,25 @@ pub fn total_estimate(per_rep: &[f64]) -> Estimate {
 }
 
 /// A total of money over replications: `amount[i]` is replication `i`'s sum
-/// of the amounts of its `events[i]` events.
+/// of the amounts of its `events[i]` events, each at most `max_per_event`
+/// (0 when unknown).
 ///
 /// Money is not a count, so it never gets a count interval. With whole event
-/// counts and at least one event the interval is compound Poisson
+/// counts and at least one amount the interval is compound Poisson
 /// ([`events::amount_interval`]): quasi-Poisson in units of the mean amount,
-/// never below zero. With events but no amount (`Σamount = 0`), the total is
-/// that of zero-valued events and the interval `[0, 0]` would be right only
-/// for them; it is left undefined ([`Method::NoEvents`]) like the case of no
-/// events at all, where no amount per event is known to bound the total by.
-/// Expected amounts (not whole event counts: the conditional estimator) get
-/// the Student t interval of [`total_estimate`].
+/// never below zero. With no amount at all (no event, or only zero-valued
+/// ones) there is no mean amount to scale by, but every event carries at most
+/// `max_per_event`: the total is at most that times the upper bound of the
+/// event count's own interval ([`count_estimate`]), so the interval is
+/// `[0, max_per_event * upper]` ([`Method::AmountBound`]); when no bound per
+/// event is known it is left undefined ([`Method::NoEvents`]). Expected
+/// amounts (not whole event counts: the conditional estimator) get the
+/// Student t interval of [`total_estimate`].
 ///
 /// # Panics
 ///
 /// If the slices differ in length.
-pub fn money_estimate(amount: &[f64], events: &[f64]) -> Estimate {
+pub fn money_estimate(amount: &[f64], events: &[f64], max_per_event: f64) -> Estimate {
     assert_eq!(amount.len(), events.len(), "one event count per amount");
     let total = sum(amount);
     match amount.len() {
@@ -548,6 +559,17 @@ pub fn money_estimate(amount: &[f64], events: &[f64]) -> Estimate {
     }
     match events::amount_interval(amount, events, CONFIDENCE) {
         Some(ci) => Estimate { value: total, ci },
+        None if max_per_event > 0.0 && max_per_event.is_finite() => {
+            let count = count_estimate(events);
+            Estimate {
+                value: total,
+                ci: Interval {
+                    low: 0.0,
+                    high: max_per_event * count.ci.high,
+                    method: Method::AmountBound,
+                },
+            }
+        }
         None => Estimate::undefined(total, Method::NoEvents),
     }
 }
@@ -1298,8 +1320,8 @@ mod tests {
     }
 
     #[test]
-    fn money_is_compound_poisson_or_undefined() {
-        let e = money_estimate(&[6.8, 0.0, 3.4, 10.2], &[2.0, 0.0, 1.0, 3.0]);
+    fn money_is_compound_poisson_or_bounded_by_the_dearest_amount() {
+        let e = money_estimate(&[6.8, 0.0, 3.4, 10.2], &[2.0, 0.0, 1.0, 3.0], 4.5);
         assert_eq!(e.ci.method, Method::CompoundPoisson);
         close(e.value, 20.4, 1e-12);
         close_pair(
@@ -1307,15 +1329,23 @@ mod tests {
             (2.5636468372101775, 72.71906356050762),
             1e-8,
         );
-        // no event anywhere: no amount per event to bound the total by
-        let e = money_estimate(&[0.0; 4], &[0.0; 4]);
+        // no event anywhere: at most the dearest amount per event times the
+        // count's upper bound, which for zero events is at least Garwood's
+        // -ln(0.025) = 3.6889
+        let e = money_estimate(&[0.0; 4], &[0.0; 4], 4.5);
+        assert_eq!((e.value, e.ci.method), (0.0, Method::AmountBound));
+        let count = count_estimate(&[0.0; 4]);
+        assert!(count.ci.high >= 3.688_879_4, "{count:?}");
+        assert_eq!((e.ci.low, e.ci.high), (0.0, 4.5 * count.ci.high));
+        // and without a known amount per event, no bound at all
+        let e = money_estimate(&[0.0; 4], &[0.0; 4], 0.0);
         assert_eq!((e.value, e.ci.method), (0.0, Method::NoEvents));
         assert!(!e.ci.is_defined());
         // expected amounts (conditional estimator): Student t, never negative
-        let e = money_estimate(&[0.5, 0.0, 0.25], &[0.1, 0.0, 0.05]);
+        let e = money_estimate(&[0.5, 0.0, 0.25], &[0.1, 0.0, 0.05], 4.5);
         assert_eq!(e.ci.method, Method::StudentT);
         assert_eq!(e.ci.low, 0.0);
-        let e = money_estimate(&[3.0], &[1.0]);
+        let e = money_estimate(&[3.0], &[1.0], 4.5);
         assert_eq!(e.ci.method, Method::SingleReplication);
     }
 

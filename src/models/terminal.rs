@@ -268,6 +268,7 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             kind: MetricKind::Money {
                 col: col::LOST_AMOUNT,
                 events: col::FALSE_REVERSALS,
+                max_per_event: cfg.menu.cents.iter().copied().max().unwrap_or(0) as f64 / 100.0,
             },
             unit: "",
             estimate: lost.map(|l| td * l.0 / 100.0),
