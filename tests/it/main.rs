@@ -11,6 +11,7 @@ mod determinism;
 mod errors;
 mod experiments;
 mod fuzz;
+mod golden;
 mod guards;
 mod hostile;
 mod robustness;
