@@ -334,7 +334,7 @@ const CASES: &[Case] = &[
                 "--vary",
                 "hosts.transfer.clock.offset",
                 "--target",
-                "error_page_rate<=1e-2",
+                "error_page_rate<=1e-3",
                 "--range",
                 "0s..10m",
                 "--by",
