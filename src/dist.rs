@@ -33,6 +33,7 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
 use crate::time::{SimDuration, parse_duration};
+use crate::units::DurationValue;
 
 pub mod quad;
 pub mod tail;
@@ -747,49 +748,6 @@ impl DurationDist {
     }
 }
 
-/// A duration written in a scenario: a string with units (`"250ms"`, `"-6m"`)
-/// or the integer `0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DurationValue(pub SimDuration);
-
-impl<'de> Deserialize<'de> for DurationValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        fn bare<E: de::Error>(n: impl fmt::Display) -> E {
-            E::custom(format!(
-                "the bare number {n} is not a duration: a unit is needed, e.g. \"{n}s\" or \"5m\""
-            ))
-        }
-        impl Visitor<'_> for V {
-            type Value = DurationValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration with a unit, like \"250ms\" or \"5m\"")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<DurationValue, E> {
-                parse_duration(s).map(DurationValue).map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<DurationValue, E> {
-                if n == 0 {
-                    Ok(DurationValue(SimDuration::ZERO))
-                } else {
-                    Err(bare(n))
-                }
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<DurationValue, E> {
-                if n == 0 {
-                    Ok(DurationValue(SimDuration::ZERO))
-                } else {
-                    Err(bare(n))
-                }
-            }
-            fn visit_f64<E: de::Error>(self, x: f64) -> Result<DurationValue, E> {
-                Err(bare(x))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// The scalar a distribution's constants are written in.
 pub trait Scalar: for<'de> Deserialize<'de> + Clone + std::fmt::Debug {
     /// The value in the distribution's unit (seconds for durations).
@@ -1356,18 +1314,6 @@ fn parse_cell(text: &str, unit: CellUnit) -> Result<f64, String> {
     }
 }
 
-/// The best match for `name` among `candidates` by Jaro-Winkler similarity,
-/// if it is similar enough to be a plausible typo.
-fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    const MIN_SIMILARITY: f64 = 0.7;
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score >= MIN_SIMILARITY)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 /// Reads column `column` of the CSV at `path`, as a stream (see
 /// [`crate::input::Csv`]: a regular file, at most
 /// [`crate::input::MAX_DATA_BYTES`] and [`crate::input::MAX_DATA_ROWS`]
@@ -1394,7 +1340,8 @@ fn read_column(
         }
         let headers = csv.header();
         let available: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
-        let hint = closest(column, headers.iter().map(String::as_str))
+        let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let hint = crate::suggest::closest(column, &names)
             .map(|c| format!("; did you mean `{c}`?"))
             .unwrap_or_default();
         let list = if available.is_empty() {

@@ -11,11 +11,15 @@ pub mod dist;
 pub mod engine;
 mod error;
 pub mod experiment;
+pub mod field;
+pub mod fmt;
 pub mod input;
 pub mod models;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod suggest;
 pub mod time;
+pub mod units;
 
 pub use error::Error;

@@ -17,29 +17,7 @@ pub mod shards;
 pub mod table;
 
 use crate::experiment::{MetricResult, Warning};
-
-/// Formats a number for people: 4 significant digits, scientific notation for
-/// very small or large magnitudes, thousands kept readable.
-pub fn fmt_num(x: f64) -> String {
-    if x.is_nan() {
-        return "n/a".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let a = x.abs();
-    if x.fract() == 0.0 && a < 1e12 {
-        return format!("{}", x as i64);
-    }
-    if !(1e-3..1e7).contains(&a) {
-        return format!("{x:.3e}");
-    }
-    let digits = 4 - (a.log10().floor() as i32 + 1);
-    format!("{x:.prec$}", prec = digits.max(0) as usize)
-}
+use crate::fmt::fmt_num;
 
 /// A warning in words, for the table, the files and the report.
 pub fn warning_text(w: &Warning) -> String {
@@ -94,28 +72,4 @@ pub fn point_warnings(metrics: &[MetricResult]) -> Vec<String> {
         .into_iter()
         .map(|(text, names)| format!("{}: {text}", names.join(", ")))
         .collect()
-}
-
-/// Formats a number exactly enough for files: shortest round-trip text.
-pub fn fmt_exact(x: f64) -> String {
-    if x.is_nan() {
-        String::new()
-    } else {
-        format!("{x}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_for_people() {
-        assert_eq!(fmt_num(0.0), "0");
-        assert_eq!(fmt_num(40312.0), "40312");
-        assert_eq!(fmt_num(0.0041234), "0.004123");
-        assert_eq!(fmt_num(0.00041234), "4.123e-4");
-        assert_eq!(fmt_num(12.3456), "12.35");
-        assert_eq!(fmt_num(f64::NAN), "n/a");
-    }
 }

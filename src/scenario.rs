@@ -9,12 +9,12 @@
 pub mod error;
 pub mod raw;
 pub mod source;
-pub mod units;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use error::{FieldError, ScenarioError};
+pub use crate::field::FieldError;
+pub use error::ScenarioError;
 pub use source::{Override, Source};
 
 use crate::clock::{ClockSpec, Discipline, FrequencySpec, Start, SyncMode, SyncSpec};
@@ -364,7 +364,7 @@ fn validate(
         let x = e.get_ref();
         let m = x.metric.get_ref();
         if !names.contains(&m.as_str()) {
-            let hint = source::closest(m, &names)
+            let hint = crate::suggest::closest(m, &names)
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_else(|| format!("; the metrics are: {}", names.join(", ")));
             return Err(FieldError::at(

@@ -8,9 +8,9 @@ use crate::Error;
 use crate::cli::run::{Save, run_file};
 use crate::cli::{CheckArgs, Format};
 use crate::experiment::PointResult;
+use crate::fmt::escape_cell;
 use crate::input;
 use crate::report::check::{self, CheckLine, HistoryRow, Verdict};
-use crate::report::csvout::escape_cell;
 use crate::report::output::update_file;
 use crate::report::table::render;
 
@@ -316,7 +316,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 fn print_lines(lines: &[CheckLine], format: Format) {
-    let fmt = crate::report::fmt_num;
+    let fmt = crate::fmt::fmt_num;
     match format {
         Format::Json => {
             let doc = serde_json::json!({

@@ -2,8 +2,8 @@
 
 use crate::Error;
 use crate::cli::{EstimateArgs, Format};
+use crate::fmt::fmt_num;
 use crate::models::EstimateReport;
-use crate::report::fmt_num;
 use crate::scenario::{self, ModelConfig};
 
 /// The back-of-envelope of a scenario.

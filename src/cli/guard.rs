@@ -31,7 +31,7 @@ use clap::Args;
 
 use crate::Error;
 use crate::experiment::grid::GridCost;
-use crate::report::fmt_num;
+use crate::fmt::fmt_num;
 use crate::report::output::{Committed, Replace, ResultDir};
 use crate::time::parse_duration;
 

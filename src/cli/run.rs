@@ -12,9 +12,10 @@ use crate::cli::progress::Bar;
 use crate::cli::{Common, Format};
 use crate::experiment::grid::{self, EXACT_COST_POINTS, Grid};
 use crate::experiment::{self, Plan, PointResult, Reporter};
+use crate::fmt::fmt_num;
 use crate::models::checkout::margin_edges;
 use crate::report::output::write_atomic;
-use crate::report::{csvout, fmt_num, json, plot, sensitivity, shards, table};
+use crate::report::{csvout, json, plot, sensitivity, shards, table};
 use crate::scenario::{self, ModelConfig, Source, SweepAxis};
 
 /// Parses `--vary PATH=A..B/STEPS` or `PATH=V1,V2,...`.

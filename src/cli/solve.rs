@@ -27,7 +27,8 @@ use crate::experiment::solve::{
     self, Agreement, By, DEFAULT_SIM_STEPS, Method, Problem, Solution, SolveError, Target, Value,
     parse_range,
 };
-use crate::report::{fmt_num, json, table};
+use crate::fmt::fmt_num;
+use crate::report::{json, table};
 use crate::scenario::Source;
 
 /// `racesim solve`.
@@ -263,7 +264,7 @@ fn text(s: &Solution) -> String {
 /// One header line and one row: the answer and the confirmation.
 fn csv(s: &Solution) -> String {
     let e = s.estimate();
-    let f = |x: Option<f64>| x.map(crate::report::fmt_exact).unwrap_or_default();
+    let f = |x: Option<f64>| x.map(crate::fmt::fmt_exact).unwrap_or_default();
     let mut w = ::csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record([
         "path",
@@ -286,7 +287,7 @@ fn csv(s: &Solution) -> String {
         s.path.clone(),
         s.target.metric.clone(),
         s.target.relation.as_str().into(),
-        crate::report::fmt_exact(s.target.bound),
+        crate::fmt::fmt_exact(s.target.bound),
         s.method.as_str().into(),
         s.side.as_str().into(),
         s.answer.to_string(),

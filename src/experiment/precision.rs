@@ -153,7 +153,7 @@ impl PrecisionRun {
 }
 
 fn pct(x: f64) -> String {
-    format!("{}%", crate::report::fmt_num(x * 100.0))
+    format!("{}%", crate::fmt::fmt_num(x * 100.0))
 }
 
 /// The relative half-width of an estimate, `half_width / |value|`; `None` when

@@ -688,7 +688,7 @@ pub fn solve(
     let base = scenario::load(source, overrides)?;
     let names: Vec<&str> = base.metrics().iter().map(|m| m.name).collect();
     if !names.contains(&target.metric.as_str()) {
-        let hint = scenario::source::closest(&target.metric, &names)
+        let hint = crate::suggest::closest(&target.metric, &names)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_else(|| format!("; the metrics are: {}", names.join(", ")));
         return Err(SolveError::Usage(format!(
@@ -1051,7 +1051,7 @@ fn no_crossing(
     (hi, v_hi): (Value, f64),
     by: &str,
 ) -> SolveError {
-    let fmt = crate::report::fmt_num;
+    let fmt = crate::fmt::fmt_num;
     let side = |v: f64| {
         if target.holds(v) {
             "satisfy"

@@ -33,11 +33,11 @@ use std::sync::Arc;
 use crate::clock::{Clock, ClockSpec};
 use crate::dist::DurationDist;
 use crate::engine::{Context, Model, ScheduleError, SimRng, Simulation, Streams};
+use crate::field::FieldError;
 use crate::models::{EstimateReport, Estimator, MetricDef, MetricKind, RepOutput};
-use crate::scenario::FieldError;
 use crate::scenario::raw::{RawArrivals, RawCheckout, RawTransfer, TimestampFormat};
-use crate::scenario::units::parse_rate;
 use crate::time::{MAX_HORIZON, MIN_PERIOD, SimDuration, SimTime};
+use crate::units::parse_rate;
 
 use rand::RngExt;
 
@@ -185,7 +185,7 @@ pub struct CheckoutConfig {
 }
 
 fn latency(
-    raw: &Option<toml::Spanned<crate::dist::RawDist<crate::dist::DurationValue>>>,
+    raw: &Option<toml::Spanned<crate::dist::RawDist<crate::units::DurationValue>>>,
     default: SimDuration,
     base: &Path,
     what: &str,
@@ -197,7 +197,7 @@ fn latency(
 }
 
 fn nonneg(
-    s: &toml::Spanned<crate::dist::RawDist<crate::dist::DurationValue>>,
+    s: &toml::Spanned<crate::dist::RawDist<crate::units::DurationValue>>,
     base: &Path,
     what: &str,
 ) -> Result<DurationDist, FieldError> {
@@ -231,7 +231,7 @@ fn nonneg(
 }
 
 fn positive(
-    s: &toml::Spanned<crate::dist::DurationValue>,
+    s: &toml::Spanned<crate::units::DurationValue>,
     what: &str,
 ) -> Result<SimDuration, FieldError> {
     let d = s.get_ref().0;
@@ -247,7 +247,7 @@ fn positive(
 /// A period of something that repeats through the run: positive and at
 /// least [`MIN_PERIOD`].
 fn at_least_min_period(
-    s: &toml::Spanned<crate::dist::DurationValue>,
+    s: &toml::Spanned<crate::units::DurationValue>,
     what: &str,
 ) -> Result<SimDuration, FieldError> {
     let d = positive(s, what)?;
@@ -273,7 +273,7 @@ impl CheckoutConfig {
             let n = name.get_ref();
             if !hosts.contains_key(n) {
                 let known: Vec<&str> = hosts.keys().map(String::as_str).collect();
-                let hint = match crate::scenario::source::closest(n, &known) {
+                let hint = match crate::suggest::closest(n, &known) {
                     Some(c) => format!(" (did you mean `{c}`?)"),
                     None if known.is_empty() => {
                         format!("; declare it with a [hosts.{n}] table")
@@ -470,7 +470,7 @@ pub fn read_trace(
             ));
         }
         let names: Vec<&str> = csv.header().iter().map(String::as_str).collect();
-        let hint = crate::scenario::source::closest(column, &names)
+        let hint = crate::suggest::closest(column, &names)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
         return Err(format!(

@@ -3,38 +3,8 @@
 //! series and the margin histogram. Pure: they return text.
 
 use crate::experiment::{PointResult, columns, daily_columns};
-use crate::report::{fmt_exact, metric_warnings};
-
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new().from_writer(Vec::new())
-}
-
-fn finish(w: csv::Writer<Vec<u8>>) -> String {
-    // writing to a Vec cannot fail
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
-
-/// A text cell as it is written into a CSV file: a cell that does not read
-/// as a number and starts with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return gets a `'` in front, so a spreadsheet shows it as text instead of
-/// running it as a formula (OWASP, "CSV Injection"). Numbers, negative ones
-/// included, are written as they are. [`unescape_cell`] undoes it.
-pub fn escape_cell(s: &str) -> String {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.trim().parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
-/// The text of a cell [`escape_cell`] wrote.
-pub fn unescape_cell(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => s,
-    }
-}
+use crate::fmt::{csv_text, csv_writer, escape_cell, fmt_exact};
+use crate::report::metric_warnings;
 
 /// The swept values of a point, as CSV cells.
 fn param_cells(p: &PointResult) -> impl Iterator<Item = String> + '_ {
@@ -54,7 +24,7 @@ fn param_names(points: &[PointResult]) -> Vec<String> {
 /// ` | `; empty when none). The last column is not a metric, so `plot` and
 /// readers that look for `_ci_low` pairs are not affected.
 pub fn summary(points: &[PointResult]) -> String {
-    let mut w = writer();
+    let mut w = csv_writer();
     let Some(first) = points.first() else {
         return String::new();
     };
@@ -86,14 +56,14 @@ pub fn summary(points: &[PointResult]) -> String {
         row.push(warnings.join(" | "));
         let _ = w.write_record(&row);
     }
-    finish(w)
+    csv_text(w)
 }
 
 /// `replications.csv`: the metadata line (see [`crate::report::shards`],
 /// with the rows' checksum), then point, the swept values, replication, the
 /// model's raw columns and the engine events.
 pub fn replications(points: &[PointResult], meta: &crate::report::shards::ShardMeta) -> String {
-    let mut w = writer();
+    let mut w = csv_writer();
     let Some(first) = points.first() else {
         return String::new();
     };
@@ -113,7 +83,7 @@ pub fn replications(points: &[PointResult], meta: &crate::report::shards::ShardM
             let _ = w.write_record(&row);
         }
     }
-    let rows = finish(w);
+    let rows = csv_text(w);
     let meta = crate::report::shards::ShardMeta {
         checksum: Some(crate::report::shards::rows_checksum(&rows)),
         ..meta.clone()
@@ -124,7 +94,7 @@ pub fn replications(points: &[PointResult], meta: &crate::report::shards::ShardM
 /// `daily.csv`: per point and day, the model's daily columns summed over the
 /// replications.
 pub fn daily(points: &[PointResult]) -> String {
-    let mut w = writer();
+    let mut w = csv_writer();
     let Some(first) = points.first() else {
         return String::new();
     };
@@ -156,13 +126,13 @@ pub fn daily(points: &[PointResult]) -> String {
             let _ = w.write_record(&row);
         }
     }
-    finish(w)
+    csv_text(w)
 }
 
 /// `margin.csv`: per point, the histogram of (deletion - first read) in
 /// seconds, summed over replications: `low,high,count` (an open end is empty).
 pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
-    let mut w = writer();
+    let mut w = csv_writer();
     let mut header = vec!["point".to_string()];
     header.extend(param_names(points));
     header.extend([
@@ -194,7 +164,7 @@ pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
             let _ = w.write_record(&row);
         }
     }
-    finish(w)
+    csv_text(w)
 }
 
 /// `volume.csv` (terminal model): per point, the terminal-days, purchases
@@ -208,7 +178,7 @@ pub fn histogram(points: &[PointResult], edges: &[f64]) -> String {
 pub fn volume(points: &[PointResult]) -> String {
     use crate::models::terminal;
     use crate::scenario::ModelConfig;
-    let mut w = writer();
+    let mut w = csv_writer();
     let mut header = vec!["point".to_string()];
     header.extend(param_names(points));
     header.extend(
@@ -244,7 +214,7 @@ pub fn volume(points: &[PointResult]) -> String {
             let _ = w.write_record(&row);
         }
     }
-    finish(w)
+    csv_text(w)
 }
 
 /// The back-of-envelope column of `volume.csv`.
@@ -327,12 +297,12 @@ pub fn sum_tables(texts: &[String]) -> String {
         let (pb, vb) = sort_of(&b.0);
         pa.cmp(&pb).then(va.total_cmp(&vb))
     });
-    let mut w = writer();
+    let mut w = csv_writer();
     let _ = w.write_record(&header);
     for (k, v) in &sums {
         let mut row = k.clone();
         row.extend(v.iter().cloned());
         let _ = w.write_record(&row);
     }
-    finish(w)
+    csv_text(w)
 }

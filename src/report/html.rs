@@ -18,8 +18,8 @@
 
 use std::fmt::Write as _;
 
+use crate::fmt::fmt_num;
 use crate::report::check::{CheckLine, Verdict};
-use crate::report::fmt_num;
 
 /// Everything the report page shows.
 #[derive(Debug, Clone, PartialEq)]

@@ -58,7 +58,7 @@ fn num(s: &str) -> f64 {
 
 /// A swept value as a number: plain numbers as they are, durations in seconds.
 fn axis_value(s: &str) -> Option<(f64, bool)> {
-    let t = crate::report::csvout::unescape_cell(s.trim()).trim_matches('"');
+    let t = crate::fmt::unescape_cell(s.trim()).trim_matches('"');
     if let Ok(v) = t.parse::<f64>() {
         return Some((v, false));
     }
@@ -295,7 +295,7 @@ fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotEr
             .collect();
         let labels: Vec<String> = sel
             .iter()
-            .map(|r| crate::report::csvout::unescape_cell(&r[label]).to_string())
+            .map(|r| crate::fmt::unescape_cell(&r[label]).to_string())
             .collect();
         let points: Vec<BandPoint> = sel
             .iter()
@@ -308,7 +308,7 @@ fn history(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Named>, PlotEr
                 estimate: None,
             })
             .collect();
-        let sc = crate::report::csvout::unescape_cell(&sc).to_string();
+        let sc = crate::fmt::unescape_cell(&sc).to_string();
         let chart = charts::history(&format!("{sc}: {m} over runs"), &m, &labels, &points, None)?;
         let stem: String = format!("history-{sc}-{m}")
             .chars()

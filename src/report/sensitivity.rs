@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::report::{fmt_exact, fmt_num, table};
+use crate::fmt::{fmt_exact, fmt_num};
+use crate::report::table;
 
 /// The widest bar of the printed tornado, in characters.
 const BAR_WIDTH: f64 = 30.0;

@@ -1,7 +1,8 @@
 //! The summary table printed on the terminal.
 
 use crate::experiment::PointResult;
-use crate::report::{fmt_num, point_warnings};
+use crate::fmt::fmt_num;
+use crate::report::point_warnings;
 
 /// The heading line of a scenario.
 pub fn heading(p: &PointResult) -> String {

@@ -1,38 +1,6 @@
 //! Scenario errors: every one names the file, line, column and key.
 
-use std::ops::Range;
 use std::path::PathBuf;
-
-/// A semantic problem with one value, found after parsing: where it is (a span
-/// of the scenario source, when known) and what is wrong.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
-    /// Byte span of the offending value in the source.
-    pub span: Option<Range<usize>>,
-    /// Dotted key path, when the span is not known (e.g. a missing key).
-    pub key: Option<String>,
-    /// What was expected, and the fix.
-    pub message: String,
-}
-
-impl FieldError {
-    /// An error about the value held by `spanned`.
-    pub fn at<T>(spanned: &toml::Spanned<T>, message: impl Into<String>) -> Self {
-        FieldError {
-            span: Some(spanned.span()),
-            key: None,
-            message: message.into(),
-        }
-    }
-    /// An error about the key `key` (dotted path), e.g. a missing one.
-    pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            span: None,
-            key: Some(key.into()),
-            message: message.into(),
-        }
-    }
-}
 
 /// A scenario that could not be loaded, with its position resolved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::dist::{DurationValue, RawDist};
+use crate::dist::RawDist;
 use crate::models::Estimator;
 use crate::models::terminal::RawTerminal;
+use crate::units::DurationValue;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]

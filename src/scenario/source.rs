@@ -143,9 +143,8 @@ impl<'a> Located<'a> {
                 }
             }
         }
-        let (message, suggestion) = suggest(&err.message);
-        err.message = plain_types(&message);
-        err.suggestion = suggestion;
+        err.suggestion = crate::suggest::in_serde_message(&err.message);
+        err.message = plain_types(&err.message);
         err
     }
 
@@ -459,52 +458,9 @@ fn plain_types(message: &str) -> String {
     out
 }
 
-/// For serde's "unknown field `x`, expected one of `a`, `b`" and "unknown
-/// variant" messages: the closest valid name. Returns the message (unchanged)
-/// and the suggestion.
-pub fn suggest(message: &str) -> (String, Option<String>) {
-    let unknown = ["unknown field `", "unknown variant `"];
-    let Some(rest) = unknown
-        .iter()
-        .find_map(|p| message.split_once(p).map(|(_, r)| r))
-    else {
-        return (message.to_string(), None);
-    };
-    let Some((bad, expected)) = rest.split_once('`') else {
-        return (message.to_string(), None);
-    };
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    (
-        message.to_string(),
-        closest(bad, &candidates).map(str::to_string),
-    )
-}
-
-/// The candidate closest to `word` (Damerau-Levenshtein), if close enough to be
-/// a plausible misspelling.
-pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggests_the_closest_field() {
-        let (_, s) =
-            suggest("unknown field `grase`, expected one of `host`, `grace`, `poll_interval`");
-        assert_eq!(s.as_deref(), Some("grace"));
-        let (_, s) = suggest("unknown variant `lognormall`, expected one of `normal`, `lognormal`");
-        assert_eq!(s.as_deref(), Some("lognormal"));
-        let (_, s) = suggest("unknown field `zzzzzzzz`, expected `host` or `grace`");
-        assert_eq!(s, None);
-    }
 
     #[test]
     fn type_names_in_plain_words() {

@@ -11,9 +11,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::dist::{Dist, DurationDist, DurationValue, RawDist};
-use crate::scenario::FieldError;
+use crate::dist::{Dist, DurationDist, RawDist};
+use crate::field::FieldError;
 use crate::time::SimDuration;
+use crate::units::DurationValue;
 
 /// The largest mean daily count a terminal may have. Sampled means above it
 /// are clamped: a terminal-day is held in memory, and a scenario asking for
