@@ -162,7 +162,7 @@ fn scenario_rate(
     let cpu = cpu0
         .zip(cpu_ns())
         .map_or(f64::NAN, |(a, b)| b.saturating_sub(a) as f64 * 1e-9);
-    let units = p.metric(unit).map(|m| m.estimate.value).unwrap_or(0.0);
+    let units = p.metric(unit).map(|m| m.figure.value).unwrap_or(0.0);
     // CPU time comes in 10 ms ticks: too coarse for a run this short
     let per_cpu = if cpu >= 0.05 { units / cpu } else { f64::NAN };
     (units / secs, p.events() as f64 / secs, per_cpu)

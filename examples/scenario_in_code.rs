@@ -6,7 +6,7 @@
 use racesim::engine::Streams;
 use racesim::experiment::{self, Silent};
 use racesim::models::checkout::{self, TraceTarget};
-use racesim::scenario::{self, ModelConfig, Override, Source};
+use racesim::scenario::{self, Override, Source};
 
 const SCENARIO: &str = r#"
 name = "in-code"
@@ -41,16 +41,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .expect("checkout reports it");
         println!(
             "offset {offset:>6}: error_page_rate {:.5} [{:.5}, {:.5}], back-of-envelope {:.5}",
-            m.estimate.value,
-            m.estimate.ci.low,
-            m.estimate.ci.high,
+            m.figure.value,
+            m.figure.ci.low,
+            m.figure.ci.high,
             m.closed_form.unwrap_or(f64::NAN)
         );
     }
     let sc = scenario::load(&source, &[])?;
-    let ModelConfig::Checkout(cfg) = &sc.model else {
-        unreachable!()
-    };
+    let cfg =
+        racesim::models::checkout::Checkout::config_of(&*sc.model).expect("a checkout scenario");
     if let Some(t) = checkout::trace(cfg, Streams::new(sc.seed, 0), TraceTarget::FirstError)? {
         println!("\nfirst error page, user {}:", t.user);
         for s in &t.steps {

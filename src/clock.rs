@@ -132,6 +132,7 @@
 
 pub mod discipline;
 pub mod invert;
+pub mod raw;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -141,7 +142,7 @@ use rand_distr::StandardNormal;
 
 use crate::dist::{Dist, DurationDist};
 use crate::engine::rng::from_key;
-use crate::engine::{SimRng, cancel};
+use crate::engine::{SimRng, Streams, cancel};
 use crate::time::{SimDuration, SimTime};
 use discipline::Learning;
 pub use discipline::{Discipline, FrequencySpec, Start};
@@ -352,7 +353,20 @@ enum Kind {
     Full(Box<Full>),
 }
 
+/// The name of the random stream host `host`'s clock draws from (see
+/// [`Clock::of_host`]): named once, so every user of a host's clock (a
+/// model, `trace --clocks`, the clock chart) reads the same clock.
+pub fn stream_name(host: &str) -> String {
+    format!("clock/{host}")
+}
+
 impl Clock {
+    /// The clock of host `host` (with spec `spec`) in the replication of
+    /// `streams`: the same clock wherever it is asked for.
+    pub fn of_host(spec: &ClockSpec, streams: &Streams, host: &str) -> Self {
+        Clock::new(spec, streams.stream(&stream_name(host)))
+    }
+
     /// The clock of `spec` for one replication, drawing from `rng` (see the
     /// module documentation for what is drawn, and in which order).
     pub fn new(spec: &ClockSpec, rng: SimRng) -> Self {

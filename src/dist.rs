@@ -856,6 +856,36 @@ pub enum RawDist<S: Scalar> {
     Mixture(Vec<MixtureComponent<S>>),
 }
 
+/// The keys of a distribution table (`{ lognormal = { median, p99 } }`):
+/// its kinds, then each kind's parameters (`<kind>[]` for a list of tables).
+pub const KEYS: &[(&str, &[&str])] = &[
+    (
+        "distribution",
+        &[
+            "uniform",
+            "normal",
+            "lognormal",
+            "exponential",
+            "gamma",
+            "weibull",
+            "pareto",
+            "empirical",
+            "choice",
+            "mixture",
+        ],
+    ),
+    ("distribution.uniform", &["low", "high"]),
+    ("distribution.normal", &["mean", "sd"]),
+    ("distribution.lognormal", &["median", "p99", "mu", "sigma"]),
+    ("distribution.exponential", &["mean"]),
+    ("distribution.gamma", &["shape", "scale"]),
+    ("distribution.weibull", &["shape", "scale"]),
+    ("distribution.pareto", &["scale", "shape"]),
+    ("distribution.empirical", &["file", "column", "unit"]),
+    ("distribution.choice[]", &["value", "weight"]),
+    ("distribution.mixture[]", &["weight", "dist"]),
+];
+
 /// Parameter checks run inside deserialization, on the parameters' own table
 /// or array, so that toml reports their position.
 trait Check {
@@ -2376,5 +2406,21 @@ mod tests {
         let raw = parse_number(r#"d = { empirical = { file = "empty.csv", column = "a" } }"#);
         let message = raw.build(dir.path()).unwrap_err().to_string();
         assert!(message.contains("no values"), "{message}");
+    }
+    #[test]
+    fn the_key_lists_are_what_serde_accepts() {
+        use crate::field::accepted_by;
+        for (path, keys) in KEYS {
+            let got = match path.split_once('.') {
+                None => accepted_by::<RawDist<f64>>(|_| "{ zzz_not_a_key = 1 }".into()),
+                Some((_, kind)) => match kind.strip_suffix("[]") {
+                    Some(list) => {
+                        accepted_by::<RawDist<f64>>(|t| format!("{{ {list} = [ {t} ] }}"))
+                    }
+                    None => accepted_by::<RawDist<f64>>(|t| format!("{{ {kind} = {t} }}")),
+                },
+            };
+            assert_eq!(&got, keys, "{path}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The library's error type and the exit codes it maps to.
 
+use crate::charts::ChartError;
 use crate::engine::ScheduleError;
-use crate::report::output::WriteError;
+use crate::output::WriteError;
 use crate::scenario::ScenarioError;
 
 /// Everything that can stop a command.
@@ -9,16 +10,24 @@ use crate::scenario::ScenarioError;
 pub enum Error {
     /// A scenario file is malformed.
     #[error("{0}")]
-    Scenario(#[from] ScenarioError),
-    /// The command line is malformed.
+    Scenario(Box<ScenarioError>),
+    /// What the user gave is not usable: a flag's value, a file given on
+    /// the command line (a shard, a baseline, a CSV to plot), a run the
+    /// guards refuse.
     #[error("{0}")]
     Usage(String),
     /// An output could not be written.
     #[error("{0}")]
-    Write(#[from] WriteError),
+    Write(Box<WriteError>),
     /// A bug: a model scheduled into the past.
     #[error("internal error: {0}; please report it with the scenario file")]
     Simulation(#[from] ScheduleError),
+    /// A bug or a broken installation: a chart could not be drawn.
+    #[error("internal error: {0}; please report it with the scenario file")]
+    Chart(#[from] ChartError),
+    /// The system refused a resource the run needs (worker threads).
+    #[error("internal error: {0}")]
+    System(String),
     /// What was asked for does not exist (e.g. no failure to trace).
     #[error("{0}")]
     NotFound(String),
@@ -30,6 +39,18 @@ pub enum Error {
     Incomplete(String),
 }
 
+impl From<ScenarioError> for Error {
+    fn from(e: ScenarioError) -> Self {
+        Error::Scenario(Box::new(e))
+    }
+}
+
+impl From<WriteError> for Error {
+    fn from(e: WriteError) -> Self {
+        Error::Write(Box::new(e))
+    }
+}
+
 impl Error {
     /// The process exit code: 1 a check failed (or nothing to trace, or a time
     /// limit stopped a run before any replication finished), 2 bad input or
@@ -39,7 +60,31 @@ impl Error {
         match self {
             Error::CheckFailed(_) | Error::NotFound(_) | Error::Incomplete(_) => 1,
             Error::Scenario(_) | Error::Usage(_) | Error::Write(_) => 2,
-            Error::Simulation(_) => 3,
+            Error::Simulation(_) | Error::Chart(_) | Error::System(_) => 3,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_by_cause() {
+        assert_eq!(Error::CheckFailed(String::new()).exit_code(), 1);
+        assert_eq!(Error::NotFound(String::new()).exit_code(), 1);
+        assert_eq!(Error::Incomplete(String::new()).exit_code(), 1);
+        assert_eq!(Error::Usage(String::new()).exit_code(), 2);
+        assert_eq!(
+            Error::from(ScenarioError::whole_file("x.toml", "bad")).exit_code(),
+            2
+        );
+        assert_eq!(Error::Chart(ChartError::Font).exit_code(), 3);
+        assert_eq!(Error::System(String::new()).exit_code(), 3);
+        let e = Error::Chart(ChartError::Draw("backend".into()));
+        assert!(
+            e.to_string()
+                .starts_with("internal error: drawing the chart failed")
+        );
     }
 }

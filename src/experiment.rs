@@ -7,19 +7,20 @@
 //! replications is made sequentially in that order, so the same scenario and
 //! seed give the same bytes whatever the thread count.
 
-pub mod grid;
+pub mod cost;
 pub mod precision;
 pub mod sensitivity;
 pub mod solve;
+pub mod time_limit;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::engine::{ScheduleError, Streams, cancel};
-use crate::models::{Estimator, MetricDef, MetricKind, RepOutput};
-use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
+use crate::model::{Direction, Estimator, MetricDef, MetricKind, Name, Part, PointView, RepOutput};
+use crate::scenario::Scenario;
 use crate::stats::events::{self, Concentration};
-use crate::stats::{self, Estimate, Method};
+use crate::stats::{self, Figure, Method};
 
 /// Receives progress; the CLI attaches a progress bar, tests attach nothing.
 pub trait Reporter: Sync {
@@ -41,15 +42,40 @@ pub trait Reporter: Sync {
 pub struct Silent;
 impl Reporter for Silent {}
 
+/// `reporter`, asking the run to stop once `flag` is set (a time limit).
+pub struct WithStop<'a> {
+    /// What progress goes to.
+    pub reporter: &'a dyn Reporter,
+    /// The stop flag.
+    pub flag: Option<Arc<AtomicBool>>,
+}
+
+impl Reporter for WithStop<'_> {
+    fn start(&self, total: u64) {
+        self.reporter.start(total);
+    }
+    fn replication_done(&self) {
+        self.reporter.replication_done();
+    }
+    fn finish(&self) {
+        self.reporter.finish();
+    }
+    fn stop_flag(&self) -> Option<Arc<AtomicBool>> {
+        self.flag.clone().or_else(|| self.reporter.stop_flag())
+    }
+}
+
 /// One metric's figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricResult {
     /// Contract name.
-    pub name: &'static str,
+    pub name: Name,
     /// Unit.
-    pub unit: &'static str,
-    /// Value and 95% interval.
-    pub estimate: Estimate,
+    pub unit: Name,
+    /// Which way is worse.
+    pub direction: Direction,
+    /// The simulated value and its 95% interval.
+    pub figure: Figure,
     /// Back-of-envelope.
     pub closed_form: Option<f64>,
     /// Naive back-of-envelope (terminal).
@@ -70,7 +96,7 @@ pub enum Warning {
     /// a look.
     Disagrees {
         /// The back-of-envelope.
-        estimate: f64,
+        closed_form: f64,
         /// The interval it lies outside.
         low: f64,
         /// Upper bound of that interval.
@@ -92,14 +118,14 @@ const DISAGREE_TOLERANCE: f64 = 1e-9;
 
 /// The disagreement warning for an estimate and an interval, if the estimate
 /// lies outside it.
-pub fn disagreement(estimate: Option<f64>, e: &Estimate) -> Option<Warning> {
-    let x = estimate.filter(|x| x.is_finite())?;
+pub fn disagreement(closed_form: Option<f64>, e: &Figure) -> Option<Warning> {
+    let x = closed_form.filter(|x| x.is_finite())?;
     if !e.ci.is_defined() {
         return None;
     }
     let slack = DISAGREE_TOLERANCE * x.abs().max(e.ci.low.abs()).max(e.ci.high.abs());
     (x < e.ci.low - slack || x > e.ci.high + slack).then_some(Warning::Disagrees {
-        estimate: x,
+        closed_form: x,
         low: e.ci.low,
         high: e.ci.high,
     })
@@ -127,30 +153,13 @@ impl PointResult {
     pub fn metric(&self, name: &str) -> Option<&MetricResult> {
         self.metrics.iter().find(|m| m.name == name)
     }
-}
-
-/// The raw per-replication column names of a scenario's model (and
-/// estimator: importance sampling adds its effective sample size).
-pub fn columns(sc: &Scenario) -> &'static [&'static str] {
-    match &sc.model {
-        ModelConfig::Checkout(_) => crate::models::checkout::columns(sc.estimator),
-        ModelConfig::Terminal(_) => crate::models::terminal::COLUMNS,
-    }
-}
-
-/// What each of the model's raw columns may hold.
-pub fn column_rules(sc: &Scenario) -> &'static [crate::models::ColumnRule] {
-    match &sc.model {
-        ModelConfig::Checkout(_) => crate::models::checkout::column_rules(sc.estimator),
-        ModelConfig::Terminal(_) => crate::models::terminal::COLUMN_RULES,
-    }
-}
-
-/// The model's per-day column names.
-pub fn daily_columns(model: &ModelConfig) -> &'static [&'static str] {
-    match model {
-        ModelConfig::Checkout(_) => crate::models::checkout::DAILY_COLUMNS,
-        ModelConfig::Terminal(_) => crate::models::terminal::DAILY_COLUMNS,
+    /// The point as its model sees it.
+    pub fn view(&self) -> PointView<'_> {
+        PointView {
+            params: &self.params,
+            reps: &self.reps,
+            model: &*self.scenario.model,
+        }
     }
 }
 
@@ -165,17 +174,9 @@ pub fn run_replication(sc: &Scenario, index: u64) -> Result<RepOutput, ScheduleE
 pub fn run_replication_part(
     sc: &Scenario,
     index: u64,
-    part: Option<(u64, u64)>,
+    part: Option<Part>,
 ) -> Result<RepOutput, ScheduleError> {
-    let streams = Streams::new(sc.seed, index);
-    match &sc.model {
-        ModelConfig::Checkout(c) => {
-            crate::models::checkout::run_replication(c, streams, sc.estimator)
-        }
-        ModelConfig::Terminal(t) => {
-            crate::models::terminal::run_part(t, sc.days(), streams, sc.estimator, part)
-        }
-    }
+    sc.model.run(Streams::new(sc.seed, index), part)
 }
 
 /// A shard's share of one point's work.
@@ -188,16 +189,22 @@ pub struct Share {
 }
 
 /// What shard `k` of `n` runs of `sc`. Replications are split round robin
-/// ([`shard_indices`]); but for the terminal model, when there are more
-/// shards than replications, every shard runs every replication for its part
-/// of the fleet (terminals `t` with `t % n == k - 1`), so one huge replication
-/// spreads over many machines. `merge` adds the parts up exactly.
+/// ([`shard_indices`]); but for a model whose replications split into parts
+/// (the terminal model's fleet), when there are more shards than
+/// replications, every shard runs its part of every replication (for the
+/// terminal model, terminals `t` with `t % n == k - 1`), so one huge
+/// replication spreads over many machines. `merge` adds the parts up
+/// exactly.
 pub fn shard_share(sc: &Scenario, shard: Option<(u64, u64)>) -> Share {
-    match (shard, &sc.model) {
-        (Some((k, n)), ModelConfig::Terminal(_)) if n > u64::from(sc.replications) => Share {
-            indices: (0..u64::from(sc.replications)).collect(),
-            part: Some((k, n)),
-        },
+    match shard {
+        Some((k, n))
+            if sc.model.replication_parts().is_some() && n > u64::from(sc.replications) =>
+        {
+            Share {
+                indices: (0..u64::from(sc.replications)).collect(),
+                part: Some((k, n)),
+            }
+        }
         _ => Share {
             indices: shard_indices(sc.replications, shard),
             part: None,
@@ -299,7 +306,7 @@ pub fn compute_metrics(
             // the estimate, and the events behind it: (counts, exposures,
             // proportion), for the warnings
             let rare = estimator != Estimator::Sample;
-            let (estimate, events) = match d.kind {
+            let (figure, events) = match d.kind {
                 // rare-event estimators: fractional or weighted values, see
                 // stats::rare
                 MetricKind::Count { col: c } if rare => {
@@ -311,13 +318,7 @@ pub fn compute_metrics(
                     scale,
                     proportion,
                 } if rare => (
-                    stats::rare::rate_estimate(
-                        &col(num),
-                        &col(den),
-                        scale,
-                        proportion,
-                        d.impossible,
-                    ),
+                    stats::rare::rate_figure(&col(num), &col(den), scale, proportion, d.impossible),
                     None,
                 ),
                 MetricKind::RatioDiff { a, b, den } if rare => (
@@ -332,9 +333,9 @@ pub fn compute_metrics(
                 ),
                 MetricKind::Count { col: c } => {
                     let y = col(c);
-                    (stats::count_estimate(&y), Some((y, ones.clone(), false)))
+                    (stats::count_figure(&y), Some((y, ones.clone(), false)))
                 }
-                MetricKind::Total { col: c } => (stats::total_estimate(&col(c)), None),
+                MetricKind::Total { col: c } => (stats::total_figure(&col(c)), None),
                 MetricKind::Money {
                     col: c,
                     events: k,
@@ -342,7 +343,7 @@ pub fn compute_metrics(
                 } => {
                     let y = col(k);
                     (
-                        stats::money_estimate(&col(c), &y, max_per_event),
+                        stats::money_figure(&col(c), &y, max_per_event),
                         Some((y, ones.clone(), false)),
                     )
                 }
@@ -353,30 +354,31 @@ pub fn compute_metrics(
                     proportion,
                 } => {
                     let (y, x) = (col(num), col(den));
-                    let e = stats::ratio_estimate(&y, &x, scale, proportion);
+                    let e = stats::ratio_figure(&y, &x, scale, proportion);
                     (e, Some((y, x, proportion)))
                 }
                 MetricKind::RatioDiff { a, b, den } => {
                     let y: Vec<f64> = col(a).iter().zip(col(b)).map(|(p, q)| p - q).collect();
                     let x = col(den);
-                    let e = stats::ratio_diff_estimate(&col(a), &col(b), &x);
+                    let e = stats::ratio_diff_figure(&col(a), &col(b), &x);
                     (e, Some((y, x, false)))
                 }
                 MetricKind::Mean { sum, count } => {
-                    (stats::mean_estimate(&col(sum), &col(count)), None)
+                    (stats::mean_figure(&col(sum), &col(count)), None)
                 }
             };
             let mut warnings = Vec::new();
             if let Some((y, x, proportion)) = &events {
-                warnings.extend(event_warnings(y, x, *proportion, &estimate));
+                warnings.extend(event_warnings(y, x, *proportion, &figure));
             }
-            warnings.extend(disagreement(d.estimate, &estimate));
+            warnings.extend(disagreement(d.closed_form, &figure));
             MetricResult {
-                name: d.name,
-                unit: d.unit,
-                estimate,
-                closed_form: d.estimate,
-                closed_form_naive: d.estimate_naive,
+                name: d.name.clone(),
+                unit: d.unit.clone(),
+                direction: d.direction,
+                figure,
+                closed_form: d.closed_form,
+                closed_form_naive: d.closed_form_naive,
                 warnings,
             }
         })
@@ -389,7 +391,7 @@ pub fn compute_metrics(
 /// and are few (the interval then allows for clustering that the data cannot
 /// show; where the dispersion test does find clustering, the interval
 /// measured it, and where events are many the interval is narrow anyway).
-fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Estimate) -> Vec<Warning> {
+fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Figure) -> Vec<Warning> {
     let mut out = Vec::new();
     if !stats::is_whole(y) {
         return out;
@@ -415,19 +417,6 @@ fn event_warnings(y: &[f64], x: &[f64], proportion: bool, e: &Estimate) -> Vec<W
     out
 }
 
-/// What to run: the replications and the extra overrides from the command line.
-#[derive(Debug, Clone, Default)]
-pub struct Plan {
-    /// Overrides applied to every point (`--set`, `--seed`, `--replications`).
-    pub overrides: Vec<Override>,
-    /// Replace the scenario's sweep with these axes (`sweep --vary`).
-    pub vary: Option<Vec<scenario::SweepAxis>>,
-    /// Ignore the scenario's sweep (run the base point only).
-    pub no_sweep: bool,
-    /// Run only this shard `(k, n)`, 1-based `k`.
-    pub shard: Option<(u64, u64)>,
-}
-
 /// The replication indices shard `k` of `n` runs: every `n`-th, starting at
 /// `k - 1` (round robin, so shards stay balanced).
 pub fn shard_indices(replications: u32, shard: Option<(u64, u64)>) -> Vec<u64> {
@@ -439,15 +428,7 @@ pub fn shard_indices(replications: u32, shard: Option<(u64, u64)>) -> Vec<u64> {
     }
 }
 
-/// A sweep point: the swept (key, value) pairs and the scenario with them applied.
-pub type Point = (Vec<(String, String)>, Scenario);
-
-/// The sweep points of a scenario: each is (params, scenario with them
-/// applied), all loaded; for grids that may be large, count and cost them
-/// first with [`grid::Grid`].
-pub fn points(source: &Source, base: &Scenario, plan: &Plan) -> Result<Vec<Point>, ScenarioError> {
-    grid::Grid::new(source, base, plan).points()
-}
+pub use crate::scenario::grid::Point;
 
 /// Runs one point: its replications (or this shard's) and its metrics.
 ///

@@ -5,7 +5,7 @@
 // nothing but noise.
 #![allow(clippy::result_large_err)]
 
-pub mod cli;
+pub mod charts;
 pub mod clock;
 pub mod dist;
 pub mod engine;
@@ -14,7 +14,10 @@ pub mod experiment;
 pub mod field;
 pub mod fmt;
 pub mod input;
+pub mod model;
 pub mod models;
+pub mod output;
+pub mod pipeline;
 pub mod report;
 pub mod scenario;
 pub mod stats;

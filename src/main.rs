@@ -4,6 +4,8 @@
 //! quietly; any other panic is an internal error, reported once with a request
 //! to report it, and exits 3.
 
+mod cli;
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -35,7 +37,7 @@ fn main() -> ExitCode {
         }
     }));
     let outcome = std::panic::catch_unwind(|| {
-        let cli = match racesim::cli::Cli::try_parse() {
+        let cli = match cli::Cli::try_parse() {
             Ok(c) => c,
             Err(e) => {
                 let code = if e.use_stderr() { 2 } else { 0 };
@@ -43,7 +45,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(code);
             }
         };
-        match racesim::cli::execute(cli) {
+        match cli::execute(cli) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

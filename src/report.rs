@@ -1,19 +1,23 @@
-//! Reports: tables, CSV, JSON and the files they go to.
+//! Reports: the terminal's tables, the CSV and JSON files, the review page,
+//! charts of the figures, and `check`'s verdicts.
 //!
-//! Exporters are pure: they turn results into text or bytes. Writing a file is
-//! a separate step ([`output`]: atomic files and result folders), and only
-//! this layer writes files.
+//! Exporters are pure: they turn results in memory into text, bytes or
+//! typed tables (and `plot` reads files back into the same typed tables).
+//! Writing a file is a separate step, in [`crate::output`].
 
-pub mod charts;
 pub mod check;
+pub mod clocks;
 pub mod csvout;
+pub mod daily;
+pub mod envelope;
 pub mod html;
 pub mod json;
-pub mod output;
 pub mod page;
 pub mod plot;
 pub mod sensitivity;
 pub mod shards;
+pub mod solve;
+pub mod summary;
 pub mod table;
 
 use crate::experiment::{MetricResult, Warning};
@@ -28,7 +32,7 @@ pub fn warning_text(w: &Warning) -> String {
             crate::stats::events::FEW_REPLICATIONS
         ),
         Warning::Disagrees {
-            estimate,
+            closed_form: estimate,
             low,
             high,
         } => {
@@ -63,8 +67,8 @@ pub fn point_warnings(metrics: &[MetricResult]) -> Vec<String> {
         for w in &m.warnings {
             let text = warning_text(w);
             match grouped.iter_mut().find(|(t, _)| *t == text) {
-                Some((_, names)) => names.push(m.name),
-                None => grouped.push((text, vec![m.name])),
+                Some((_, names)) => names.push(&m.name),
+                None => grouped.push((text, vec![&m.name])),
             }
         }
     }
@@ -72,4 +76,28 @@ pub fn point_warnings(metrics: &[MetricResult]) -> Vec<String> {
         .into_iter()
         .map(|(text, names)| format!("{}: {text}", names.join(", ")))
         .collect()
+}
+
+/// A swept value as a number for a chart's axis: plain numbers as they are,
+/// durations in seconds (the flag says which); `None` for other text.
+pub fn axis_value(s: &str) -> Option<(f64, bool)> {
+    let t = s.trim().trim_matches('"');
+    if let Ok(v) = t.parse::<f64>() {
+        return Some((v, false));
+    }
+    crate::time::parse_duration(t)
+        .ok()
+        .map(|d| (d.as_secs_f64(), true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_values_are_numbers_or_seconds() {
+        assert_eq!(axis_value("\"4m\""), Some((240.0, true)));
+        assert_eq!(axis_value("0.5"), Some((0.5, false)));
+        assert_eq!(axis_value("rollover"), None);
+    }
 }

@@ -30,8 +30,8 @@
 //!   "Probable inference, the law of succession, and statistical inference",
 //!   *JASA* 22(158): 209-212. With `p = k/n` and `z = z(1 - alpha/2)`:
 //!   `(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`.
-//! - **Ratio estimator** ([`ratio_estimate`], [`mean_estimate`],
-//!   [`ratio_diff_estimate`], [`Method::RatioT`]). Cochran (1977), *Sampling
+//! - **Ratio estimator** ([`ratio_figure`], [`mean_figure`],
+//!   [`ratio_diff_figure`], [`Method::RatioT`]). Cochran (1977), *Sampling
 //!   Techniques*, 3rd ed., Wiley, section 6.4 (the estimated variance of a
 //!   ratio estimate; equivalently the delta method), without the finite
 //!   population correction because replications are drawn from an unbounded
@@ -65,7 +65,7 @@
 //!   replications show. It is one formula, continuous in the counts, from no
 //!   event to millions: no width jumps at a threshold. Zero events always give
 //!   `[0, upper]` with `upper > 0`, and no bound is ever negative.
-//! - Money (a sum of amounts) is not a count: [`money_estimate`] builds its
+//! - Money (a sum of amounts) is not a count: [`money_figure`] builds its
 //!   interval from the events behind the amounts and the spread between
 //!   replications ([`Method::CompoundPoisson`]).
 //! - Values that are not whole numbers (the conditional estimator's expected
@@ -129,7 +129,7 @@ pub enum Method {
     CompoundPoisson,
     /// An amount with no (non-zero) event in any replication: at most the
     /// largest amount one event can carry times the upper bound of the
-    /// event count (see [`money_estimate`]).
+    /// event count (see [`money_figure`]).
     AmountBound,
     /// An amount with no event in any replication and no known bound on the
     /// amount per event: the interval is undefined.
@@ -271,18 +271,20 @@ impl Interval {
     }
 }
 
-/// A point estimate with its confidence interval (at [`CONFIDENCE`]).
+/// A simulated figure: a point estimate from the replications with its
+/// confidence interval (at [`CONFIDENCE`]). Not a back-of-envelope (a
+/// model's closed form), nor an estimator (how replications are sampled).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Estimate {
+pub struct Figure {
     /// The pooled value (a total, a rate, a mean).
     pub value: f64,
     /// The interval around it.
     pub ci: Interval,
 }
 
-impl Estimate {
-    fn undefined(value: f64, method: Method) -> Estimate {
-        Estimate {
+impl Figure {
+    fn undefined(value: f64, method: Method) -> Figure {
+        Figure {
             value,
             ci: Interval::undefined(method),
         }
@@ -488,18 +490,18 @@ pub fn mean_interval(xs: &[f64], conf: f64) -> Interval {
 /// per-replication values, lower bound clamped at 0 (the truth cannot be
 /// negative, so clamping never loses coverage). One replication gives
 /// [`Method::SingleReplication`]; none give `value` 0 and [`Method::NoData`].
-pub fn count_estimate(per_rep: &[f64]) -> Estimate {
+pub fn count_figure(per_rep: &[f64]) -> Figure {
     let total = sum(per_rep);
     if per_rep.is_empty() {
-        return Estimate::undefined(0.0, Method::NoData);
+        return Figure::undefined(0.0, Method::NoData);
     }
     let n = per_rep.len() as f64;
     if is_whole(per_rep) {
         let ones = vec![1.0; per_rep.len()];
         let ci = events::rate_interval(per_rep, &ones, false, CONFIDENCE).scaled(n);
-        return Estimate { value: total, ci };
+        return Figure { value: total, ci };
     }
-    total_estimate(per_rep)
+    total_figure(per_rep)
 }
 
 /// The total over replications of a quantity that is not a count of random
@@ -507,10 +509,10 @@ pub fn count_estimate(per_rep: &[f64]) -> Estimate {
 /// Student t interval of the per-replication values, lower bound clamped at
 /// 0. A constant gives a zero-width interval, which is right for it. One
 /// replication gives [`Method::SingleReplication`]; none [`Method::NoData`].
-pub fn total_estimate(per_rep: &[f64]) -> Estimate {
+pub fn total_figure(per_rep: &[f64]) -> Figure {
     let total = sum(per_rep);
     if per_rep.is_empty() {
-        return Estimate::undefined(0.0, Method::NoData);
+        return Figure::undefined(0.0, Method::NoData);
     }
     let n = per_rep.len() as f64;
     let mean_ci = mean_interval(per_rep, CONFIDENCE);
@@ -521,7 +523,7 @@ pub fn total_estimate(per_rep: &[f64]) -> Estimate {
         high: total + half,
         method: mean_ci.method,
     };
-    Estimate {
+    Figure {
         value: total,
         ci: ci.clamp_low(0.0),
     }
@@ -537,31 +539,31 @@ pub fn total_estimate(per_rep: &[f64]) -> Estimate {
 /// never below zero. With no amount at all (no event, or only zero-valued
 /// ones) there is no mean amount to scale by, but every event carries at most
 /// `max_per_event`: the total is at most that times the upper bound of the
-/// event count's own interval ([`count_estimate`]), so the interval is
+/// event count's own interval ([`count_figure`]), so the interval is
 /// `[0, max_per_event * upper]` ([`Method::AmountBound`]); when no bound per
 /// event is known it is left undefined ([`Method::NoEvents`]). Expected
 /// amounts (not whole event counts: the conditional estimator) get the
-/// Student t interval of [`total_estimate`].
+/// Student t interval of [`total_figure`].
 ///
 /// # Panics
 ///
 /// If the slices differ in length.
-pub fn money_estimate(amount: &[f64], events: &[f64], max_per_event: f64) -> Estimate {
+pub fn money_figure(amount: &[f64], events: &[f64], max_per_event: f64) -> Figure {
     assert_eq!(amount.len(), events.len(), "one event count per amount");
     let total = sum(amount);
     match amount.len() {
-        0 => return Estimate::undefined(0.0, Method::NoData),
-        1 => return Estimate::undefined(total, Method::SingleReplication),
+        0 => return Figure::undefined(0.0, Method::NoData),
+        1 => return Figure::undefined(total, Method::SingleReplication),
         _ => {}
     }
     if !is_whole(events) {
-        return total_estimate(amount);
+        return total_figure(amount);
     }
     match events::amount_interval(amount, events, CONFIDENCE) {
-        Some(ci) => Estimate { value: total, ci },
+        Some(ci) => Figure { value: total, ci },
         None if max_per_event > 0.0 && max_per_event.is_finite() => {
-            let count = count_estimate(events);
-            Estimate {
+            let count = count_figure(events);
+            Figure {
                 value: total,
                 ci: Interval {
                     low: 0.0,
@@ -570,7 +572,7 @@ pub fn money_estimate(amount: &[f64], events: &[f64], max_per_event: f64) -> Est
                 },
             }
         }
-        None => Estimate::undefined(total, Method::NoEvents),
+        None => Figure::undefined(total, Method::NoEvents),
     }
 }
 
@@ -594,12 +596,12 @@ pub fn money_estimate(amount: &[f64], events: &[f64], max_per_event: f64) -> Est
 /// # Panics
 ///
 /// If `num` and `den` differ in length.
-pub fn ratio_estimate(num: &[f64], den: &[f64], scale: f64, proportion: bool) -> Estimate {
+pub fn ratio_figure(num: &[f64], den: &[f64], scale: f64, proportion: bool) -> Figure {
     assert_eq!(num.len(), den.len(), "one numerator per denominator");
     debug_assert!(scale > 0.0, "scale must be positive, got {scale}");
     let (sn, sd) = (sum(num), sum(den));
     if num.is_empty() || sd == 0.0 {
-        return Estimate::undefined(f64::NAN, Method::NoData);
+        return Figure::undefined(f64::NAN, Method::NoData);
     }
     let value = scale * sn / sd;
     let ci = if is_whole(num) {
@@ -610,7 +612,7 @@ pub fn ratio_estimate(num: &[f64], den: &[f64], scale: f64, proportion: bool) ->
             .clamp_low(0.0);
         if proportion { ci.clamp_high(scale) } else { ci }
     };
-    Estimate { value, ci }
+    Figure { value, ci }
 }
 
 /// The difference of two rates over the same denominators, `(Σa - Σb) /
@@ -640,12 +642,12 @@ pub fn ratio_estimate(num: &[f64], den: &[f64], scale: f64, proportion: bool) ->
 /// # Panics
 ///
 /// If the slices differ in length.
-pub fn ratio_diff_estimate(a: &[f64], b: &[f64], den: &[f64]) -> Estimate {
+pub fn ratio_diff_figure(a: &[f64], b: &[f64], den: &[f64]) -> Figure {
     assert_eq!(a.len(), b.len(), "paired replications");
     assert_eq!(a.len(), den.len(), "one denominator per replication");
     let sd = sum(den);
     if a.is_empty() || sd == 0.0 {
-        return Estimate::undefined(f64::NAN, Method::NoData);
+        return Figure::undefined(f64::NAN, Method::NoData);
     }
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let value = sum(&d) / sd;
@@ -654,7 +656,7 @@ pub fn ratio_diff_estimate(a: &[f64], b: &[f64], den: &[f64]) -> Estimate {
     } else {
         ratio_interval(&d, den, sd, CONFIDENCE)
     };
-    Estimate { value, ci }
+    Figure { value, ci }
 }
 
 /// A mean per unit pooled over replications, `Σsum / Σcount` (e.g. the mean
@@ -667,13 +669,13 @@ pub fn ratio_diff_estimate(a: &[f64], b: &[f64], den: &[f64]) -> Estimate {
 /// # Panics
 ///
 /// If the slices differ in length.
-pub fn mean_estimate(sum_per_rep: &[f64], count: &[f64]) -> Estimate {
+pub fn mean_figure(sum_per_rep: &[f64], count: &[f64]) -> Figure {
     assert_eq!(sum_per_rep.len(), count.len(), "one count per sum");
     let (ss, sc) = (sum(sum_per_rep), sum(count));
     if sum_per_rep.is_empty() || sc == 0.0 {
-        return Estimate::undefined(f64::NAN, Method::NoData);
+        return Figure::undefined(f64::NAN, Method::NoData);
     }
-    Estimate {
+    Figure {
         value: ss / sc,
         ci: ratio_interval(sum_per_rep, count, sc, CONFIDENCE),
     }
@@ -1246,7 +1248,7 @@ mod tests {
 
     #[test]
     fn count_estimate_zero_events() {
-        let e = count_estimate(&[0.0; 8]);
+        let e = count_figure(&[0.0; 8]);
         assert_eq!(e.value, 0.0);
         assert_eq!(e.ci.method, Method::Garwood);
         assert_eq!(e.ci.low, 0.0);
@@ -1256,7 +1258,7 @@ mod tests {
     #[test]
     fn count_estimate_consistent_counts_use_garwood_on_total() {
         // spread well below independent events: exactly Garwood on 10
-        let e = count_estimate(&[3.0, 2.0, 3.0, 2.0]);
+        let e = count_figure(&[3.0, 2.0, 3.0, 2.0]);
         assert_eq!(e.value, 10.0);
         assert_eq!(e.ci.method, Method::Garwood);
         close_pair((e.ci.low, e.ci.high), (4.7954, 18.3904), PUBLISHED);
@@ -1265,7 +1267,7 @@ mod tests {
     #[test]
     fn count_estimate_many_events_is_student_t_shaped() {
         let per_rep = [40.0, 50.0, 45.0, 55.0, 60.0];
-        let e = count_estimate(&per_rep);
+        let e = count_figure(&per_rep);
         assert_eq!(e.value, 250.0);
         assert_eq!(e.ci.method, Method::QuasiPoisson);
         let m = mean_interval(&per_rep, CONFIDENCE);
@@ -1279,7 +1281,7 @@ mod tests {
     fn count_estimate_never_negative() {
         // Wildly spread counts: a t interval would dip below zero; the
         // quasi-Poisson one stays above (python: 0.0231, 2344.6).
-        let e = count_estimate(&[0.0, 0.0, 0.0, 200.0]);
+        let e = count_figure(&[0.0, 0.0, 0.0, 200.0]);
         assert_eq!(e.ci.method, Method::QuasiPoisson);
         assert!(e.ci.low > 0.0);
         close_pair(
@@ -1292,7 +1294,7 @@ mod tests {
     #[test]
     fn count_estimate_fractional_counts_use_t() {
         // Conditional-estimator expected counts are not whole: no Garwood.
-        let e = count_estimate(&[0.5, 0.25, 0.75]);
+        let e = count_figure(&[0.5, 0.25, 0.75]);
         assert_eq!(e.ci.method, Method::StudentT);
         close(e.value, 1.5, 1e-12);
         assert!(e.ci.low >= 0.0);
@@ -1300,20 +1302,20 @@ mod tests {
 
     #[test]
     fn count_estimate_degenerate_inputs() {
-        let e = count_estimate(&[]);
+        let e = count_figure(&[]);
         assert_eq!((e.value, e.ci.method), (0.0, Method::NoData));
-        let e = count_estimate(&[100.0]);
+        let e = count_figure(&[100.0]);
         assert_eq!((e.value, e.ci.method), (100.0, Method::SingleReplication));
         assert!(!e.ci.is_defined());
         // One replication with few events: its events may be one cluster,
         // and nothing can tell, so no interval either.
-        let e = count_estimate(&[2.0]);
+        let e = count_figure(&[2.0]);
         assert_eq!(e.ci.method, Method::SingleReplication);
     }
 
     #[test]
     fn total_estimate_of_a_constant_is_exact() {
-        let e = total_estimate(&[6000.0; 4]);
+        let e = total_figure(&[6000.0; 4]);
         assert_eq!(e.value, 24_000.0);
         assert_eq!((e.ci.low, e.ci.high), (24_000.0, 24_000.0));
         assert_eq!(e.ci.method, Method::StudentT);
@@ -1321,7 +1323,7 @@ mod tests {
 
     #[test]
     fn money_is_compound_poisson_or_bounded_by_the_dearest_amount() {
-        let e = money_estimate(&[6.8, 0.0, 3.4, 10.2], &[2.0, 0.0, 1.0, 3.0], 4.5);
+        let e = money_figure(&[6.8, 0.0, 3.4, 10.2], &[2.0, 0.0, 1.0, 3.0], 4.5);
         assert_eq!(e.ci.method, Method::CompoundPoisson);
         close(e.value, 20.4, 1e-12);
         close_pair(
@@ -1332,20 +1334,20 @@ mod tests {
         // no event anywhere: at most the dearest amount per event times the
         // count's upper bound, which for zero events is at least Garwood's
         // -ln(0.025) = 3.6889
-        let e = money_estimate(&[0.0; 4], &[0.0; 4], 4.5);
+        let e = money_figure(&[0.0; 4], &[0.0; 4], 4.5);
         assert_eq!((e.value, e.ci.method), (0.0, Method::AmountBound));
-        let count = count_estimate(&[0.0; 4]);
+        let count = count_figure(&[0.0; 4]);
         assert!(count.ci.high >= 3.688_879_4, "{count:?}");
         assert_eq!((e.ci.low, e.ci.high), (0.0, 4.5 * count.ci.high));
         // and without a known amount per event, no bound at all
-        let e = money_estimate(&[0.0; 4], &[0.0; 4], 0.0);
+        let e = money_figure(&[0.0; 4], &[0.0; 4], 0.0);
         assert_eq!((e.value, e.ci.method), (0.0, Method::NoEvents));
         assert!(!e.ci.is_defined());
         // expected amounts (conditional estimator): Student t, never negative
-        let e = money_estimate(&[0.5, 0.0, 0.25], &[0.1, 0.0, 0.05], 4.5);
+        let e = money_figure(&[0.5, 0.0, 0.25], &[0.1, 0.0, 0.05], 4.5);
         assert_eq!(e.ci.method, Method::StudentT);
         assert_eq!(e.ci.low, 0.0);
-        let e = money_estimate(&[3.0], &[1.0], 4.5);
+        let e = money_figure(&[3.0], &[1.0], 4.5);
         assert_eq!(e.ci.method, Method::SingleReplication);
     }
 
@@ -1358,7 +1360,7 @@ mod tests {
         let den = [10_000.0; 6];
         let rates: Vec<f64> = num.iter().map(|x| x / 10_000.0).collect();
         let plain = mean_interval(&rates, CONFIDENCE);
-        let e = ratio_estimate(&num, &den, 1.0, false);
+        let e = ratio_figure(&num, &den, 1.0, false);
         assert_eq!(e.ci.method, Method::QuasiPoisson);
         close(e.value, rates.iter().sum::<f64>() / 6.0, 1e-12);
         close(e.ci.low, plain.low, 0.02);
@@ -1371,7 +1373,7 @@ mod tests {
         let den = [1000.0; 6];
         let rates: Vec<f64> = num.iter().map(|x| x / 1000.0).collect();
         let plain = mean_interval(&rates, CONFIDENCE);
-        let e = ratio_estimate(&num, &den, 1.0, false);
+        let e = ratio_figure(&num, &den, 1.0, false);
         assert_eq!(e.ci.method, Method::RatioT);
         close(e.ci.low, plain.low, 1e-10);
         close(e.ci.high, plain.high, 1e-10);
@@ -1381,8 +1383,8 @@ mod tests {
     fn ratio_scale_multiplies_value_and_bounds() {
         let num = [40.0, 35.0, 50.0];
         let den = [1e4, 1.2e4, 0.9e4];
-        let unit = ratio_estimate(&num, &den, 1.0, false);
-        let per_million = ratio_estimate(&num, &den, 1e6, false);
+        let unit = ratio_figure(&num, &den, 1.0, false);
+        let per_million = ratio_figure(&num, &den, 1e6, false);
         close(per_million.value, unit.value * 1e6, 1e-12);
         close(per_million.ci.low, unit.ci.low * 1e6, 1e-12);
         close(per_million.ci.high, unit.ci.high * 1e6, 1e-12);
@@ -1392,13 +1394,13 @@ mod tests {
     fn ratio_zero_events_gives_zero_to_upper() {
         for proportion in [false, true] {
             for den in [2000.0, 1e8] {
-                let e = ratio_estimate(&[0.0; 5], &[den; 5], 1e6, proportion);
+                let e = ratio_figure(&[0.0; 5], &[den; 5], 1e6, proportion);
                 assert_eq!(e.value, 0.0);
                 assert_eq!(e.ci.low, 0.0);
                 assert!(e.ci.high > 0.0, "{e:?}");
             }
         }
-        let e = ratio_estimate(&[0.0; 5], &[2000.0; 5], 1.0, false);
+        let e = ratio_figure(&[0.0; 5], &[2000.0; 5], 1.0, false);
         assert_eq!(e.ci.method, Method::Garwood);
         close(e.ci.high, 3.6889 / 10_000.0, PUBLISHED);
     }
@@ -1406,12 +1408,12 @@ mod tests {
     #[test]
     fn ratio_rare_proportion_is_clopper_pearson_or_quasi_binomial() {
         // spread like independent trials: Clopper-Pearson on 3 of 100
-        let e = ratio_estimate(&[1.0, 1.0, 1.0, 0.0], &[25.0; 4], 1.0, true);
+        let e = ratio_figure(&[1.0, 1.0, 1.0, 0.0], &[25.0; 4], 1.0, true);
         assert_eq!(e.ci.method, Method::ClopperPearson);
         close(e.value, 0.03, 1e-12);
         close_pair((e.ci.low, e.ci.high), (0.00622997, 0.08517605), PUBLISHED);
         // clustered: quasi-binomial (python: see events::tests)
-        let e = ratio_estimate(&[1.0, 0.0, 2.0, 0.0], &[25.0; 4], 1.0, true);
+        let e = ratio_figure(&[1.0, 0.0, 2.0, 0.0], &[25.0; 4], 1.0, true);
         assert_eq!(e.ci.method, Method::QuasiBinomial);
         close_pair(
             (e.ci.low, e.ci.high),
@@ -1424,7 +1426,7 @@ mod tests {
     fn ratio_rate_over_two_replications_allows_for_the_unknown_spread() {
         // two replications: c_2 = (12.706 / 1.960)² = 42, so even a small
         // spread widens the interval a lot (python: 0.00282, 8.1529)
-        let e = ratio_estimate(&[4.0, 6.0], &[500.0, 500.0], 100.0, false);
+        let e = ratio_figure(&[4.0, 6.0], &[500.0, 500.0], 100.0, false);
         assert_eq!(e.ci.method, Method::QuasiPoisson);
         close(e.value, 1.0, 1e-12);
         close_pair(
@@ -1436,32 +1438,32 @@ mod tests {
 
     #[test]
     fn ratio_never_negative_and_proportion_capped() {
-        let e = ratio_estimate(&[0.0, 0.0, 0.0, 90.0], &[100.0; 4], 1.0, false);
+        let e = ratio_figure(&[0.0, 0.0, 0.0, 90.0], &[100.0; 4], 1.0, false);
         assert_eq!(e.ci.method, Method::QuasiPoisson);
         assert!(e.ci.low >= 0.0);
-        let e = ratio_estimate(&[100.0, 100.0, 0.0, 100.0], &[100.0; 4], 1.0, true);
+        let e = ratio_figure(&[100.0, 100.0, 0.0, 100.0], &[100.0; 4], 1.0, true);
         assert!(e.ci.high <= 1.0 && e.ci.low >= 0.0, "{e:?}");
         // Fractional (conditional) numerators take the t route and are clamped.
-        let e = ratio_estimate(&[0.0, 0.0, 0.0, 0.9], &[100.0; 4], 1.0, false);
+        let e = ratio_figure(&[0.0, 0.0, 0.0, 0.9], &[100.0; 4], 1.0, false);
         assert_eq!((e.ci.method, e.ci.low), (Method::RatioT, 0.0));
     }
 
     #[test]
     fn ratio_without_denominator_is_no_data() {
-        let e = ratio_estimate(&[0.0, 0.0], &[0.0, 0.0], 1.0, false);
+        let e = ratio_figure(&[0.0, 0.0], &[0.0, 0.0], 1.0, false);
         assert!(e.value.is_nan());
         assert_eq!(e.ci.method, Method::NoData);
-        let e = ratio_estimate(&[], &[], 1.0, true);
+        let e = ratio_figure(&[], &[], 1.0, true);
         assert_eq!(e.ci.method, Method::NoData);
     }
 
     #[test]
     fn ratio_single_replication_is_undefined() {
-        let e = ratio_estimate(&[500.0], &[1000.0], 1.0, false);
+        let e = ratio_figure(&[500.0], &[1000.0], 1.0, false);
         close(e.value, 0.5, 1e-12);
         assert_eq!(e.ci.method, Method::SingleReplication);
         assert!(!e.ci.is_defined());
-        let e = ratio_estimate(&[5.0], &[1000.0], 1.0, false);
+        let e = ratio_figure(&[5.0], &[1000.0], 1.0, false);
         assert_eq!(e.ci.method, Method::SingleReplication);
     }
 
@@ -1470,14 +1472,14 @@ mod tests {
         // Every replication at rate exactly 0.2: no spread, so the floor
         // (independent events) holds: Garwood on 60 over 300.
         let den = [50.0, 100.0, 150.0];
-        let e = ratio_estimate(&[10.0, 20.0, 30.0], &den, 1.0, false);
+        let e = ratio_figure(&[10.0, 20.0, 30.0], &den, 1.0, false);
         close(e.value, 0.2, 1e-12);
         assert_eq!(e.ci.method, Method::Garwood);
         let (low, high) = garwood(60, CONFIDENCE);
         close_pair((e.ci.low, e.ci.high), (low / 300.0, high / 300.0), 1e-12);
         // Pearson's statistic weights each replication by its exposure
         // (python: dispersion 1.72, interval [0.14755, 0.28995]).
-        let e = ratio_estimate(&[12.0, 18.0, 33.0], &den, 1.0, false);
+        let e = ratio_figure(&[12.0, 18.0, 33.0], &den, 1.0, false);
         assert_eq!(e.ci.method, Method::QuasiPoisson);
         close_pair(
             (e.ci.low, e.ci.high),
@@ -1489,7 +1491,7 @@ mod tests {
     #[test]
     fn ratio_diff_all_zero_is_zero_to_upper() {
         let a = [3.0, 40.0, 7.0];
-        let e = ratio_diff_estimate(&a, &a, &[1000.0; 3]);
+        let e = ratio_diff_figure(&a, &a, &[1000.0; 3]);
         assert_eq!(e.value, 0.0);
         assert_eq!(e.ci.method, Method::Garwood);
         assert_eq!(e.ci.low, 0.0);
@@ -1500,7 +1502,7 @@ mod tests {
     fn ratio_diff_extra_events_are_a_rate_of_events() {
         let a = [5.0, 7.0, 4.0, 9.0];
         let b = [2.0, 4.0, 2.0, 7.0];
-        let e = ratio_diff_estimate(&a, &b, &[100.0; 4]);
+        let e = ratio_diff_figure(&a, &b, &[100.0; 4]);
         assert_eq!(e.ci.method, Method::Garwood);
         close(e.value, 10.0 / 400.0, 1e-12);
         close_pair(
@@ -1515,7 +1517,7 @@ mod tests {
         let a = [100.0, 120.0, 90.0, 110.0];
         let b = [130.0, 140.0, 125.0, 150.0];
         let den = [1000.0; 4];
-        let e = ratio_diff_estimate(&a, &b, &den);
+        let e = ratio_diff_figure(&a, &b, &den);
         assert_eq!(e.ci.method, Method::RatioT);
         let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x - y) / 1000.0).collect();
         let paired = mean_interval(&d, CONFIDENCE);
@@ -1527,7 +1529,7 @@ mod tests {
 
     #[test]
     fn ratio_diff_mixed_small_differences_use_t() {
-        let e = ratio_diff_estimate(&[1.0, 0.0, 2.0], &[0.0, 1.0, 0.0], &[10.0; 3]);
+        let e = ratio_diff_figure(&[1.0, 0.0, 2.0], &[0.0, 1.0, 0.0], &[10.0; 3]);
         assert_eq!(e.ci.method, Method::RatioT);
         assert!(e.ci.low < 0.0 && e.ci.high > 0.0);
     }
@@ -1536,14 +1538,14 @@ mod tests {
     fn mean_estimate_pools_and_is_not_clamped() {
         let sums = [-5.0, -6.0, -4.0, -5.5, -4.5];
         let counts = [10.0; 5];
-        let e = mean_estimate(&sums, &counts);
+        let e = mean_figure(&sums, &counts);
         close(e.value, -0.5, 1e-12);
         assert_eq!(e.ci.method, Method::RatioT);
         let plain = mean_interval(&[-0.5, -0.6, -0.4, -0.55, -0.45], CONFIDENCE);
         close(e.ci.low, plain.low, 1e-10);
         close(e.ci.high, plain.high, 1e-10);
         assert!(e.ci.high < 0.0);
-        let e = mean_estimate(&[1.0], &[0.0]);
+        let e = mean_figure(&[1.0], &[0.0]);
         assert_eq!(e.ci.method, Method::NoData);
     }
 
@@ -1712,7 +1714,7 @@ mod tests {
 
     #[test]
     fn undefined_interval_serialises_as_null() {
-        let e = count_estimate(&[100.0]);
+        let e = count_figure(&[100.0]);
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(
             json,

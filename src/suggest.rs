@@ -26,9 +26,10 @@ pub fn hint(word: &str, candidates: &[&str], otherwise: impl FnOnce(&[&str]) -> 
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" and "unknown
-/// variant" messages: the closest valid name.
+/// variant" messages (and racesim's "unknown model"): the closest valid
+/// name.
 pub fn in_serde_message(message: &str) -> Option<String> {
-    let unknown = ["unknown field `", "unknown variant `"];
+    let unknown = ["unknown field `", "unknown variant `", "unknown model `"];
     let rest = unknown
         .iter()
         .find_map(|p| message.split_once(p).map(|(_, r)| r))?;

@@ -15,12 +15,12 @@ use std::io::Write;
 use clap::{Args, CommandFactory, ValueEnum};
 use clap_complete::Shell;
 
-use crate::Error;
-use crate::cli::Cli;
+use super::Cli;
+use racesim::Error;
 
 /// The shells racesim writes completions for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompletionShell {
+pub(crate) enum CompletionShell {
     /// Bash.
     Bash,
     /// Zsh.
@@ -41,21 +41,21 @@ impl From<CompletionShell> for Shell {
 
 /// `racesim completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to write completions for
     #[arg(value_enum)]
-    pub shell: CompletionShell,
+    shell: CompletionShell,
 }
 
 /// The completion script for `shell`.
-pub fn script(shell: CompletionShell) -> Vec<u8> {
+fn script(shell: CompletionShell) -> Vec<u8> {
     let mut out = Vec::new();
     clap_complete::generate(Shell::from(shell), &mut Cli::command(), "racesim", &mut out);
     out
 }
 
 /// Prints the completion script on standard output.
-pub fn completions(a: &CompletionsArgs) -> Result<(), Error> {
+pub(crate) fn completions(a: &CompletionsArgs) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(&script(a.shell))

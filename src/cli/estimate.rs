@@ -1,64 +1,42 @@
 //! `racesim estimate FILE...`: the back-of-envelope only.
 
-use crate::Error;
-use crate::cli::{EstimateArgs, Format};
-use crate::fmt::fmt_num;
-use crate::models::EstimateReport;
-use crate::scenario::{self, ModelConfig};
+use std::path::PathBuf;
 
-/// The back-of-envelope of a scenario.
-pub fn report(sc: &scenario::Scenario) -> EstimateReport {
-    match &sc.model {
-        ModelConfig::Checkout(c) => crate::models::checkout::estimate(c),
-        ModelConfig::Terminal(t) => crate::models::terminal::estimate(t, sc.days()),
-    }
+use clap::Args;
+
+use racesim::Error;
+use racesim::report::{envelope, json};
+
+use super::{Format, print_json};
+
+/// `racesim estimate`.
+#[derive(Debug, Args)]
+pub(crate) struct EstimateArgs {
+    /// Scenario files
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Override a key: PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
-/// Prints the estimate of each file.
-pub fn estimate(a: &EstimateArgs) -> Result<(), Error> {
-    let overrides = crate::cli::parse_sets(&a.set)?;
+/// Prints the back-of-envelope of each file.
+pub(crate) fn estimate(a: &EstimateArgs) -> Result<(), Error> {
+    let overrides = super::parse_sets(&a.set)?;
+    let registry = racesim::models::builtin();
     let mut docs = Vec::new();
     for f in &a.files {
-        let sc = scenario::load_file(f, &overrides)?;
-        let r = report(&sc);
+        let (sc, r) = racesim::pipeline::estimate::estimate(&registry, f, &overrides)?;
         match a.format {
-            Format::Json | Format::Csv => {
-                let figures: serde_json::Map<String, serde_json::Value> = r
-                    .figures
-                    .iter()
-                    .map(|(k, v, _)| (k.clone(), serde_json::json!(v)))
-                    .collect();
-                docs.push(serde_json::json!({
-                    "scenario": sc.name,
-                    "figures": figures,
-                    "notes": r.notes,
-                    "not_applicable": r.not_applicable,
-                }));
-            }
-            Format::Table | Format::Markdown => {
-                println!("{} ({} model): back-of-envelope", sc.name, sc.model.name());
-                for n in &r.notes {
-                    println!("  {n}");
-                }
-                if let Some(why) = &r.not_applicable {
-                    println!("  the closed form does not apply: {why}");
-                }
-                for (k, v, unit) in &r.figures {
-                    println!(
-                        "  {k} = {}{}",
-                        fmt_num(*v),
-                        if unit.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" {unit}")
-                        }
-                    );
-                }
-            }
+            Format::Json | Format::Csv => docs.push(envelope::json(&sc, &r)),
+            Format::Table | Format::Markdown => print!("{}", envelope::text(&sc, &r)),
         }
     }
     if matches!(a.format, Format::Json | Format::Csv) {
-        crate::cli::print_json_docs(docs);
+        print_json(&json::documents(docs));
     }
     Ok(())
 }

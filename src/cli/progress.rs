@@ -1,20 +1,16 @@
 //! The progress bar: drawn on a terminal only (indicatif hides itself when
 //! standard error is not one), never with `--quiet`.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::experiment::Reporter;
+use racesim::experiment::Reporter;
 
-/// A progress bar over replications; it also carries the stop flag of
-/// `--time-limit` to the experiment layer.
-pub struct Bar(ProgressBar, Option<Arc<AtomicBool>>);
+/// A progress bar over replications.
+pub(crate) struct Bar(ProgressBar);
 
 impl Bar {
-    /// A bar, hidden when `quiet`.
-    pub fn new(quiet: bool, label: &str) -> Self {
+    /// A bar labelled `label`, hidden when `quiet`.
+    pub(crate) fn new(quiet: bool, label: &str) -> Self {
         let pb = if quiet {
             ProgressBar::hidden()
         } else {
@@ -26,13 +22,7 @@ impl Bar {
                 .progress_chars("=> "),
         );
         pb.set_prefix(label.to_string());
-        Bar(pb, None)
-    }
-
-    /// The same bar, asking the run to stop once `flag` is set.
-    pub fn with_stop(mut self, flag: Option<Arc<AtomicBool>>) -> Self {
-        self.1 = flag;
-        self
+        Bar(pb)
     }
 }
 
@@ -46,8 +36,5 @@ impl Reporter for Bar {
     }
     fn finish(&self) {
         self.0.finish_and_clear();
-    }
-    fn stop_flag(&self) -> Option<Arc<AtomicBool>> {
-        self.1.clone()
     }
 }

@@ -1,55 +1,30 @@
-//! `racesim validate FILE...`: parse and validate, run nothing.
-//!
-//! A file is "ok" when `racesim run FILE` with the same `--set` would start:
-//! the scenario and every swept value load, and the run is within the
-//! guards' defaults (`--max-points`, `--max-events`, `--max-memory`),
-//! counted without building the sweep.
+//! `racesim validate FILE...`: parse and validate, run nothing
+//! ([`racesim::pipeline::validate`]).
 
-use crate::Error;
-use crate::cli::ValidateArgs;
-use crate::cli::guard::{self, Guards};
-use crate::experiment::Plan;
-use crate::experiment::grid::Grid;
-use crate::scenario::{self, Source};
+use std::path::PathBuf;
 
-/// Checks one file; returns its "ok" line.
-fn validate_one(f: &std::path::Path, overrides: &[scenario::Override]) -> Result<String, Error> {
-    let sc = scenario::load_file_checked(f, overrides)?;
-    let source = Source::read(f)?;
-    let plan = Plan {
-        overrides: overrides.to_vec(),
-        ..Plan::default()
-    };
-    let grid = Grid::new(&source, &sc, &plan);
-    let guards = Guards::default();
-    guard::check_points(grid.len(), &guards)?;
-    let cost = grid.cost()?;
-    guard::check_cost(
-        &cost,
-        f64::from(sc.replications),
-        &guards,
-        rayon::current_num_threads(),
-    )?;
-    Ok(format!(
-        "{}: ok ({} model, {} replications of {}{})",
-        f.display(),
-        sc.model.name(),
-        sc.replications,
-        sc.horizon,
-        if grid.is_swept() {
-            format!(", sweep of {} points", cost.points)
-        } else {
-            String::new()
-        }
-    ))
+use clap::Args;
+
+use racesim::Error;
+
+/// `racesim validate`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Scenario files
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Override a key: PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
 }
 
 /// Validates every file; the first bad one is the error (all are reported).
-pub fn validate(a: &ValidateArgs) -> Result<(), Error> {
-    let overrides = crate::cli::parse_sets(&a.set)?;
+pub(crate) fn validate(a: &ValidateArgs) -> Result<(), Error> {
+    let overrides = super::parse_sets(&a.set)?;
+    let registry = racesim::models::builtin();
     let mut first_err = None;
     for f in &a.files {
-        match validate_one(f, &overrides) {
+        match racesim::pipeline::validate::validate(&registry, f, &overrides) {
             Ok(line) => println!("{line}"),
             Err(e) => {
                 if first_err.is_some() {

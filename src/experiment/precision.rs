@@ -23,20 +23,12 @@
 
 use crate::engine::ScheduleError;
 use crate::experiment::{PointResult, Reporter, compute_metrics, run_replications};
-use crate::scenario::{ModelConfig, Override, Scenario};
-use crate::stats::Estimate;
+use crate::model::Name;
+use crate::scenario::{Override, Scenario};
+use crate::stats::Figure;
 
 /// The cap when `--max-replications` is not given.
 pub const DEFAULT_MAX_REPLICATIONS: u32 = 10_000;
-
-/// The metric a model's precision and sensitivity are about: `error_page_rate`
-/// for checkout, `false_reversals_per_year` for terminal.
-pub fn headline_metric(model: &ModelConfig) -> &'static str {
-    match model {
-        ModelConfig::Checkout(_) => "error_page_rate",
-        ModelConfig::Terminal(_) => "false_reversals_per_year",
-    }
-}
 
 /// What to aim for: a relative half-width and a cap on replications.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,7 +103,7 @@ pub struct PrecisionRun {
     /// The point with all its replications, as a single run would give it.
     pub point: PointResult,
     /// The headline metric's name.
-    pub metric: &'static str,
+    pub metric: Name,
     /// The goal.
     pub goal: Goal,
     /// Why it stopped.
@@ -158,7 +150,7 @@ fn pct(x: f64) -> String {
 
 /// The relative half-width of an estimate, `half_width / |value|`; `None` when
 /// the interval is undefined or the value is zero or not finite.
-pub fn relative_half_width(e: &Estimate) -> Option<f64> {
+pub fn relative_half_width(e: &Figure) -> Option<f64> {
     if !e.ci.is_defined() || !e.value.is_finite() || e.value == 0.0 {
         return None;
     }
@@ -174,7 +166,7 @@ pub enum PrecisionError {
         /// The model's name.
         model: &'static str,
         /// The missing metric.
-        metric: &'static str,
+        metric: Name,
     },
     /// A simulation failed (a bug in a model).
     #[error(transparent)]
@@ -195,10 +187,10 @@ pub fn run_to_precision(
     goal: &Goal,
     reporter: &dyn Reporter,
 ) -> Result<PrecisionRun, PrecisionError> {
-    let metric = headline_metric(&sc.model);
-    if !sc.metrics().iter().any(|m| m.name == metric) {
+    let metric = sc.model.headline_metric();
+    if !sc.metric_names().contains(&metric) {
         return Err(PrecisionError::NoHeadline {
-            model: sc.model.name(),
+            model: sc.model.kind(),
             metric,
         });
     }
@@ -219,10 +211,7 @@ pub fn run_to_precision(
         done = reps.len() as u32;
         sc.replications = done;
         let metrics = compute_metrics(&sc.metrics(), &reps, sc.estimator);
-        let headline = metrics
-            .iter()
-            .find(|m| m.name == metric)
-            .map(|m| m.estimate);
+        let headline = metrics.iter().find(|m| m.name == metric).map(|m| m.figure);
         let rel = headline.as_ref().and_then(relative_half_width);
         batches.push(Batch {
             replications: done,
@@ -276,8 +265,8 @@ mod tests {
     use super::*;
     use crate::stats::{Interval, Method};
 
-    fn est(value: f64, low: f64, high: f64) -> Estimate {
-        Estimate {
+    fn est(value: f64, low: f64, high: f64) -> Figure {
+        Figure {
             value,
             ci: Interval {
                 low,
@@ -295,7 +284,7 @@ mod tests {
             None,
             "zero events"
         );
-        let undefined = Estimate {
+        let undefined = Figure {
             value: 1.0,
             ci: Interval::undefined(Method::SingleReplication),
         };

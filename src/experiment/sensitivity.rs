@@ -9,7 +9,7 @@
 //! not show interactions (the grid itself does).
 
 use crate::experiment::PointResult;
-use crate::experiment::precision::headline_metric;
+use crate::model::Name;
 
 /// One key's bar: `(key, low, high)`.
 pub type KeyRange = (String, f64, f64);
@@ -41,7 +41,7 @@ pub fn sensitivity(points: &[PointResult], metric: &str) -> Vec<(String, f64, f6
                             .enumerate()
                             .all(|(j, (_, v))| j == k || v == base[j])
                 })
-                .filter_map(|p| p.metric(metric).map(|m| m.estimate.value))
+                .filter_map(|p| p.metric(metric).map(|m| m.figure.value))
                 .filter(|v| !v.is_nan());
             let (low, high) =
                 values.fold((f64::NAN, f64::NAN), |(lo, hi), v| (lo.min(v), hi.max(v)));
@@ -59,11 +59,12 @@ pub fn sensitivity(points: &[PointResult], metric: &str) -> Vec<(String, f64, f6
 /// The sensitivity of the model's headline metric after a sweep over two or
 /// more keys: `Some((metric, rows))`, or `None` for a single key or none (a
 /// one-key sweep's curve says it all).
-pub fn headline_sensitivity(points: &[PointResult]) -> Option<(&'static str, Vec<KeyRange>)> {
+pub fn headline_sensitivity(points: &[PointResult]) -> Option<(Name, Vec<KeyRange>)> {
     let first = points.first()?;
     if first.params.len() < 2 {
         return None;
     }
-    let metric = headline_metric(&first.scenario.model);
-    Some((metric, sensitivity(points, metric)))
+    let metric = first.scenario.model.headline_metric();
+    let rows = sensitivity(points, &metric);
+    Some((metric, rows))
 }

@@ -64,9 +64,9 @@ use std::fmt;
 use crate::engine::ScheduleError;
 use crate::experiment::precision::set_replications_override;
 use crate::experiment::{PointResult, Reporter, compute_metrics, run_replications};
-use crate::models::Estimator;
-use crate::scenario::{self, ModelConfig, Override, Scenario, ScenarioError, Source};
-use crate::stats::Estimate;
+use crate::model::{Estimator, Registry};
+use crate::scenario::{self, Override, Scenario, ScenarioError, Source};
+use crate::stats::Figure;
 use crate::time::{SimDuration, parse_duration};
 
 /// Bisection steps on simulation when `--iterations` is not given.
@@ -487,7 +487,7 @@ impl Agreement {
     /// How an estimate's interval stands with respect to `target`: on one
     /// side of the bound, or around it within [`DECIDE`] of it, or neither
     /// ([`Agreement::Inconclusive`]).
-    pub fn of(e: &Estimate, target: &Target) -> Agreement {
+    pub fn of(e: &Figure, target: &Target) -> Agreement {
         let (lo, hi, x) = (e.ci.low, e.ci.high, target.bound);
         if !e.ci.is_defined() {
             return Agreement::Undefined;
@@ -572,9 +572,9 @@ pub struct Solution {
 }
 
 impl Solution {
-    /// The simulated estimate of the target metric at the answer.
-    pub fn estimate(&self) -> Option<&Estimate> {
-        self.point.metric(&self.target.metric).map(|m| &m.estimate)
+    /// The simulated figure of the target metric at the answer.
+    pub fn figure(&self) -> Option<&Figure> {
+        self.point.metric(&self.target.metric).map(|m| &m.figure)
     }
 }
 
@@ -597,6 +597,7 @@ pub enum SolveError {
 
 /// Loads scenarios with the key set and evaluates the metric.
 struct Evaluator<'a> {
+    registry: &'a Registry,
     source: &'a Source,
     overrides: Vec<Override>,
     path: &'a str,
@@ -611,24 +612,19 @@ impl Evaluator<'_> {
             path: self.path.to_string(),
             value: v.toml(),
         });
-        scenario::load(self.source, &ovs)
+        scenario::load_with(self.registry, self.source, &ovs)
     }
 
     /// The metric's back-of-envelope at `v`, or why there is none.
     fn closed_form(&self, v: Value) -> Result<Result<f64, String>, SolveError> {
         let sc = self.scenario(v)?;
         let def = sc.metrics().into_iter().find(|m| m.name == self.metric);
-        Ok(match def.and_then(|d| d.estimate) {
+        Ok(match def.and_then(|d| d.closed_form) {
             Some(x) if x.is_finite() => Ok(x),
             Some(x) => Err(format!("the closed form gives {x} at {v}")),
-            None => Err(match &sc.model {
-                ModelConfig::Checkout(c) => match crate::models::checkout::closed_form(c) {
-                    Err(why) => format!("the closed form does not apply: {why}"),
-                    Ok(_) => format!("`{}` has no back-of-envelope", self.metric),
-                },
-                ModelConfig::Terminal(_) => {
-                    format!("`{}` has no back-of-envelope", self.metric)
-                }
+            None => Err(match sc.model.closed_form_unavailable() {
+                Some(why) => format!("the closed form does not apply: {why}"),
+                None => format!("`{}` has no back-of-envelope", self.metric),
             }),
         })
     }
@@ -666,7 +662,7 @@ impl Evaluator<'_> {
 }
 
 fn sim_value(p: &PointResult, metric: &str, at: Value) -> Result<f64, SolveError> {
-    let v = p.metric(metric).map_or(f64::NAN, |m| m.estimate.value);
+    let v = p.metric(metric).map_or(f64::NAN, |m| m.figure.value);
     if v.is_nan() {
         return Err(SolveError::Usage(format!(
             "`{metric}` is undefined at {at} (no data); choose a range where it is defined"
@@ -678,6 +674,7 @@ fn sim_value(p: &PointResult, metric: &str, at: Value) -> Result<f64, SolveError
 /// Solves `problem` for the scenario `source` with `overrides` applied (see
 /// the module docs). `reporter` is told about every simulated replication.
 pub fn solve(
+    registry: &Registry,
     source: &Source,
     overrides: &[Override],
     problem: &Problem,
@@ -685,12 +682,13 @@ pub fn solve(
 ) -> Result<Solution, SolveError> {
     let path = problem.path.trim();
     let target = &problem.target;
-    let base = scenario::load(source, overrides)?;
-    let names: Vec<&str> = base.metrics().iter().map(|m| m.name).collect();
+    let base = scenario::load_with(registry, source, overrides)?;
+    let metric_names = base.metric_names();
+    let names: Vec<&str> = metric_names.iter().map(|m| m.as_ref()).collect();
     if !names.contains(&target.metric.as_str()) {
-        let hint = crate::suggest::closest(&target.metric, &names)
-            .map(|c| format!(" (did you mean `{c}`?)"))
-            .unwrap_or_else(|| format!("; the metrics are: {}", names.join(", ")));
+        let hint = crate::suggest::hint(&target.metric, &names, |names| {
+            format!("; the metrics are: {}", names.join(", "))
+        });
         return Err(SolveError::Usage(format!(
             "--target: unknown metric `{}`{hint}",
             target.metric
@@ -727,6 +725,7 @@ pub fn solve(
         None => base.estimator,
     };
     let eval = Evaluator {
+        registry,
         source,
         overrides: sim_overrides,
         path,
@@ -896,36 +895,13 @@ fn rare_estimator(sc: &Scenario) -> Option<(Estimator, &'static str)> {
     if sc.estimator != Estimator::Sample {
         return None;
     }
-    Some(match &sc.model {
-        ModelConfig::Checkout(c) => match c.conditional_unsupported() {
-            None => (
-                Estimator::Conditional,
-                "each user's exact error probability given the clocks",
-            ),
-            Some(_) => (
-                Estimator::Importance,
-                "importance sampling of the redirect latency's tail: polls jitter or batches are limited",
-            ),
-        },
-        ModelConfig::Terminal(_) => (
-            Estimator::Conditional,
-            "the probability that each same-counter pair shares card and amount",
-        ),
-    })
+    sc.model.rare_estimator()
 }
 
-/// Why the closed form of `sc` is not the value, if it is only a bound.
 fn closed_form_is_a_bound(sc: &Scenario) -> Option<String> {
-    match &sc.model {
-        ModelConfig::Terminal(t) => crate::models::terminal::closed_form_is_a_bound(t),
-        ModelConfig::Checkout(_) => None,
-    }
+    sc.model.closed_form_is_a_bound()
 }
 
-/// Confirms `answer` by simulation (see the module docs): doubling batches
-/// of replications from the scenario's number until the interval decides
-/// the target or the cap is reached. Returns the point, its verdict and,
-/// when inconclusive, about how many replications would decide it.
 fn confirm(
     eval: &Evaluator,
     answer: Value,
@@ -940,12 +916,14 @@ fn confirm(
         .max_replications
         .unwrap_or(first.saturating_mul(CONFIRM_FACTOR))
         .max(first);
-    // the work allowed: users (checkout) or transactions (terminal)
+    // the work allowed: the units the model simulates (users,
+    // transactions), by the metric that counts them
+    let unit = sc.work().unit;
     let per_rep = sc
         .metrics()
         .iter()
-        .find(|m| m.name == "users" || m.name == "transactions")
-        .and_then(|m| m.estimate)
+        .find(|m| m.name == unit)
+        .and_then(|m| m.closed_form)
         .map(|w| w / f64::from(first))
         .unwrap_or(0.0);
     if per_rep > 0.0 && problem.max_work.is_finite() {
@@ -960,7 +938,7 @@ fn confirm(
         }
     };
     loop {
-        let e = point.metric(&target.metric).map(|m| m.estimate);
+        let e = point.metric(&target.metric).map(|m| m.figure);
         let agreement = e.map_or(Agreement::Undefined, |e| Agreement::of(&e, target));
         let n = point.reps.len() as u32;
         if agreement.decided() || n >= cap {
@@ -1157,7 +1135,7 @@ mod tests {
     #[test]
     fn agreement_reads_the_interval_against_the_bound() {
         use crate::stats::{Interval, Method};
-        let e = |lo, hi| Estimate {
+        let e = |lo, hi| Figure {
             value: (lo + hi) / 2.0,
             ci: Interval {
                 low: lo,

@@ -10,12 +10,13 @@
 //! A baseline comparison fails when a metric got significantly worse: the
 //! difference in the worse direction exceeds 1.96 times the combined standard
 //! error, each standard error read off its 95% interval (half-width / 1.96,
-//! on the side facing the other value). Which direction is worse is fixed per
-//! metric ([`worse_when_higher`]).
+//! on the side facing the other value). Which direction is worse is the
+//! metric's ([`crate::model::Direction`]).
 
 use serde::Serialize;
 
 use crate::experiment::MetricResult;
+use crate::model::Direction;
 use crate::stats;
 
 /// The verdict of one expectation.
@@ -60,7 +61,7 @@ pub fn evaluate(
     min: Option<f64>,
     n: usize,
 ) -> Vec<(String, Verdict, String)> {
-    let e = &m.estimate;
+    let e = &m.figure;
     let mut out = Vec::new();
     let needed = |limit: f64| -> String {
         let hw = (e.ci.high - e.ci.low) / 2.0;
@@ -99,18 +100,18 @@ pub fn evaluate(
 
 /// `Some(true)` when a higher value is worse, `Some(false)` when lower is
 /// worse, `None` for volumes that are neither (users, transactions...).
-pub fn worse_when_higher(metric: &str) -> Option<bool> {
-    match metric {
-        "users" | "transactions" | "terminal_days" | "alerts" => None,
-        "margin" => Some(false),
-        _ => Some(true),
+pub fn worse_when_higher(d: Direction) -> Option<bool> {
+    match d {
+        Direction::HigherIsWorse => Some(true),
+        Direction::LowerIsWorse => Some(false),
+        Direction::Neither => None,
     }
 }
 
 /// Compares a metric with its baseline figures `(value, ci_low, ci_high)`.
 pub fn against_baseline(m: &MetricResult, base: (f64, f64, f64)) -> Option<(Verdict, String)> {
-    let higher_worse = worse_when_higher(m.name)?;
-    let e = &m.estimate;
+    let higher_worse = worse_when_higher(m.direction)?;
+    let e = &m.figure;
     let (bv, bl, bh) = base;
     if !(e.value.is_finite() && bv.is_finite()) {
         return None;
@@ -205,16 +206,99 @@ pub fn append_history(existing: &str, rows: &[HistoryRow], name: &str) -> Result
     Ok(out)
 }
 
+/// A verdict in one word, for the terminal's table.
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "FAIL",
+        Verdict::Inconclusive => "INCONCLUSIVE",
+    }
+}
+
+/// The scenario of a line, with its point.
+fn line_scenario(l: &CheckLine) -> String {
+    if l.point.is_empty() {
+        l.scenario.clone()
+    } else {
+        format!("{} ({})", l.scenario, l.point)
+    }
+}
+
+/// The lines as one JSON document: `passed` and `checks`.
+pub fn lines_json(lines: &[CheckLine]) -> String {
+    let doc = serde_json::json!({
+        "passed": lines.iter().all(|l| l.verdict == Verdict::Pass),
+        "checks": lines,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+/// The lines as a Markdown table (what a CI system shows on a pull request).
+pub fn lines_markdown(lines: &[CheckLine]) -> String {
+    let fmt = crate::fmt::fmt_num;
+    let mut out = String::from(
+        "| result | scenario | metric | rule | value | 95% interval | note |\n|---|---|---|---|---|---|---|\n",
+    );
+    for l in lines {
+        let icon = match l.verdict {
+            Verdict::Pass => "✅ pass",
+            Verdict::Fail => "❌ fail",
+            Verdict::Inconclusive => "⚠️ inconclusive",
+        };
+        out.push_str(&format!(
+            "| {icon} | {} | `{}` | {} | {} | [{}, {}] | {} |\n",
+            line_scenario(l),
+            l.metric,
+            l.rule,
+            fmt(l.value),
+            fmt(l.ci_low),
+            fmt(l.ci_high),
+            l.note
+        ));
+    }
+    out
+}
+
+/// The lines as the terminal's aligned table.
+pub fn lines_table(lines: &[CheckLine]) -> String {
+    let fmt = crate::fmt::fmt_num;
+    let mut rows = vec![vec![
+        "result".to_string(),
+        "scenario".into(),
+        "metric".into(),
+        "rule".into(),
+        "value".into(),
+        "95% interval".into(),
+        "note".into(),
+    ]];
+    for l in lines {
+        rows.push(vec![
+            verdict_word(l.verdict).into(),
+            line_scenario(l),
+            l.metric.clone(),
+            l.rule.clone(),
+            fmt(l.value),
+            format!("[{}, {}]", fmt(l.ci_low), fmt(l.ci_high)),
+            l.note.clone(),
+        ]);
+    }
+    crate::fmt::columns(&rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{Estimate, Interval, Method};
+    use crate::stats::{Figure, Interval, Method};
 
     fn metric(value: f64, low: f64, high: f64) -> MetricResult {
         MetricResult {
-            name: "error_page_rate",
-            unit: "",
-            estimate: Estimate {
+            name: "error_page_rate".into(),
+            unit: "".into(),
+            direction: Direction::HigherIsWorse,
+            figure: Figure {
                 value,
                 ci: Interval {
                     low,

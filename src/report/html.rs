@@ -1,11 +1,12 @@
-//! The report page of `racesim report` (DESIGN.md sections 7 and 9), rendered
+//! The report page of `racesim report`, rendered
 //! twice from the same [`Page`]: as one self-contained HTML file (charts inline
 //! as SVG, styles inline, no external reference of any kind, so it opens
 //! offline and survives being mailed around) and as Markdown (charts referenced
 //! as sibling SVG files, for a repository or a wiki).
 //!
 //! Pure: a [`Page`] goes in, a `String` comes out. Building the page from
-//! results is [`crate::report::page`]; writing the files is the CLI's job.
+//! results is [`crate::report::page`]; writing the files is
+//! [`crate::pipeline`]'s.
 //! The page holds no wall-clock time, so the same scenario, seed and version
 //! give the same bytes.
 //!
@@ -18,6 +19,7 @@
 
 use std::fmt::Write as _;
 
+pub use crate::charts::ChartSection;
 use crate::fmt::fmt_num;
 use crate::report::check::{CheckLine, Verdict};
 
@@ -80,20 +82,6 @@ pub struct Figure {
     pub estimate: Option<f64>,
     /// The naive back-of-envelope (terminal model), where one applies.
     pub estimate_naive: Option<f64>,
-}
-
-/// A chart: its SVG (inlined in HTML) and the sibling file name Markdown
-/// links to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChartSection {
-    /// Heading above the chart.
-    pub title: String,
-    /// What the chart shows and how to read it.
-    pub caption: String,
-    /// File name of the SVG beside `report.md` (e.g. `report-margin.svg`).
-    pub file: String,
-    /// The SVG document.
-    pub svg: String,
 }
 
 /// What reproduces the figures.
@@ -299,7 +287,7 @@ interval means the closed form leaves out something the simulation models (or th
 
 const INTRO_ASSUMPTIONS: &str = "Every parameter: the scenario file as it was read, then the \
 command-line overrides applied on top of it. Keys the file leaves out take the defaults of the \
-scenario reference (DESIGN.md, section 6).";
+scenario reference of racesim (docs/scenario-reference.md).";
 
 /// Splits prose at backticks into (is_code, text) runs, so `code` written in
 /// a scenario's comments shows as code. An unmatched backtick is text.

@@ -19,15 +19,15 @@ fn num(x: f64) -> Value {
 /// should know (empty when nothing).
 pub fn metric(m: &MetricResult) -> Value {
     let mut o = Map::new();
-    o.insert("value".into(), num(m.estimate.value));
-    o.insert("ci_low".into(), num(m.estimate.ci.low));
-    o.insert("ci_high".into(), num(m.estimate.ci.high));
+    o.insert("value".into(), num(m.figure.value));
+    o.insert("ci_low".into(), num(m.figure.ci.low));
+    o.insert("ci_high".into(), num(m.figure.ci.high));
     o.insert(
         "method".into(),
-        serde_json::to_value(m.estimate.ci.method).unwrap_or(Value::Null),
+        serde_json::to_value(m.figure.ci.method).unwrap_or(Value::Null),
     );
     if !m.unit.is_empty() {
-        o.insert("unit".into(), Value::String(m.unit.into()));
+        o.insert("unit".into(), Value::String(m.unit.to_string()));
     }
     if let Some(e) = m.closed_form {
         o.insert("estimate".into(), num(e));
@@ -59,7 +59,7 @@ pub fn scenario(points: &[PointResult], swept: bool) -> Value {
     let sc = &first.scenario;
     let mut o = Map::new();
     o.insert("scenario".into(), json!(sc.name));
-    o.insert("model".into(), json!(sc.model.name()));
+    o.insert("model".into(), json!(sc.model_name()));
     o.insert("seed".into(), json!(sc.seed));
     o.insert("replications".into(), json!(sc.replications));
     o.insert("replications_run".into(), json!(first.reps.len()));
@@ -93,4 +93,14 @@ pub fn scenario(points: &[PointResult], swept: bool) -> Value {
         o.insert("metrics".into(), metrics(first));
     }
     Value::Object(o)
+}
+
+/// One JSON document for several scenarios' documents: the only one's, or
+/// `{ "scenarios": [...] }`.
+pub fn documents(mut docs: Vec<Value>) -> Value {
+    if docs.len() == 1 {
+        docs.remove(0)
+    } else {
+        json!({ "scenarios": docs })
+    }
 }

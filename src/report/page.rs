@@ -11,22 +11,24 @@
 //!   first swept key, with its 95% band and the back-of-envelope curve; with
 //!   several swept keys, one chart per combination of the others (at most
 //!   [`MAX_SWEEP_GROUPS`]).
-//! - **margin histogram** (checkout): the bins of `margin.csv`.
+//! - **the model's own charts** ([`crate::model::Model::report_charts`]):
+//!   the checkout model's margin histogram (`margin.csv`), the terminal
+//!   model's false reversals against daily volume (`volume.csv`).
 //! - **daily series**: the columns of `daily.csv`, as the mean per replication.
 //!
 //! The headline metrics are those named in `[[expect]]`; without any, the
 //! rates (every metric whose name contains `rate`); failing that, the first
-//! metric. Margin and daily charts are drawn for one point: the only one
-//! without a sweep, else the point where the first headline metric is worst.
+//! metric. The model's and the daily charts are drawn for one point: the
+//! only one without a sweep, else the point where the first headline metric
+//! is worst.
 
+use crate::charts::{self, BandPoint, ChartError, Series};
 use crate::engine::GENERATOR;
-use crate::experiment::{MetricResult, PointResult, daily_columns};
-use crate::models::checkout::{closed_form, margin_edges};
-use crate::report::charts::{self, BandPoint, Bin, ChartError, Series};
+use crate::experiment::{MetricResult, PointResult};
 use crate::report::check::{self, CheckLine};
 use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
-use crate::report::point_warnings;
-use crate::scenario::{ModelConfig, Override, Source};
+use crate::report::{axis_value, point_warnings};
+use crate::scenario::{Override, Source};
 
 /// Most sweep charts drawn per metric when a grid has several swept keys.
 pub const MAX_SWEEP_GROUPS: usize = 6;
@@ -64,14 +66,12 @@ pub fn build(
     } else {
         String::new()
     };
-    if matches!(sc.model, ModelConfig::Checkout(_)) {
-        charts_out.push(margin_chart(&sc.name, point, &at)?);
-    }
-    if matches!(sc.model, ModelConfig::Terminal(_))
-        && let Some(c) = volume_chart(&sc.name, point, &at)?
-    {
-        charts_out.push(c);
-    }
+    charts_out.extend(
+        point
+            .scenario
+            .model
+            .report_charts(&point.view(), &sc.name, &at)?,
+    );
     if let Some(c) = daily_chart(&sc.name, point, &at)? {
         charts_out.push(c);
     }
@@ -94,7 +94,7 @@ pub fn build(
     };
     Ok(Page {
         name: sc.name.clone(),
-        model: sc.model.name().into(),
+        model: sc.model_name().into(),
         file: source.path.display().to_string(),
         description: sc.description.trim().to_string(),
         question: leading_comment(&source.text),
@@ -165,12 +165,12 @@ fn label(p: &PointResult) -> String {
 
 fn figure(m: &MetricResult) -> Figure {
     Figure {
-        metric: m.name.into(),
-        unit: m.unit.into(),
-        value: m.estimate.value,
-        low: m.estimate.ci.low,
-        high: m.estimate.ci.high,
-        method: m.estimate.ci.method.as_str().into(),
+        metric: m.name.to_string(),
+        unit: m.unit.to_string(),
+        value: m.figure.value,
+        low: m.figure.ci.low,
+        high: m.figure.ci.high,
+        method: m.figure.ci.method.as_str().into(),
         estimate: m.closed_form,
         estimate_naive: m.closed_form_naive,
     }
@@ -203,12 +203,16 @@ fn headline_metrics(p: &PointResult) -> Vec<String> {
 /// `metric` is worst (the first of equals).
 fn focus_point(results: &[PointResult], metric: Option<&str>) -> usize {
     let Some(metric) = metric else { return 0 };
-    let Some(higher_worse) = check::worse_when_higher(metric) else {
+    let direction = results
+        .iter()
+        .find_map(|p| p.metric(metric))
+        .map(|m| m.direction);
+    let Some(higher_worse) = direction.and_then(check::worse_when_higher) else {
         return 0;
     };
     let mut best: Option<(usize, f64)> = None;
     for (i, p) in results.iter().enumerate() {
-        let Some(v) = p.metric(metric).map(|m| m.estimate.value) else {
+        let Some(v) = p.metric(metric).map(|m| m.figure.value) else {
             continue;
         };
         if !v.is_finite() {
@@ -228,9 +232,7 @@ fn focus_point(results: &[PointResult], metric: Option<&str>) -> usize {
 fn notes(results: &[PointResult]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in results {
-        if let ModelConfig::Checkout(c) = &p.scenario.model
-            && let Err(why) = closed_form(c)
-        {
+        if let Some(why) = p.scenario.model.closed_form_unavailable() {
             let at = if p.params.is_empty() {
                 String::new()
             } else {
@@ -276,9 +278,9 @@ fn checks(results: &[PointResult]) -> Vec<CheckLine> {
                     point: label(p),
                     metric: e.metric.clone(),
                     rule,
-                    value: m.estimate.value,
-                    ci_low: m.estimate.ci.low,
-                    ci_high: m.estimate.ci.high,
+                    value: m.figure.value,
+                    ci_low: m.figure.ci.low,
+                    ci_high: m.figure.ci.high,
                     verdict,
                     note,
                 });
@@ -286,17 +288,6 @@ fn checks(results: &[PointResult]) -> Vec<CheckLine> {
         }
     }
     lines
-}
-
-/// A swept value as a number: numbers as they are, durations in seconds.
-fn axis_value(s: &str) -> Option<(f64, bool)> {
-    let t = s.trim().trim_matches('"');
-    if let Ok(v) = t.parse::<f64>() {
-        return Some((v, false));
-    }
-    crate::time::parse_duration(t)
-        .ok()
-        .map(|d| (d.as_secs_f64(), true))
 }
 
 /// The unit a duration axis reads best in: (name, seconds per unit).
@@ -341,7 +332,7 @@ fn sweep_charts(
     let shown = groups.len().min(MAX_SWEEP_GROUPS);
     let unit = first
         .metric(metric)
-        .map(|m| m.unit)
+        .map(|m| m.unit.as_ref())
         .filter(|u| !u.is_empty())
         .map(|u| format!(" ({u})"))
         .unwrap_or_default();
@@ -376,9 +367,9 @@ fn sweep_charts(
                 };
                 Some(BandPoint {
                     x,
-                    value: m.estimate.value,
-                    low: m.estimate.ci.low,
-                    high: m.estimate.ci.high,
+                    value: m.figure.value,
+                    low: m.figure.ci.low,
+                    high: m.figure.ci.high,
                     estimate: m.closed_form,
                 })
             })
@@ -420,76 +411,10 @@ fn sweep_charts(
     Ok(out)
 }
 
-/// The margin histogram's bins, as `margin.csv` holds them for this point:
-/// counts summed over replications, empty bins left out.
-pub fn margin_bins(p: &PointResult) -> Vec<Bin> {
-    let edges = margin_edges();
-    let mut counts = vec![0u64; edges.len() + 1];
-    for (_, r) in &p.reps {
-        for (c, v) in counts.iter_mut().zip(&r.histogram) {
-            *c += v;
-        }
-    }
-    counts
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c > 0)
-        .map(|(b, c)| Bin {
-            low: if b == 0 {
-                f64::NEG_INFINITY
-            } else {
-                edges[b - 1]
-            },
-            high: edges.get(b).copied().unwrap_or(f64::INFINITY),
-            count: *c,
-        })
-        .collect()
-}
-
-fn margin_chart(name: &str, p: &PointResult, at: &str) -> Result<ChartSection, ChartError> {
-    let chart = charts::histogram(
-        &format!("{name}: deletion minus first read"),
-        "deletion − first read (s)",
-        &margin_bins(p),
-    )?;
-    Ok(ChartSection {
-        title: "Margin: deletion minus first read".into(),
-        caption: format!(
-            "Each user whose record was moved during the run, by how long after its first confirmation-page read the deletion came (symmetric log scale). Red bars left of zero are deletions before the read: error pages. Counts summed over {} replications (margin.csv).{at}",
-            p.reps.len()
-        ),
-        file: "report-margin.svg".into(),
-        svg: chart.svg,
-    })
-}
-
-/// False reversals per terminal-day against the day's purchases, drawn from
-/// this point's `volume.csv` as `run` draws it (`None` when no bin has data).
-fn volume_chart(name: &str, p: &PointResult, at: &str) -> Result<Option<ChartSection>, ChartError> {
-    let csv = crate::report::csvout::volume(std::slice::from_ref(p));
-    let charts = match crate::report::plot::charts(name, &csv) {
-        Ok(c) => c,
-        Err(crate::report::plot::PlotError::Chart(e)) => return Err(e),
-        Err(_) => return Ok(None),
-    };
-    let Some((_, chart)) = charts.into_iter().find(|(stem, _)| stem == "volume") else {
-        return Ok(None);
-    };
-    Ok(Some(ChartSection {
-        title: "False reversals against daily volume".into(),
-        caption: format!(
-            "Terminal-days grouped by their number of purchases N: false reversals per terminal-day in each group with its 95% interval, and the back-of-envelope (N - R) q above the counter range R. Summed over {} replications (volume.csv).{at}",
-            p.reps.len()
-        ),
-        file: "report-volume.svg".into(),
-        svg: chart.svg,
-    }))
-}
-
 /// The daily series of this point: each `daily.csv` column as the mean per
 /// replication and day (`daily.csv` holds the sums).
 pub fn daily_series(p: &PointResult) -> Vec<Series> {
-    let cols = daily_columns(&p.scenario.model);
+    let cols = p.scenario.model.daily_columns();
     let n = p.reps.len().max(1) as f64;
     let days = p.reps.iter().map(|(_, r)| r.daily.len()).max().unwrap_or(0);
     cols.iter()
@@ -608,8 +533,5 @@ mod tests {
     fn duration_axes_pick_a_readable_unit() {
         assert_eq!(duration_unit(600.0), ("min", 60.0));
         assert_eq!(duration_unit(0.5), ("ms", 1e-3));
-        assert_eq!(axis_value("\"4m\""), Some((240.0, true)));
-        assert_eq!(axis_value("0.5"), Some((0.5, false)));
-        assert_eq!(axis_value("rollover"), None);
     }
 }

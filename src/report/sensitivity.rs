@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use crate::fmt::{fmt_exact, fmt_num};
-use crate::report::table;
 
 /// The widest bar of the printed tornado, in characters.
 const BAR_WIDTH: f64 = 30.0;
@@ -71,7 +70,7 @@ pub fn table(rows: &[(String, f64, f64)], metric: &str) -> String {
     }
     format!(
         "sensitivity of {metric}: each key over its values, the other keys at their first value\n{}",
-        table::render(&cells)
+        crate::fmt::columns(&cells)
     )
 }
 

@@ -61,14 +61,11 @@ pub fn rows_checksum(rows: &str) -> String {
     format!("fnv1a64:{:016x}", fnv1a(rows))
 }
 
-/// [`ShardMeta::split`] for a shard of the terminals.
-pub const SPLIT_TERMINALS: &str = "terminals";
-
 /// The file of exact sums a terminal-split shard writes.
 pub const PARTS_FILE: &str = "parts.csv";
 
 /// `parts.csv`: per point and replication, the exact sums of the shard's
-/// part (fixed-point integers, see [`crate::models::ExactSums`]): one row
+/// part (fixed-point integers, see [`crate::model::ExactSums`]): one row
 /// with an empty `day` for the whole horizon, then one per day.
 pub fn parts_csv(points: &[PointResult]) -> String {
     let mut out = String::new();
@@ -76,9 +73,9 @@ pub fn parts_csv(points: &[PointResult]) -> String {
         return out;
     };
     out.push_str("point,replication,day,events");
-    for c in crate::experiment::columns(&first.scenario) {
+    for c in first.scenario.model.columns() {
         out.push(',');
-        out.push_str(c);
+        out.push_str(&c.name);
     }
     out.push('\n');
     let row = |out: &mut String, head: String, raw: &[u128]| {
@@ -103,7 +100,7 @@ pub fn parts_csv(points: &[PointResult]) -> String {
 
 /// The exact sums of one shard's `parts.csv`, keyed by (point, replication):
 /// the events and the sums.
-pub type Parts = std::collections::BTreeMap<(usize, u64), (u64, crate::models::ExactSums)>;
+pub type Parts = std::collections::BTreeMap<(usize, u64), (u64, crate::model::ExactSums)>;
 
 /// Parses a `parts.csv`.
 pub fn parse_parts(text: &str) -> Result<Parts, String> {
@@ -144,7 +141,7 @@ pub fn parse_parts(text: &str) -> Result<Parts, String> {
 }
 
 /// Adds `b` into `a` (exact; `None` on overflow or mismatched shapes).
-pub fn add_parts(a: &mut crate::models::ExactSums, b: &crate::models::ExactSums) -> Option<()> {
+pub fn add_parts(a: &mut crate::model::ExactSums, b: &crate::model::ExactSums) -> Option<()> {
     fn add(x: &mut Vec<u128>, y: &[u128]) -> Option<()> {
         if x.is_empty() {
             x.extend_from_slice(y);
@@ -227,7 +224,7 @@ pub struct Row {
 /// and rows. Refuses a file whose rows do not match the checksum of its
 /// metadata line, a row with a missing or extra field, and a cell that is
 /// not a number; the values' meaning is checked by the caller, which knows
-/// the model ([`crate::models::check_row`]).
+/// the model ([`crate::model::check_row`]).
 pub fn parse(text: &str, name: &str) -> Result<(ShardMeta, Vec<String>, Vec<Row>), String> {
     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
     let json = first.strip_prefix(META_PREFIX).ok_or_else(|| {

@@ -18,7 +18,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::ScenarioError;
-use super::raw::RawScenario;
+use crate::field::FieldError;
 
 /// A `PATH=VALUE` override of one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,14 +211,14 @@ pub(crate) fn blame_sweep(
     }
 }
 
-/// Parses `source`, applies `overrides` in order, and deserialises the raw
-/// scenario. The returned [`Located`] turns later semantic errors into
-/// positioned ones.
+/// Parses `source` and applies `overrides` in order: the document (every
+/// value with its position in the virtual text), and the [`Located`] that
+/// turns errors at those positions into file:line:column messages.
 pub fn parse<'a>(
     source: &'a Source,
     overrides: &'a [Override],
     padded: &'a mut Vec<String>,
-) -> Result<(RawScenario, Located<'a>), ScenarioError> {
+) -> Result<(Spanned<DeTable<'a>>, Located<'a>), ScenarioError> {
     // Lay the overrides out after the file in one virtual text.
     let mut offset = source.text.len() + 1;
     let mut spans = Vec::with_capacity(overrides.len());
@@ -243,46 +243,63 @@ pub fn parse<'a>(
             .map_err(|m| located.error(Some(spans[i].clone()), Some(o.path.clone()), &m))?;
     }
     located.doc = Some(doc.get_ref().clone());
-    let de = toml::de::Deserializer::from(doc);
-    let raw: RawScenario = serde::Deserialize::deserialize(de).map_err(|e: toml::de::Error| {
-        let mut key = None;
-        let msg = e.message().to_string();
+    Ok((doc, located))
+}
+
+impl Located<'_> {
+    /// A [`ScenarioError`] for a [`FieldError`]. A missing key (serde's
+    /// "missing field") is named by the table that lacks it, whose span
+    /// the error carries, and pointed at that table.
+    pub fn field(&self, e: FieldError) -> ScenarioError {
+        let missing = e.key.is_none().then(|| {
+            e.message
+                .strip_prefix("missing field `")
+                .and_then(|s| s.split('`').next())
+        });
+        let Some(Some(field)) = missing else {
+            return self.error(e.span, e.key, &e.message);
+        };
+        // a field missing at the top: the error's span is empty (or the
+        // whole file), at the start of some other key
+        let text = &self.source.text;
         let root = e
-            .span()
-            .is_some_and(|s| s.start == 0 && (s.end == 0 || s.end >= source.text.trim_end().len()));
-        if let Some(field) = msg
-            .strip_prefix("missing field `")
-            .and_then(|s| s.split('`').next())
-        {
-            // a field missing at the top: the error's span is empty (or the
-            // whole file), at the start of some other key
-            let table = if root {
-                String::new()
-            } else {
-                e.span()
-                    .and_then(|s| located.doc.as_ref().and_then(|d| key_path_at(d, s.start)))
-                    .unwrap_or_default()
-            };
-            key = Some(if table.is_empty() {
-                field.to_string()
-            } else {
-                format!("{table}.{field}")
-            });
-        }
-        let span = if key.is_some() { None } else { e.span() };
-        let mut err = located.error(span, key, &msg);
+            .span
+            .as_ref()
+            .is_some_and(|s| s.start == 0 && (s.end == 0 || s.end >= text.trim_end().len()));
+        let table = if root {
+            String::new()
+        } else {
+            e.span
+                .as_ref()
+                .and_then(|s| self.doc.as_ref().and_then(|d| key_path_at(d, s.start)))
+                .unwrap_or_default()
+        };
+        let key = if table.is_empty() {
+            field.to_string()
+        } else {
+            format!("{table}.{field}")
+        };
+        let mut err = self.error(None, Some(key), &e.message);
         if err.line.is_none() && err.from_override.is_none() && !root {
             // missing keys: point at the table that lacks them when we can
-            if let Some(s) = e.span() {
-                let pos = located.error(Some(s), None, "");
+            if let Some(s) = e.span {
+                let pos = self.error(Some(s), None, "");
                 err.line = pos.line;
                 err.column = pos.column;
                 err.source_line = pos.source_line;
             }
         }
         err
-    })?;
-    Ok((raw, located))
+    }
+
+    /// Deserialises `table` into `T`; an error is positioned.
+    pub fn deserialize<'de, T: serde::de::DeserializeOwned>(
+        &self,
+        table: Spanned<DeTable<'de>>,
+    ) -> Result<T, ScenarioError> {
+        let de = toml::de::Deserializer::from(table);
+        T::deserialize(de).map_err(|e: toml::de::Error| self.field(FieldError::from_toml(&e)))
+    }
 }
 
 fn parse_override_value(padded: &str, span: Range<usize>) -> Spanned<DeValue<'_>> {

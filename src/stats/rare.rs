@@ -30,8 +30,8 @@
 //!   even when the replications agree to the last digit.
 
 use super::{
-    CONFIDENCE, Estimate, Interval, Method, clopper_pearson, count_estimate, garwood,
-    mean_estimate, ratio_diff_estimate, sum,
+    CONFIDENCE, Figure, Interval, Method, clopper_pearson, count_figure, garwood, mean_figure,
+    ratio_diff_figure, sum,
 };
 
 /// The smallest relative half-width of a rare-event interval (see the module
@@ -58,8 +58,8 @@ fn at_least_precision(value: f64, ci: Interval, floor: Option<f64>) -> Interval 
 }
 
 /// `0, impossible under these distributions`.
-fn impossible() -> Estimate {
-    Estimate {
+fn impossible() -> Figure {
+    Figure {
         value: 0.0,
         ci: Interval {
             low: 0.0,
@@ -72,14 +72,14 @@ fn impossible() -> Estimate {
 /// A rate `scale * Σnum / Σden` from a rare-event estimator (see the module
 /// docs). `proportion`: each unit of `den` contributes at most 1 to `num`.
 /// `impossible`: the model proved every contribution is 0.
-pub fn rate_estimate(
+pub fn rate_figure(
     num: &[f64],
     den: &[f64],
     scale: f64,
     proportion: bool,
     impossible_event: bool,
-) -> Estimate {
-    let mut e = mean_estimate(num, den);
+) -> Figure {
+    let mut e = mean_figure(num, den);
     if !e.value.is_finite() {
         return e;
     }
@@ -98,7 +98,7 @@ pub fn rate_estimate(
         } else {
             Method::Garwood
         };
-        return Estimate {
+        return Figure {
             value: 0.0,
             ci: Interval {
                 low: 0.0,
@@ -114,17 +114,17 @@ pub fn rate_estimate(
     if proportion && ci.is_defined() {
         ci.high = ci.high.min(scale);
     }
-    Estimate { value: e.value, ci }
+    Figure { value: e.value, ci }
 }
 
 /// A total over replications from a rare-event estimator: `Σ per_rep`.
-pub fn count_total(per_rep: &[f64], impossible_event: bool) -> Estimate {
+pub fn count_total(per_rep: &[f64], impossible_event: bool) -> Figure {
     if !per_rep.is_empty() && per_rep.iter().all(|&x| x == 0.0) && impossible_event {
         return impossible();
     }
     // zero everywhere: Garwood's [0, 3.69]; otherwise Student t, clamped
-    let e = count_estimate(per_rep);
-    Estimate {
+    let e = count_figure(per_rep);
+    Figure {
         value: e.value,
         ci: at_least_precision(e.value, e.ci, Some(0.0)),
     }
@@ -139,12 +139,12 @@ pub fn difference(
     den: &[f64],
     impossible_event: bool,
     non_negative: bool,
-) -> Estimate {
+) -> Figure {
     if !a.is_empty() && a.iter().chain(b).all(|&x| x == 0.0) && impossible_event {
         return impossible();
     }
-    let e = ratio_diff_estimate(a, b, den);
-    Estimate {
+    let e = ratio_diff_figure(a, b, den);
+    Figure {
         value: e.value,
         ci: at_least_precision(e.value, e.ci, non_negative.then_some(0.0)),
     }
@@ -158,10 +158,10 @@ mod tests {
     fn zero_everywhere_is_impossible_only_when_proved() {
         let den = [1000.0, 1000.0, 1000.0];
         let zero = [0.0; 3];
-        let e = rate_estimate(&zero, &den, 1.0, true, true);
+        let e = rate_figure(&zero, &den, 1.0, true, true);
         assert_eq!(e.ci.method, Method::Impossible);
         assert_eq!((e.value, e.ci.low, e.ci.high), (0.0, 0.0, 0.0));
-        let e = rate_estimate(&zero, &den, 1.0, true, false);
+        let e = rate_figure(&zero, &den, 1.0, true, false);
         // Clopper-Pearson upper for 0 of 3000: 1 - 0.025^(1/3000)
         let want = 1.0 - 0.025f64.powf(1.0 / 3000.0);
         assert_eq!(e.ci.low, 0.0);
@@ -171,11 +171,11 @@ mod tests {
     #[test]
     fn lower_bounds_are_never_negative_and_widths_never_zero() {
         // two replications far apart: Student t would go below 0
-        let e = rate_estimate(&[1e-6, 9e-3], &[1000.0, 1000.0], 1.0, true, false);
+        let e = rate_figure(&[1e-6, 9e-3], &[1000.0, 1000.0], 1.0, true, false);
         assert_eq!(e.ci.low, 0.0);
         assert!(e.ci.high > e.value);
         // identical replications (constant clocks): a width of the rounding
-        let e = rate_estimate(&[0.4, 0.4, 0.4], &[1000.0; 3], 1.0, true, false);
+        let e = rate_figure(&[0.4, 0.4, 0.4], &[1000.0; 3], 1.0, true, false);
         assert!(e.ci.high > e.value && e.ci.low < e.value, "{e:?}");
         assert!(e.ci.high - e.value <= 2.0 * PRECISION * e.value);
         // a difference may be negative

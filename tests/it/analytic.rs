@@ -1,7 +1,6 @@
-//! The simulated error-page rate against the closed form of DESIGN.md section 4.
+//! The simulated error-page rate against the closed form of the checkout model (`src/models/checkout/closed_form.rs`).
 
 use racesim::models::checkout::closed_form;
-use racesim::scenario::ModelConfig;
 
 use crate::util::{check_within, run_text};
 
@@ -28,9 +27,8 @@ move_delay = "200ms"
 
 fn agree(overrides: &[(&str, &str)]) -> f64 {
     let p = run_text(BASE, overrides);
-    let ModelConfig::Checkout(cfg) = &p.scenario.model else {
-        unreachable!()
-    };
+    let cfg = racesim::models::checkout::Checkout::config_of(&*p.scenario.model)
+        .expect("a checkout scenario");
     let cf = closed_form(cfg).expect("closed form applies");
     check_within(&p, "error_page_rate", cf.error_rate);
     check_within(&p, "skew_error_rate", cf.error_rate - cf.error_rate_ideal);
@@ -62,9 +60,9 @@ fn no_skew_gives_no_error_page() {
     assert!(rate > 1e-14 && rate < 1e-13, "{rate:e}");
     let p = run_text(BASE, &[("hosts.transfer.clock.offset", "\"0s\"")]);
     let m = p.metric("error_page_rate").unwrap();
-    assert_eq!(m.estimate.value, 0.0);
-    assert_eq!(m.estimate.ci.low, 0.0);
-    assert!(m.estimate.ci.high > 0.0, "zero events give [0, upper]");
+    assert_eq!(m.figure.value, 0.0);
+    assert_eq!(m.figure.ci.low, 0.0);
+    assert!(m.figure.ci.high > 0.0, "zero events give [0, upper]");
 }
 
 #[test]
@@ -94,9 +92,8 @@ fn agreement_holds_with_another_seed() {
 #[test]
 fn conditional_estimator_agrees_with_the_closed_form() {
     let p = run_text(BASE, &[("estimator", "\"conditional\"")]);
-    let ModelConfig::Checkout(cfg) = &p.scenario.model else {
-        unreachable!()
-    };
+    let cfg = racesim::models::checkout::Checkout::config_of(&*p.scenario.model)
+        .expect("a checkout scenario");
     let cf = closed_form(cfg).unwrap();
     check_within(&p, "error_page_rate", cf.error_rate);
     check_within(&p, "skew_error_rate", cf.error_rate - cf.error_rate_ideal);

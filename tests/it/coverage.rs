@@ -101,7 +101,7 @@ fn measure(
         let m = p
             .metric(metric)
             .unwrap_or_else(|| panic!("no metric {metric}"));
-        let ci = m.estimate.ci;
+        let ci = m.figure.ci;
         t.seeds += 1;
         *t.methods.entry(ci.method.as_str()).or_default() += 1;
         let warned = m

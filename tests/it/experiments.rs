@@ -10,9 +10,16 @@ use predicates::prelude::*;
 use racesim::experiment::precision::{Goal, Stop, run_to_precision};
 use racesim::experiment::sensitivity::sensitivity;
 use racesim::experiment::solve::{self, Agreement, Method, Problem, Side, Target, Value};
-use racesim::experiment::{self, Plan, PointResult, Silent};
+use racesim::experiment::{self, PointResult, Silent};
+
+/// The points a sweep runs: overrides and the axes that replace the file's.
+#[derive(Default)]
+struct Plan {
+    overrides: Vec<Override>,
+    vary: Option<Vec<SweepAxis>>,
+}
 use racesim::models::checkout::closed_form;
-use racesim::scenario::{self, ModelConfig, Override, Source, SweepAxis};
+use racesim::scenario::{self, Override, Source, SweepAxis};
 use racesim::time::SimDuration;
 
 use crate::util::{check_within, racesim, run_text};
@@ -57,7 +64,7 @@ fn run_lisa(extra: &[Override]) -> PointResult {
 }
 
 fn cf_of(p: &PointResult) -> racesim::models::checkout::ClosedForm {
-    let ModelConfig::Checkout(cfg) = &p.scenario.model else {
+    let Some(cfg) = racesim::models::checkout::Checkout::config_of(&*p.scenario.model) else {
         unreachable!("lisa is a checkout scenario")
     };
     closed_form(cfg).expect("the closed form applies to lisa")
@@ -110,11 +117,18 @@ fn offset_sweep_follows_the_closed_form_curve() {
             path: OFFSET.into(),
             values: values.iter().map(|v| format!("\"{v}\"")).collect(),
         }]),
-        ..Plan::default()
     };
     let source = lisa();
     let base = scenario::load(&source, &small()).unwrap();
-    let points = experiment::points(&source, &base, &plan).unwrap();
+    let points = racesim::scenario::grid::Grid::new(
+        &racesim::models::builtin(),
+        &source,
+        &base,
+        &plan.overrides,
+        plan.vary.clone(),
+    )
+    .points()
+    .unwrap();
     let plateau = latency_excess(MOVE) / POLL;
     let mut last_errors = 0.0;
     for (params, sc) in points {
@@ -132,7 +146,7 @@ fn offset_sweep_follows_the_closed_form_curve() {
         );
         // ...and the simulation matches the closed form, point by point
         check_within(&p, "error_page_rate", cf.error_rate);
-        let errors = p.metric("error_pages").unwrap().estimate.value;
+        let errors = p.metric("error_pages").unwrap().figure.value;
         if s <= GRACE - 60.0 {
             // a page load would need a minute for the poll to catch it
             assert_eq!(errors, 0.0, "offset {s} s: no error page before g - L");
@@ -157,11 +171,11 @@ fn conditional_estimator_agrees_and_is_at_least_three_times_narrower() {
     check_within(&plain, "error_page_rate", cf);
     check_within(&cond, "error_page_rate", cf);
     let (a, b) = (
-        plain.metric("error_page_rate").unwrap().estimate,
-        cond.metric("error_page_rate").unwrap().estimate,
+        plain.metric("error_page_rate").unwrap().figure,
+        cond.metric("error_page_rate").unwrap().figure,
     );
     // the two estimates agree: their difference within 3.3 combined SEs
-    let se = |e: &racesim::stats::Estimate| e.ci.half_width() / 1.96;
+    let se = |e: &racesim::stats::Figure| e.ci.half_width() / 1.96;
     let diff = (a.value - b.value).abs();
     assert!(
         diff <= 3.3 * (se(&a).powi(2) + se(&b).powi(2)).sqrt(),
@@ -198,7 +212,14 @@ fn solve_finds_the_largest_offset_the_closed_form_allows() {
         range: Some(solve::parse_range("0s..10m").unwrap()),
         ..Problem::new(OFFSET, Target::parse("error_page_rate<=1e-4").unwrap())
     };
-    let s = solve::solve(&lisa(), &small(), &problem, &Silent).unwrap();
+    let s = solve::solve(
+        &racesim::models::builtin(),
+        &lisa(),
+        &small(),
+        &problem,
+        &Silent,
+    )
+    .unwrap();
     assert_eq!(s.method, Method::ClosedForm);
     assert_eq!(s.side, Side::Largest);
     let expected = expected_skew(1e-4);
@@ -227,7 +248,7 @@ fn solve_finds_the_largest_offset_the_closed_form_allows() {
     );
     // confirmed by simulation: the interval is consistent with the target
     check_within(&s.point, "error_page_rate", cf);
-    assert_eq!(s.agreement.agrees(), Some(true), "{:?}", s.estimate());
+    assert_eq!(s.agreement.agrees(), Some(true), "{:?}", s.figure());
     assert_eq!(s.point.params[0].0, OFFSET);
 }
 
@@ -243,7 +264,14 @@ fn solve_finds_the_smallest_grace_period() {
         )
     };
     let ovs = vec![ov("replications", "2"), ov("horizon", "\"1d\"")];
-    let s = solve::solve(&lisa(), &ovs, &problem, &Silent).unwrap();
+    let s = solve::solve(
+        &racesim::models::builtin(),
+        &lisa(),
+        &ovs,
+        &problem,
+        &Silent,
+    )
+    .unwrap();
     assert_eq!(s.side, Side::Smallest);
     let expected = 360.0 + (GRACE - expected_skew(1e-4));
     let answer = secs(s.answer);
@@ -271,7 +299,14 @@ fn solve_bisects_on_simulation_when_the_closed_form_does_not_apply() {
             "{ uniform = { low = \"0s\", high = \"1s\" } }",
         ),
     ];
-    let s = solve::solve(&lisa(), &ovs, &problem, &Silent).unwrap();
+    let s = solve::solve(
+        &racesim::models::builtin(),
+        &lisa(),
+        &ovs,
+        &problem,
+        &Silent,
+    )
+    .unwrap();
     assert!(
         matches!(s.method, Method::Simulation { .. }),
         "{:?}",
@@ -297,8 +332,8 @@ fn late_page_loads_cause_errors_the_clocks_do_not() {
     let agree = run_lisa(&[ov("checkout.redirect_latency", tail), ov(OFFSET, "\"0s\"")]);
     let skewed = run_lisa(&[ov("checkout.redirect_latency", tail)]);
     // clocks agree: every error page is the tail's, none the clocks'
-    let rate0 = agree.metric("error_page_rate").unwrap().estimate;
-    let skew0 = agree.metric("skew_error_rate").unwrap().estimate;
+    let rate0 = agree.metric("error_page_rate").unwrap().figure;
+    let skew0 = agree.metric("skew_error_rate").unwrap().figure;
     assert!(rate0.value > 0.001, "the tail fails on its own: {rate0:?}");
     assert_eq!(skew0.value, 0.0);
     assert_eq!(skew0.ci.low, 0.0);
@@ -308,8 +343,8 @@ fn late_page_loads_cause_errors_the_clocks_do_not() {
     assert_eq!(cf0.error_rate, cf0.error_rate_ideal);
     // 6 minutes ahead: the clocks' share is the rate minus the no-skew rate,
     // exactly, since the ideal-clock rerun is the same users and polls
-    let rate = skewed.metric("error_page_rate").unwrap().estimate.value;
-    let skew = skewed.metric("skew_error_rate").unwrap().estimate;
+    let rate = skewed.metric("error_page_rate").unwrap().figure.value;
+    let skew = skewed.metric("skew_error_rate").unwrap().figure;
     assert!(
         (skew.value - (rate - rate0.value)).abs() <= 1e-12,
         "skew_error_rate {} vs {rate} - {}",
@@ -362,7 +397,7 @@ move_delay = "200ms"
     for seed in 1..=SEEDS {
         let p = run_text(CASE, &[("seed", &seed.to_string())]);
         truth = cf_of(&p).error_rate;
-        let e = p.metric("error_page_rate").unwrap().estimate;
+        let e = p.metric("error_page_rate").unwrap().figure;
         if e.ci.low <= truth && truth <= e.ci.high {
             covered += 1;
         }
@@ -608,16 +643,22 @@ fn sensitivity_ranks_the_keys_of_a_grid_sweep() {
                 values: vec!["\"6m\"".into(), "\"0s\"".into(), "\"5m\"".into()],
             },
         ]),
-        ..Plan::default()
     };
     let source = lisa();
     let base = scenario::load(&source, &plan.overrides).unwrap();
-    let points: Vec<PointResult> = experiment::points(&source, &base, &plan)
-        .unwrap()
-        .into_iter()
-        .map(|(params, sc)| experiment::run_point(params, sc, None, &Silent).unwrap())
-        .collect();
-    let rate = |i: usize| points[i].metric("error_page_rate").unwrap().estimate.value;
+    let points: Vec<PointResult> = racesim::scenario::grid::Grid::new(
+        &racesim::models::builtin(),
+        &source,
+        &base,
+        &plan.overrides,
+        plan.vary.clone(),
+    )
+    .points()
+    .unwrap()
+    .into_iter()
+    .map(|(params, sc)| experiment::run_point(params, sc, None, &Silent).unwrap())
+    .collect();
+    let rate = |i: usize| points[i].metric("error_page_rate").unwrap().figure.value;
     let rows = sensitivity(&points, "error_page_rate");
     // grid order: poll 5m x (6m, 0s, 5m), then poll 10m x (6m, 0s, 5m);
     // the base point is poll 5m, offset 6m

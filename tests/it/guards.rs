@@ -407,7 +407,7 @@ fn concurrent_runs_into_the_same_out_both_survive_whole() {
 /// the variable (a normal test run) it does nothing.
 #[test]
 fn commit_worker() {
-    use racesim::report::output::{Replace, ResultDir};
+    use racesim::output::{Replace, ResultDir};
     let Ok(dir) = std::env::var("RACESIM_COMMIT_WORKER") else {
         return;
     };
@@ -444,7 +444,7 @@ fn whole(dir: &Path) -> u64 {
 /// whole, and the next commit cleans up what the dead one left.
 #[test]
 fn killing_commits_never_leaves_a_broken_result() {
-    use racesim::report::output::{Replace, ResultDir, write_atomic};
+    use racesim::output::{Replace, ResultDir, write_atomic};
     let exe = std::env::current_exe().unwrap();
     let mut replaced = 0;
     for (i, us) in moments(40, 40_000).into_iter().enumerate() {

@@ -49,10 +49,10 @@ fn small(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static 
 #[track_caller]
 fn agree(a: &PointResult, b: &PointResult, metric: &str) {
     let (x, y) = (
-        a.metric(metric).unwrap().estimate,
-        b.metric(metric).unwrap().estimate,
+        a.metric(metric).unwrap().figure,
+        b.metric(metric).unwrap().figure,
     );
-    let se = |e: &racesim::stats::Estimate| e.ci.half_width() / 1.96;
+    let se = |e: &racesim::stats::Figure| e.ci.half_width() / 1.96;
     let diff = (x.value - y.value).abs();
     let tol = 3.3 * (se(&x).powi(2) + se(&y).powi(2)).sqrt();
     assert!(
@@ -79,7 +79,7 @@ fn the_three_estimators_agree_where_plain_sampling_is_feasible() {
     let s = run(&with("\"sample\"", &base));
     let c = run(&with("\"conditional\"", &base));
     let i = run(&with("\"importance\"", &base));
-    let errors = s.metric("error_pages").unwrap().estimate.value;
+    let errors = s.metric("error_pages").unwrap().figure.value;
     assert!(errors > 100.0, "plain sampling sees {errors} error pages");
     for m in ["error_page_rate", "skew_error_rate", "early_moves"] {
         agree(&s, &c, m);
@@ -90,13 +90,7 @@ fn the_three_estimators_agree_where_plain_sampling_is_feasible() {
         check_within(p, "error_page_rate", cf);
     }
     // the same users: the conditional interval is far narrower
-    let hw = |p: &PointResult| {
-        p.metric("error_page_rate")
-            .unwrap()
-            .estimate
-            .ci
-            .half_width()
-    };
+    let hw = |p: &PointResult| p.metric("error_page_rate").unwrap().figure.ci.half_width();
     assert!(hw(&c) * 20.0 < hw(&s), "{} vs {}", hw(&c), hw(&s));
 }
 
@@ -111,7 +105,7 @@ fn the_conditional_estimator_follows_clock_steps_syncs_and_outages() {
     let base = [("hosts.transfer.clock", clock)];
     let s = run(&with("\"sample\"", &base));
     let c = run(&with("\"conditional\"", &base));
-    assert!(s.metric("error_pages").unwrap().estimate.value > 100.0);
+    assert!(s.metric("error_pages").unwrap().figure.value > 100.0);
     for m in [
         "error_page_rate",
         "skew_error_rate",
@@ -139,7 +133,7 @@ fn the_conditional_estimator_follows_a_clock_stepping_back_behind_the_grace() {
     ];
     let s = run(&with("\"sample\"", &base));
     let c = run(&with("\"conditional\"", &base));
-    assert!(s.metric("error_pages").unwrap().estimate.value > 100.0);
+    assert!(s.metric("error_pages").unwrap().figure.value > 100.0);
     for m in ["error_page_rate", "skew_error_rate", "early_moves"] {
         agree(&s, &c, m);
     }
@@ -163,11 +157,11 @@ fn importance_sampling_agrees_with_plain_sampling_under_jitter_and_a_batch_limit
     ];
     let s = run(&with("\"sample\"", &base));
     let i = run(&with("\"importance\"", &base));
-    assert!(s.metric("error_pages").unwrap().estimate.value > 100.0);
+    assert!(s.metric("error_pages").unwrap().figure.value > 100.0);
     for m in ["error_page_rate", "skew_error_rate", "early_moves"] {
         agree(&s, &i, m);
     }
-    let ess = i.metric("effective_sample_size").unwrap().estimate.value;
+    let ess = i.metric("effective_sample_size").unwrap().figure.value;
     assert!(ess > 300.0, "effective sample size {ess}");
 }
 
@@ -179,14 +173,14 @@ fn a_one_in_a_billion_rate_within_ten_percent_in_one_run() {
     let mut c = base.to_vec();
     c.push(("estimator", "\"conditional\""));
     let c = run(&c);
-    let e = c.metric("error_page_rate").unwrap().estimate;
+    let e = c.metric("error_page_rate").unwrap().figure;
     // constant clocks: every user's probability is the closed form
     assert!((e.value / RATE_4M30S - 1.0).abs() < 1e-9, "{e:?}");
     assert!(e.ci.low < RATE_4M30S && RATE_4M30S < e.ci.high, "{e:?}");
     let mut i = base.to_vec();
     i.push(("estimator", "\"importance\""));
     let i = run(&i);
-    let e = i.metric("error_page_rate").unwrap().estimate;
+    let e = i.metric("error_page_rate").unwrap().figure;
     assert!(e.ci.half_width() < 0.1 * e.value, "{e:?}");
     check_within(&i, "error_page_rate", RATE_4M30S);
 }
@@ -209,11 +203,11 @@ fn zero_is_never_certain_unless_the_distributions_rule_it_out() {
     let sc = scenario::load(&source, &ovs).unwrap();
     let p = experiment::run_point(Vec::new(), sc, None, &Silent).unwrap();
     for m in ["error_page_rate", "skew_error_rate"] {
-        let e = p.metric(m).unwrap().estimate;
+        let e = p.metric(m).unwrap().figure;
         assert!(e.ci.high > e.ci.low, "{m}: {e:?}");
         assert!(e.ci.high > 0.0, "{m}: {e:?}");
     }
-    let e = p.metric("error_page_rate").unwrap().estimate;
+    let e = p.metric("error_page_rate").unwrap().figure;
     assert!(e.value > 0.0 && e.value < 1e-15 && e.ci.low >= 0.0, "{e:?}");
 
     // page loads of 1 to 3 s against a wait of 10 s: impossible
@@ -225,12 +219,12 @@ fn zero_is_never_certain_unless_the_distributions_rule_it_out() {
         ),
     ];
     let c = run(&with("\"conditional\"", &bounded));
-    let e = c.metric("error_page_rate").unwrap().estimate;
+    let e = c.metric("error_page_rate").unwrap().figure;
     assert_eq!(e.ci.method, Method::Impossible, "{e:?}");
     assert_eq!((e.value, e.ci.low, e.ci.high), (0.0, 0.0, 0.0));
     // plain sampling says [0, upper]: it cannot prove anything
     let s = run(&with("\"sample\"", &bounded));
-    let e = s.metric("error_page_rate").unwrap().estimate;
+    let e = s.metric("error_page_rate").unwrap().figure;
     assert!(e.value == 0.0 && e.ci.high > 0.0, "{e:?}");
 }
 

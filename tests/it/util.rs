@@ -26,14 +26,14 @@ pub fn check_within(p: &PointResult, metric: &str, truth: f64) {
     let m = p
         .metric(metric)
         .unwrap_or_else(|| panic!("no metric {metric}"));
-    let (lo, hi, v) = (m.estimate.ci.low, m.estimate.ci.high, m.estimate.value);
+    let (lo, hi, v) = (m.figure.ci.low, m.figure.ci.high, m.figure.value);
     let widen = 3.3 / 1.96;
     let lo_w = v - (v - lo) * widen;
     let hi_w = v + (hi - v) * widen;
     assert!(
         lo_w <= truth && truth <= hi_w,
         "{metric}: closed form {truth} outside the widened interval [{lo_w}, {hi_w}] (value {v}, 95% [{lo}, {hi}], {:?})",
-        m.estimate.ci.method
+        m.figure.ci.method
     );
 }
 

@@ -79,7 +79,7 @@ impl Sampler {
                 .clocks
                 .iter()
                 .zip(&cfg.hosts)
-                .map(|(spec, name)| Clock::new(spec, streams.stream(&format!("clock/{name}"))))
+                .map(|(spec, name)| Clock::of_host(spec, streams, name))
                 .collect(),
             stamp: cfg.stamp,
             transfer: cfg.transfer,

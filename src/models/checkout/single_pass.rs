@@ -42,13 +42,16 @@
 //! twice when the ideal-clock outcome is a second replay (some clock is not
 //! ideal), as the two-pass runner counted them.
 
-use super::{
-    ArrivalGen, C_EARLY, C_ERRORS, C_ERRORS_IDEAL, C_LOST, C_MARGIN_N, C_MARGIN_SUM, C_USERS,
-    COLUMNS, CheckoutConfig, DAY, margin_edges,
+use super::config::CheckoutConfig;
+use super::margin::margin_edges;
+use super::metrics::{
+    C_EARLY, C_ERRORS, C_ERRORS_IDEAL, C_LOST, C_MARGIN_N, C_MARGIN_SUM, C_USERS, N_COLUMNS,
 };
+use super::sim::{ArrivalGen, DAY};
+use super::streams as stream;
 use crate::clock::{Clock, ClockSpec};
 use crate::engine::{Streams, cancel};
-use crate::models::RepOutput;
+use crate::model::RepOutput;
 use crate::time::{SimDuration, SimTime};
 
 use rand::RngExt;
@@ -474,17 +477,17 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
         .clocks
         .iter()
         .zip(&cfg.hosts)
-        .map(|(spec, name)| Clock::new(spec, streams.stream(&format!("clock/{name}"))))
+        .map(|(spec, name)| Clock::of_host(spec, streams, name))
         .collect();
     let all_ideal = cfg.clocks.iter().all(ClockSpec::is_ideal);
-    let mut r_phase = streams.stream("poll_phase");
+    let mut r_phase = streams.stream(stream::POLL_PHASE);
     let phase = SimDuration::from_nanos(r_phase.random_range(0..cfg.poll_interval.as_nanos()));
     let mut arrivals = ArrivalGen::new(cfg, streams);
-    let mut r_payment = streams.stream("payment_latency");
-    let mut r_redirect = streams.stream("redirect_latency");
-    let mut r_retry = streams.stream("retry_delay");
-    let mut r_jitter = streams.stream("poll_jitter");
-    let mut r_move = streams.stream("move_delay");
+    let mut r_payment = streams.stream(stream::PAYMENT_LATENCY);
+    let mut r_redirect = streams.stream(stream::REDIRECT_LATENCY);
+    let mut r_retry = streams.stream(stream::RETRY_DELAY);
+    let mut r_jitter = streams.stream(stream::POLL_JITTER);
+    let mut r_move = streams.stream(stream::MOVE_DELAY);
 
     let edges = margin_edges();
     let days = (cfg.horizon.as_nanos() + DAY.as_nanos() - 1) / DAY.as_nanos();
@@ -642,7 +645,7 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
         };
     }
 
-    let mut values = vec![0.0; COLUMNS.len()];
+    let mut values = vec![0.0; N_COLUMNS];
     values[C_USERS] = users as f64;
     values[C_ERRORS] = st.errors as f64;
     values[C_ERRORS_IDEAL] = if all_ideal {

@@ -1,10 +1,10 @@
 //! What one checkout replication costs, counted from the configuration (see
-//! [`crate::models::Work`]): users, polls, clock breakpoints and the most
+//! [`crate::model::Work`]): users, polls, clock breakpoints and the most
 //! records held at once.
 
-use super::{Arrivals, CheckoutConfig, expected_users};
+use super::config::{Arrivals, CheckoutConfig, expected_users};
 use crate::dist::DurationDist;
-use crate::models::Work;
+use crate::model::Work;
 use crate::time::{MAX_HORIZON, SimDuration};
 
 /// Bytes a pending record takes: the real-clock record (40 bytes) and its

@@ -22,7 +22,8 @@
 
 use statrs::function::gamma::ln_gamma;
 
-use super::config::{DayToDay, MAX_DAILY_MEAN, MatchSet, Overflow, Scope, TerminalConfig};
+use super::config::{MAX_DAILY_MEAN, MatchSet, TerminalConfig};
+use super::values::{DayToDay, Overflow, Scope};
 use crate::dist::Dist;
 
 /// Relative size below which a term of a decreasing tail is dropped.

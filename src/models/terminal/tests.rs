@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use super::closed_form::ClosedForm;
 use super::*;
 use crate::engine::Streams;
-use crate::models::Estimator;
+use crate::model::Estimator;
 use crate::time::SimDuration;
 
 /// How many standard errors a simulated mean may be from its closed form.
@@ -122,11 +123,11 @@ fn a_fleet_that_never_overflows_has_no_false_reversal() {
         .find(|d| d.name == "false_reversals_per_year")
         .unwrap();
     assert!(
-        per_year.estimate.unwrap() < 1e-100,
+        per_year.closed_form.unwrap() < 1e-100,
         "{:?}",
-        per_year.estimate
+        per_year.closed_form
     );
-    assert!(per_year.estimate_naive.unwrap() < 1e-100);
+    assert!(per_year.closed_form_naive.unwrap() < 1e-100);
 }
 
 #[test]
@@ -187,7 +188,7 @@ fn mixed_fleet_with_usual_orders_agrees_with_closed_form() {
         .iter()
         .find(|d| d.name == "false_reversals_per_year")
         .unwrap();
-    assert!((py.estimate.unwrap() - closed * 20.0 * 365.0).abs() < 1e-9);
+    assert!((py.closed_form.unwrap() - closed * 20.0 * 365.0).abs() < 1e-9);
 }
 
 #[test]
@@ -242,7 +243,7 @@ fn new_batch_with_batch_scope_reverses_nothing_and_opens_extra_batches() {
         .iter()
         .find(|d| d.name == "false_reversals_per_year")
         .unwrap();
-    assert_eq!(fr.estimate, Some(0.0));
+    assert_eq!(fr.closed_form, Some(0.0));
 }
 
 #[test]
@@ -362,7 +363,7 @@ fn a_short_window_reverses_nothing_while_the_day_alert_fires() {
         cf.alerts(&cfg).unwrap(),
     );
     assert_eq!(cf.alerts(&cfg), cf.false_alerts(&cfg));
-    assert!(estimate(&cfg, 30).not_applicable.is_some());
+    assert!(back_of_envelope(&cfg, 30).not_applicable.is_some());
 }
 
 #[test]
@@ -382,7 +383,7 @@ fn alerts_match_reversals_when_scopes_agree() {
     assert_eq!(total(&outs, col::FALSE_ALERTS), 0.0);
 }
 
-// Estimators (DESIGN.md section 8).
+// Estimators.
 
 /// Both estimators agree within their intervals on `cols`; on `rare` (rare
 /// events, whose variance the conditional estimator removes) the conditional
@@ -520,7 +521,10 @@ fn columns_and_daily_series_add_up() {
     }
     assert_eq!(out.values[col::TERMINAL_DAYS], 60.0);
     // the names-only list (used by validation) is the metrics' names in order
-    let names: Vec<_> = metrics(&cfg, 12).iter().map(|m| m.name).collect();
+    let names: Vec<_> = metrics(&cfg, 12)
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
     assert_eq!(names, super::METRIC_NAMES);
 }
 
@@ -592,7 +596,7 @@ fn estimate_reports_both_forms_and_caveats() {
         MENU4,
         "[terminal.dedup]\nscope = \"day\"",
     );
-    let rep = estimate(&cfg, 30);
+    let rep = back_of_envelope(&cfg, 30);
     let get = |n: &str| rep.figures.iter().find(|f| f.0 == n).map(|f| f.1);
     let (f, naive) = (
         get("false_reversals_per_year").unwrap(),
@@ -775,9 +779,9 @@ fn cinnamon_twist_loses_sales_above_the_naive_estimate() {
         .iter()
         .find(|d| d.name == "false_reversals_per_year")
         .unwrap();
-    let naive = py.estimate_naive.unwrap();
+    let naive = py.closed_form_naive.unwrap();
     assert!(per_year > 2.0 * naive, "{per_year} vs naive {naive}");
-    assert!(py.estimate.unwrap() > naive);
+    assert!(py.closed_form.unwrap() > naive);
     // Resubmissions are all caught as true duplicates; the scan, with the
     // processor's scope, flags exactly what the processor reversed.
     let resub = total(&outs, col::RESUBMISSIONS);
@@ -839,12 +843,12 @@ fn a_key_without_the_counter_is_sampled_by_both_estimators() {
     let c = run_replication(&cfg, 5, Streams::new(2, 0), Estimator::Conditional).unwrap();
     assert_eq!(s, c);
     assert!(s.values[col::FALSE_REVERSALS] > 50.0, "{:?}", s.values);
-    let rep = estimate(&cfg, 5);
+    let rep = back_of_envelope(&cfg, 5);
     assert!(rep.not_applicable.is_some());
     let m = metrics(&cfg, 5);
     assert!(
         m.iter()
-            .all(|d| d.name != "false_reversals" || d.estimate.is_none())
+            .all(|d| d.name != "false_reversals" || d.closed_form.is_none())
     );
 }
 
@@ -972,7 +976,10 @@ fn long_counter_chains_give_the_same_results_as_walking_them() {
 #[test]
 fn metric_names_are_the_metrics_in_order() {
     let cfg = fleet("terminals = 2\ndaily_transactions = 100", "", MENU2, "");
-    let names: Vec<&str> = metrics(&cfg, 3).iter().map(|m| m.name).collect();
+    let names: Vec<String> = metrics(&cfg, 3)
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
     assert_eq!(names, METRIC_NAMES);
 }
 
@@ -1053,12 +1060,12 @@ fn volume_bins_agree_with_the_closed_form_above_the_range() {
         );
         // The CSV's estimate is the closed form at the bin's midpoint.
         let mid = (b.low + b.high.unwrap()) as f64 / 2.0;
-        assert!((b.estimate.unwrap() - (mid - 999.0) * q).abs() < 1e-12);
+        assert!((b.closed_form.unwrap() - (mid - 999.0) * q).abs() < 1e-12);
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} bins checked");
     for b in bins.iter().filter(|b| b.high.is_some_and(|h| h <= 999)) {
-        assert_eq!(b.estimate, Some(0.0));
+        assert_eq!(b.closed_form, Some(0.0));
     }
 }
 

@@ -14,14 +14,15 @@
 //! replications, shards and sweep points with the same width add up bin by
 //! bin.
 //!
-//! Per replication the bins travel in [`crate::models::RepOutput::histogram`]
+//! Per replication the bins travel in [`crate::model::RepOutput::histogram`]
 //! as four words per bin: terminal-days, purchases, and the false reversals
 //! as a [`Fixed`] sum (whole part, then the fraction in units of 2^-64), so the
 //! conditional estimator's expected values add up exactly, whatever the order.
 
 use super::closed_form;
-use super::config::{MatchSet, Overflow, Scope, TerminalConfig};
-use super::sim::{Fixed, Tally};
+use super::config::{MatchSet, TerminalConfig};
+use super::tally::{Fixed, Tally};
+use super::values::{Overflow, Scope};
 
 /// Bins up to the counter's range (and as many again up to twice it).
 const BINS_PER_RANGE: u32 = 40;
@@ -78,13 +79,13 @@ struct BinTally {
 
 /// The bins of one replication (or a sum of them).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct VolumeTally {
+pub(super) struct VolumeTally {
     layout: VolumeLayout,
     bins: Vec<BinTally>,
 }
 
 impl VolumeTally {
-    pub(crate) fn new(range: u32) -> Self {
+    pub(super) fn new(range: u32) -> Self {
         let layout = VolumeLayout::new(range);
         VolumeTally {
             layout,
@@ -93,7 +94,7 @@ impl VolumeTally {
     }
 
     /// Counts a played (or counted) terminal-day.
-    pub(crate) fn add(&mut self, day: &Tally) {
+    pub(super) fn add(&mut self, day: &Tally) {
         let b = &mut self.bins[self.layout.bin(day.transactions)];
         b.terminal_days += day.terminal_days;
         b.transactions += day.transactions;
@@ -101,7 +102,7 @@ impl VolumeTally {
     }
 
     /// The histogram encoding (four words per bin).
-    pub(crate) fn words(&self) -> Vec<u64> {
+    pub(super) fn words(&self) -> Vec<u64> {
         let mut out = Vec::with_capacity(self.bins.len() * WORDS);
         for b in &self.bins {
             let bits = b.false_reversals.to_bits();
@@ -132,11 +133,11 @@ pub struct VolumeBin {
     /// Back-of-envelope false reversals per terminal-day for a count drawn
     /// uniformly from the bin, where the closed form covers the processor's
     /// rule (see [`volume_estimate`]).
-    pub estimate: Option<f64>,
+    pub closed_form: Option<f64>,
 }
 
 /// Sums the volume bins of several replications (their
-/// [`crate::models::RepOutput::histogram`]s) exactly and returns the bins
+/// [`crate::model::RepOutput::histogram`]s) exactly and returns the bins
 /// that hold at least one terminal-day, in order of N. Histograms of another
 /// length (another model, or none) are skipped.
 pub fn volume_bins(cfg: &TerminalConfig, histograms: &[&[u64]]) -> Vec<VolumeBin> {
@@ -162,7 +163,7 @@ pub fn volume_bins(cfg: &TerminalConfig, histograms: &[&[u64]]) -> Vec<VolumeBin
                 terminal_days: s.0,
                 transactions: s.1,
                 false_reversals: Fixed::from_bits(s.2).to_f64(),
-                estimate: q.and_then(|q| mean_excess(cfg.range, low, high?).map(|e| e * q)),
+                closed_form: q.and_then(|q| mean_excess(cfg.range, low, high?).map(|e| e * q)),
             }
         })
         .collect()
@@ -170,7 +171,7 @@ pub fn volume_bins(cfg: &TerminalConfig, histograms: &[&[u64]]) -> Vec<VolumeBin
 
 /// The back-of-envelope false reversals per terminal-day for counts in
 /// `low..=high`: the mean of `max(0, N - R)` over those counts times `q`
-/// (DESIGN.md section 5, exact for N <= 2R), or `None` where the closed form
+/// (exact for N <= 2R), or `None` where the closed form
 /// does not cover the processor's rule (key other than counter + card +
 /// amount, or a window scope) or the bin is open.
 pub fn volume_estimate(cfg: &TerminalConfig, low: u64, high: Option<u64>) -> Option<f64> {

@@ -1,14 +1,17 @@
-//! `racesim trace FILE --clocks [--replication R]`: every host's clock in one
+//! Host clocks in words and pictures. `racesim trace FILE --clocks
+//! [--replication R]` ([`render`], [`render_json`]): every host's clock in one
 //! replication (default 0, the one `run` simulates first), breakpoint by
 //! breakpoint over the horizon: syncs (offset before and after, the slew
 //! target, and under a frequency discipline the frequency error before and
 //! after), slew ends, scheduled steps and outages. Wander steps (one a
 //! minute) are counted, not listed. Each host ends with the largest offset
 //! the clock reaches (exact: the offset is piecewise linear, so it peaks at a
-//! breakpoint or at an end of the horizon).
+//! breakpoint or at an end of the horizon). [`clock_chart`]: each host's
+//! offset against true time, the `clocks.svg` of a run.
 
 use serde_json::{Value, json};
 
+use crate::charts::{self, Chart, ChartError, Series};
 use crate::clock::{Clock, ClockEvent, ClockEventKind, ClockSpec, Discipline, Start, SyncMode};
 use crate::engine::Streams;
 use crate::scenario::Scenario;
@@ -33,7 +36,7 @@ fn host_clock<'a>(
     streams: &Streams,
     end: SimTime,
 ) -> HostClock<'a> {
-    let mut clock = Clock::new(spec, streams.stream(&format!("clock/{name}")));
+    let mut clock = Clock::of_host(spec, streams, name);
     let (mut events, mut wander_steps) = (Vec::new(), 0);
     let mut largest = (SimDuration::ZERO, SimTime::ZERO);
     let mut consider = |off: SimDuration, at: SimTime| {
@@ -189,4 +192,66 @@ pub fn render_json(sc: &Scenario, replication: u64) -> Value {
         "horizon_ns": sc.horizon.as_nanos(),
         "hosts": hosts,
     })
+}
+
+/// The clock picture of replication `replication`: each host's offset (s)
+/// against true time (h) over `horizon`, sampled at the clock's breakpoints
+/// (syncs, steps, wander steps, slew ends) and on an even grid, with outages
+/// and steps marked.
+pub fn clock_chart(
+    title: &str,
+    hosts: &std::collections::BTreeMap<String, crate::clock::ClockSpec>,
+    seed: u64,
+    replication: u64,
+    horizon: crate::time::SimDuration,
+) -> Result<Chart, ChartError> {
+    const GRID: i64 = 400;
+    const MAX_BREAKPOINTS: usize = 20_000;
+    let streams = crate::engine::Streams::new(seed, replication);
+    let end = SimTime::ZERO + horizon;
+    let mut lines = Vec::new();
+    let mut marks = Vec::new();
+    for (name, spec) in hosts {
+        let clock = Clock::of_host(spec, &streams, name);
+        let mut times: Vec<SimTime> = (0..=GRID)
+            .map(|i| SimTime::from_nanos(horizon.as_nanos() / GRID * i))
+            .collect();
+        for e in clock
+            .events()
+            .take_while(|e| e.at <= end)
+            .take(MAX_BREAKPOINTS)
+        {
+            // both sides of a jump
+            times.push(SimTime::from_nanos((e.at.as_nanos() - 1).max(0)));
+            times.push(e.at);
+            match e.kind {
+                ClockEventKind::OutageStart => {
+                    marks.push((e.at.as_secs_f64() / 3600.0, format!("{name}: sync off")))
+                }
+                ClockEventKind::OutageEnd => {
+                    marks.push((e.at.as_secs_f64() / 3600.0, format!("{name}: sync on")))
+                }
+                ClockEventKind::Step { by } => {
+                    marks.push((e.at.as_secs_f64() / 3600.0, format!("{name}: step {by}")))
+                }
+                _ => {}
+            }
+        }
+        times.sort();
+        times.dedup();
+        let mut c = clock.clone();
+        let points = times
+            .iter()
+            .map(|t| (t.as_secs_f64() / 3600.0, c.offset(*t).as_secs_f64()))
+            .collect();
+        lines.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    charts::clocks(
+        &format!("{title}: clock offsets, replication {replication}"),
+        &lines,
+        &marks,
+    )
 }

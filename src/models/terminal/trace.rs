@@ -1,20 +1,18 @@
-//! `racesim trace` for the terminal model: the two transactions of the first
-//! false reversal, with their counters, masked cards, amounts and positions,
-//! and the duplicate rule that matched; with `--events FILE.csv`, every
-//! processor request and outcome of one replication (see [`write_events`]).
+//! Traces of the terminal model: the two requests of the first false
+//! reversal, with their counters, masked cards, amounts and positions, and
+//! the duplicate rule that matched (`racesim trace`); and every processor
+//! request and outcome of one replication (`trace --events`, see
+//! [`Requests`]).
 
 use serde_json::json;
 
-use crate::Error;
-use crate::cli::{Format, TraceArgs};
-use crate::engine::Streams;
-use crate::models::terminal::{
-    self, Card, CollisionTrace, LogError, LoggedRequest, MatchField, RequestLog, RequestRef, Scope,
-    TerminalConfig, TracedRequest,
+use super::config::TerminalConfig;
+use super::log::{LogError, MAX_LOG_ROWS, RequestLog};
+use super::requests::{
+    Card, CollisionTrace, LoggedRequest, RequestKind, RequestRef, TracedRequest,
 };
-use crate::report::output::AtomicFile;
-use crate::report::table::render;
-use crate::scenario::{ModelConfig, Scenario};
+use super::values::{MatchField, Scope};
+use crate::model::{EventLog, TraceError, TraceOutcome, TraceQuery};
 use crate::time::format_clock_reading;
 
 /// A card shown as a receipt would: masked, with the last four digits
@@ -88,7 +86,7 @@ pub fn render_collision(name: &str, replication: u64, t: &CollisionTrace) -> Str
         row("reversed (sale lost)", t, &t.reversed),
         row("later request", t, &t.by),
     ];
-    out.push_str(&render(&rows));
+    out.push_str(&crate::fmt::columns(&rows));
     let matched: Vec<&str> = t.matched_on.iter().map(|m| field(*m)).collect();
     let gap = t.by.position.abs_diff(t.reversed.position);
     out.push_str(&format!(
@@ -167,10 +165,9 @@ fn event_row(cfg: &TerminalConfig, e: &LoggedRequest) -> Vec<String> {
     ]
 }
 
-/// Writes the request log of replication `replication` to `path` (CSV,
-/// atomically, a day of the fleet at a time): every processor request and
-/// outcome in true-time order, the same replication `run` simulates (with
-/// the `sample` estimator). Returns (rows, false reversals).
+/// The request log of one replication as CSV rows, a day of the fleet at a
+/// time: every processor request and outcome in true-time order, the same
+/// replication `run` simulates (with the `sample` estimator).
 ///
 /// Rows (`kind`):
 /// - `purchase`, `resubmission`: a request reaching the processor; for a
@@ -185,99 +182,98 @@ fn event_row(cfg: &TerminalConfig, e: &LoggedRequest) -> Vec<String> {
 ///
 /// Ids are `TERMINAL-DAY-POSITION`, with `r` for a resubmission. Every
 /// terminal-day is included, also those `run` counts without playing (they
-/// cannot produce a duplicate). Refused (exit 2) beyond
-/// [`terminal::MAX_LOG_ROWS`] rows; memory holds one day of the fleet.
-pub fn write_events(
-    sc: &Scenario,
-    cfg: &TerminalConfig,
-    replication: u64,
-    path: &std::path::Path,
-) -> Result<(u64, u64), Error> {
-    let file = AtomicFile::create(path)?;
-    let mut w = csv::Writer::from_writer(file);
-    let io = |e: csv::Error| Error::Usage(format!("cannot write {}: {e}", path.display()));
-    w.write_record(EVENT_COLUMNS).map_err(io)?;
-    let mut log = RequestLog::new(
-        cfg,
-        sc.days(),
-        Streams::new(sc.seed, replication),
-        terminal::MAX_LOG_ROWS,
-    );
-    let (mut rows, mut false_reversals) = (0u64, 0u64);
-    loop {
-        let batch = match log.next_rows() {
-            Ok(Some(b)) => b,
-            Ok(None) => break,
-            Err(LogError::Schedule(e)) => return Err(e.into()),
-            Err(e @ LogError::TooManyRows { .. }) => {
-                return Err(Error::Usage(format!("trace --events: {e}")));
-            }
-        };
-        for e in &batch {
-            w.write_record(event_row(cfg, e)).map_err(io)?;
-            rows += 1;
-            false_reversals += u64::from(e.kind == terminal::RequestKind::FalseReversal);
-        }
-    }
-    let file = w
-        .into_inner()
-        .map_err(|e| Error::Usage(format!("cannot write {}: {}", path.display(), e.error())))?;
-    file.commit()?;
-    Ok((rows, false_reversals))
+/// cannot produce a duplicate). Refused beyond [`MAX_LOG_ROWS`] rows; memory
+/// holds one day of the fleet.
+pub(super) struct Requests<'c> {
+    cfg: &'c TerminalConfig,
+    log: RequestLog<'c>,
+    false_reversals: u64,
 }
 
-/// Prints the first false reversal of the first replication that has one
-/// (and, with `--events`, writes the request log of one replication).
-pub fn trace(sc: &Scenario, a: &TraceArgs) -> Result<(), Error> {
-    let ModelConfig::Terminal(cfg) = &sc.model else {
-        return Err(Error::Usage("not a terminal scenario".into()));
-    };
-    if a.user.is_some() {
-        return Err(Error::Usage(
+impl<'c> Requests<'c> {
+    /// The log of replication `--replication R` (default 0).
+    pub(super) fn new(cfg: &'c TerminalConfig, days: u32, q: &TraceQuery<'_>) -> Self {
+        let streams = q.streams(q.replication.unwrap_or(0));
+        Requests {
+            cfg,
+            log: RequestLog::new(cfg, days, streams, MAX_LOG_ROWS),
+            false_reversals: 0,
+        }
+    }
+}
+
+impl EventLog for Requests<'_> {
+    fn header(&self) -> Vec<String> {
+        EVENT_COLUMNS.iter().map(|c| c.to_string()).collect()
+    }
+    fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>, TraceError> {
+        let batch = match self.log.next_rows() {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(LogError::Schedule(e)) => return Err(e.into()),
+            Err(e @ LogError::TooManyRows { .. }) => {
+                return Err(TraceError::Refused(format!("trace --events: {e}")));
+            }
+        };
+        self.false_reversals += batch
+            .iter()
+            .filter(|e| e.kind == RequestKind::FalseReversal)
+            .count() as u64;
+        Ok(Some(batch.iter().map(|e| event_row(self.cfg, e)).collect()))
+    }
+    fn summary(&self, rows: u64) -> String {
+        format!(
+            "{rows} requests and outcomes ({} false reversals)",
+            self.false_reversals
+        )
+    }
+}
+
+/// `--user` does not apply: the terminal trace shows the first false
+/// reversal.
+pub(super) fn refuse_user(q: &TraceQuery<'_>) -> Result<(), TraceError> {
+    if q.user.is_some() {
+        return Err(TraceError::Refused(
             "--user applies to the checkout model; the terminal trace shows the first false reversal".into(),
         ));
     }
-    if let Some(path) = &a.events {
-        let r = a.replication.unwrap_or(0);
-        let (rows, fr) = write_events(sc, cfg, r, path)?;
-        eprintln!(
-            "wrote {rows} requests and outcomes ({fr} false reversals) of replication {r} to {}",
-            path.display()
-        );
-    }
-    let reps: Vec<u64> = match a.replication {
-        Some(r) => vec![r],
-        None => (0..u64::from(sc.replications)).collect(),
-    };
-    for r in reps {
-        if let Some(t) = terminal::find_false_reversal(cfg, sc.days(), Streams::new(sc.seed, r)) {
-            match a.format {
-                Format::Json => {
-                    let doc = json!({
-                        "scenario": sc.name,
-                        "replication": r,
-                        "terminal": t.terminal,
-                        "day": t.day,
-                        "matched_on": t.matched_on.iter().map(|m| field(*m)).collect::<Vec<_>>(),
-                        "scope": scope(t.scope),
-                        "counter_range": t.counter_range,
-                        "reversed": request_json(&t, &t.reversed),
-                        "by": request_json(&t, &t.by),
-                    });
-                    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-                }
-                _ => print!("{}", render_collision(&sc.name, r, &t)),
-            }
-            return Ok(());
+    Ok(())
+}
+
+/// The first false reversal of the first replication that has one (or of
+/// `--replication R`).
+pub(super) fn find(
+    cfg: &TerminalConfig,
+    days: u32,
+    q: &TraceQuery<'_>,
+) -> Result<TraceOutcome, TraceError> {
+    refuse_user(q)?;
+    for r in q.search() {
+        if let Some(t) = super::find_false_reversal(cfg, days, q.streams(r)) {
+            let json = json!({
+                "scenario": q.scenario,
+                "replication": r,
+                "terminal": t.terminal,
+                "day": t.day,
+                "matched_on": t.matched_on.iter().map(|m| field(*m)).collect::<Vec<_>>(),
+                "scope": scope(t.scope),
+                "counter_range": t.counter_range,
+                "reversed": request_json(&t, &t.reversed),
+                "by": request_json(&t, &t.by),
+            });
+            return Ok(TraceOutcome::Found {
+                text: render_collision(q.scenario, r, &t),
+                json: serde_json::to_string_pretty(&json).unwrap_or_default(),
+            });
         }
     }
-    Err(Error::NotFound(format!(
+    Ok(TraceOutcome::NotFound(format!(
         "{}: no false reversal in {} replication(s)",
-        sc.name,
-        if a.replication.is_some() {
+        q.scenario,
+        if q.replication.is_some() {
             1
         } else {
-            sc.replications
+            q.replications
         }
     )))
 }

@@ -50,7 +50,7 @@ use volume::VolumeFigure;
 
 /// The font every chart is drawn with (a DejaVu Sans subset: Latin, digits,
 /// arrows, ≤ ≥ − ± µ …).
-const FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
+const FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans-subset.ttf");
 /// Family name the font is registered under; plotters looks text up by it.
 const FONT_FAMILY: &str = "sans-serif";
 
@@ -191,6 +191,24 @@ pub struct Chart {
     pub svg: String,
     /// The chart as a PNG image (8-bit RGB, 900 x 540).
     pub png: Vec<u8>,
+}
+
+/// A chart with its file stem (`daily`, `sweep-error_page_rate`): the files
+/// are STEM.svg and STEM.png.
+pub type NamedChart = (String, Chart);
+
+/// A chart as a report page shows it: its SVG (inlined in HTML), its
+/// heading and caption, and the sibling file name Markdown links to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSection {
+    /// Heading above the chart.
+    pub title: String,
+    /// What the chart shows and how to read it.
+    pub caption: String,
+    /// File name of the SVG beside `report.md` (e.g. `report-margin.svg`).
+    pub file: String,
+    /// The SVG document.
+    pub svg: String,
 }
 
 /// Why a chart could not be drawn. Missing or non-finite data is not an
