@@ -16,8 +16,8 @@
 //! coverage between 92% and 98.5%; the figures go to stderr and into
 //! `docs/statistics.md`.
 //!
-//! The importance-sampling estimator, once it exists, gets a case beside the
-//! conditional ones (see `importance_estimator_coverage`).
+//! The rare-event estimators (conditional and importance sampling) each have
+//! a rare case and a clustered one.
 
 use racesim::experiment::{PointResult, Warning};
 
@@ -255,11 +255,41 @@ fn conditional_estimator_clustered_coverage() {
     );
 }
 
-// The importance-sampling estimator (`estimator = "importance"`) is not on
-// this branch yet. When it lands, add its cases here, beside the conditional
-// ones: the rare checkout case (`PLAIN_RATE`) and the clustered one
-// (`OFFSET_RATE`) with `("estimator", "\"importance\"")`, through
-// `check_case` like the others.
+/// Importance sampling of the redirect latency's tail on the rare case: each
+/// draw weighted by its likelihood ratio, the interval from the weighted
+/// per-replication rates.
+#[test]
+fn importance_estimator_coverage() {
+    check_case(
+        "importance estimator, rare events (10 replications)",
+        CHECKOUT,
+        &[("estimator", "\"importance\""), ("horizon", "\"6h\"")],
+        "error_page_rate",
+        PLAIN_RATE,
+    );
+}
+
+/// Importance sampling where the offset is drawn per replication: the
+/// clustering by offset remains, as for the conditional estimator.
+#[test]
+fn importance_estimator_clustered_coverage() {
+    check_case(
+        "importance estimator, clock offset per replication (8 replications)",
+        CHECKOUT,
+        &[
+            ("estimator", "\"importance\""),
+            (
+                "hosts.transfer.clock.offset",
+                r#"{ uniform = { low = "280s", high = "320s" } }"#,
+            ),
+            ("checkout.arrivals.rate", "\"60/h\""),
+            ("horizon", "\"12h\""),
+            ("replications", "8"),
+        ],
+        "error_page_rate",
+        OFFSET_RATE,
+    );
+}
 
 /// A fleet whose terminals draw their mean daily volume once per
 /// replication: overflow days come from the few busy terminals, in clusters
