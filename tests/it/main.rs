@@ -10,6 +10,7 @@ mod coverage;
 mod determinism;
 mod errors;
 mod experiments;
+mod external_model;
 mod fuzz;
 mod golden;
 mod guards;
