@@ -8,6 +8,7 @@ mod cli;
 mod clocks;
 mod coverage;
 mod determinism;
+mod docs;
 mod errors;
 mod experiments;
 mod external_model;
