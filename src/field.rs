@@ -8,6 +8,7 @@
 //! it accepts, and [`accepted_by`], which asks serde for a raw type's keys
 //! (how tests check each raw type's `KEYS` list).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// A problem with one value: where it is (a span of the scenario source,
@@ -55,21 +56,32 @@ impl FieldError {
 ///
 /// `path` is the table's dotted path with `*` for a name the user chooses
 /// (`hosts.*.clock`); items of an array of tables are written with `[]`
-/// (`hosts.*.clock.outages[]`, `expect[]`). A path starting with `<` names
-/// a value form rather than a place (`<distribution>`: the keys of a
+/// (`hosts.*.clock.outages[]`, `expect[]`). A path starting with
+/// `distribution` names a value form rather than a place (the keys of a
 /// distribution table wherever one is written).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyTable {
     /// Where the table is.
     pub path: &'static str,
     /// Its keys, in the raw type's field order.
-    pub keys: &'static [&'static str],
+    pub keys: Cow<'static, [&'static str]>,
 }
 
 impl KeyTable {
     /// `path` with `keys`.
     pub const fn new(path: &'static str, keys: &'static [&'static str]) -> Self {
-        KeyTable { path, keys }
+        KeyTable {
+            path,
+            keys: Cow::Borrowed(keys),
+        }
+    }
+    /// `path` with `keys` built at run time (the top level, whose keys
+    /// include every registered model's sections).
+    pub fn owned(path: &'static str, keys: Vec<&'static str>) -> Self {
+        KeyTable {
+            path,
+            keys: Cow::Owned(keys),
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 //!
 //! - [`grid`]: a sweep's points, counted before any is built, each validated
 //!   once;
-//! - [`mod@reference`]: every table of the format and the keys it accepts;
+//! - [`reference`](mod@reference): every table of the format and the keys it accepts;
 //! - [`sweep`]: `[sweep]` and `--vary` as axes of values.
 
 pub mod error;

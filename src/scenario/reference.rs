@@ -12,28 +12,25 @@ use super::raw::{RawCommon, RawExpect, RawHost};
 /// The top level's common keys (every scenario, whatever its model).
 pub const TOP_LEVEL: &str = "";
 
-/// The keys of a range in `[sweep]`: `{ from, to, steps }`.
-pub const SWEEP_RANGE_KEYS: &[&str] = &["from", "to", "steps"];
-
 /// Every table of a scenario whose model is one of `registry`'s: the common
-/// tables, each model's, and the distribution forms.
+/// tables, each model's, and the distribution forms. The top level holds
+/// the common keys and every model's sections, in the order a scenario
+/// lists them.
 pub fn key_tables(registry: &Registry) -> Vec<KeyTable> {
-    static COMMON: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let common = COMMON.get_or_init(|| {
-        RawCommon::KEYS_BEFORE_MODEL
-            .iter()
-            .chain(RawCommon::KEYS_AFTER_MODEL)
-            .copied()
-            .collect()
-    });
+    let top: Vec<&'static str> = RawCommon::KEYS_BEFORE_MODEL
+        .iter()
+        .copied()
+        .chain(registry.kinds().flat_map(|k| k.sections().iter().copied()))
+        .chain(RawCommon::KEYS_AFTER_MODEL.iter().copied())
+        .collect();
     let mut out = vec![
-        KeyTable::new(TOP_LEVEL, common),
+        KeyTable::owned(TOP_LEVEL, top),
         KeyTable::new("hosts.*", RawHost::KEYS),
         KeyTable::new("hosts.*.clock", RawClock::KEYS),
         KeyTable::new("hosts.*.clock.sync", RawSync::KEYS),
         KeyTable::new("hosts.*.clock.outages[]", RawOutage::KEYS),
         KeyTable::new("hosts.*.clock.steps[]", RawStep::KEYS),
-        KeyTable::new("sweep.*", SWEEP_RANGE_KEYS),
+        KeyTable::new("sweep.*", super::sweep::RANGE_KEYS),
         KeyTable::new("expect[]", RawExpect::KEYS),
     ];
     for kind in registry.kinds() {

@@ -3,6 +3,9 @@
 
 use crate::time::SimDuration;
 
+/// The keys of a range, `{ from, to, steps }`.
+pub const RANGE_KEYS: &[&str] = &["from", "to", "steps"];
+
 /// One swept key and its values (each in TOML syntax, applied as an override).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepAxis {
@@ -119,10 +122,7 @@ pub fn flatten_sweep(
                     .ok_or_else(|| {
                         fail(format!("sweep `{path}` needs `steps`, a whole number >= 1"))
                     })?;
-                if let Some(extra) = sub
-                    .keys()
-                    .find(|k| !["from", "to", "steps"].contains(&k.as_str()))
-                {
+                if let Some(extra) = sub.keys().find(|k| !RANGE_KEYS.contains(&k.as_str())) {
                     return Err(fail(format!(
                         "sweep `{path}`: unknown key `{extra}`, expected `from`, `to`, `steps`"
                     )));
