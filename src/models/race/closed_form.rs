@@ -313,13 +313,9 @@ fn name(cfg: &RaceConfig, t: Term) -> String {
 /// Failure `k`'s closed form.
 pub fn failure(cfg: &RaceConfig, k: usize) -> Closed {
     match sums(cfg, k) {
-        Ok(c) => return c,
-        Err(why) => {
-            if let Some(c) = poller_race(cfg, k) {
-                return c;
-            }
-            Closed::None(format!("no closed form for this structure: {why}"))
-        }
+        Ok(c) => c,
+        Err(why) => poller_race(cfg, k)
+            .unwrap_or_else(|| Closed::None(format!("no closed form for this structure: {why}"))),
     }
 }
 

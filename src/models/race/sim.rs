@@ -684,8 +684,8 @@ fn arrive(
             });
         }
     }
-    for w in 0..TWINS {
-        if !done[w] {
+    for (w, &d) in done.iter().enumerate() {
+        if !d {
             settle(run, slot, w);
         }
     }
