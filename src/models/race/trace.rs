@@ -137,7 +137,10 @@ pub fn render(name: &str, t: &ItemTrace) -> String {
         h.push("ideal clocks".into());
         h
     }];
-    for i in &t.instants {
+    // in true time order (never last), ties in dependency order
+    let mut order: Vec<&TracedInstant> = t.instants.iter().collect();
+    order.sort_by_key(|i| i.true_time_ns.unwrap_or(i64::MAX));
+    for i in order {
         let mut r = vec![
             i.name.clone(),
             fmt(i.true_time_ns),
