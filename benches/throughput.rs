@@ -1,5 +1,7 @@
 //! Throughput benchmarks (issue 7): the engine against a bare binary-heap loop,
-//! the checkout model on scenarios/lisa.toml, the terminal model on 200
+//! the checkout model on scenarios/lisa.toml, the race model on
+//! scenarios/race-checkout.toml (lisa's race as a race file) against it, the
+//! terminal model on 200
 //! terminals x 1100 transactions a day, and 1-thread vs 2-thread scaling;
 //! and growth (issue 14): one replication at 1x, 2x, 4x and 8x the work
 //! (checkout at millions of users an hour with a lognormal payment latency,
@@ -279,6 +281,26 @@ fn throughput(full: bool) {
             users / 1e6,
             events / 1e6,
             millions(per_cpu, 2)
+        );
+    }
+    // the race model on lisa's race written as a race file, beside checkout
+    // on lisa (same arrivals): target at least a third of checkout's users/s
+    for threads in [1, 2] {
+        let load = loadavg();
+        let pair: Vec<(f64, f64)> = (0..runs)
+            .map(|_| {
+                let race = scenario_rate("scenarios/race-checkout.toml", &lisa, threads, "items");
+                let lisa = scenario_rate("scenarios/lisa.toml", &lisa, threads, "users");
+                (race.0, lisa.0)
+            })
+            .collect();
+        let race = median(pair.iter().map(|x| x.0).collect());
+        let checkout = median(pair.iter().map(|x| x.1).collect());
+        println!(
+            "race race-checkout, {threads} thread(s): {:.2} M items/s; checkout lisa {:.2} M users/s; ratio {:.0}% (target >= 33%); load average {load}",
+            race / 1e6,
+            checkout / 1e6,
+            100.0 * race / checkout
         );
     }
     let fleet = [

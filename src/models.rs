@@ -4,14 +4,20 @@
 //! - [`checkout`]: a redirect races a transfer poller (clock skew against a
 //!   grace period);
 //! - [`terminal`]: payment terminals' sequence counters and a processor's
-//!   duplicate check.
+//!   duplicate check;
+//! - [`race`]: any clock race stated in the scenario file (instants,
+//!   stamps, clock-triggered deadlines, pollers, failure conditions).
 
 pub mod checkout;
+pub mod race;
 pub mod terminal;
 
 use crate::model::Registry;
 
 /// The models a scenario may name, as the `racesim` command knows them.
 pub fn builtin() -> Registry {
-    Registry::new().with(checkout::Kind).with(terminal::Kind)
+    Registry::new()
+        .with(checkout::Kind)
+        .with(terminal::Kind)
+        .with(race::Kind)
 }

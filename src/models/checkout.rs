@@ -56,6 +56,7 @@ mod tests;
 use std::sync::Arc;
 
 pub use closed_form::{ClosedForm, back_of_envelope, closed_form};
+pub(crate) use config::arrivals as parse_arrivals;
 pub use config::{Arrivals, CheckoutConfig, expected_users, read_trace};
 pub use margin::{MarginKind, MarginTable, margin_edges};
 pub use raw::{RawArrivals, RawCheckout, RawSections, RawTransfer, TimestampFormat};

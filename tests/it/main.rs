@@ -16,6 +16,7 @@ mod fuzz;
 mod golden;
 mod guards;
 mod hostile;
+mod race;
 mod robustness;
 mod scenarios;
 mod shards;

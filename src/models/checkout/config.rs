@@ -248,7 +248,7 @@ impl CheckoutConfig {
     }
 }
 
-fn arrivals(
+pub(crate) fn arrivals(
     raw: &toml::Spanned<RawArrivals>,
     base: &Path,
     horizon: SimDuration,

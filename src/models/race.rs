@@ -1,0 +1,196 @@
+//! The `race` model: any clock race stated in a scenario file.
+//!
+//! Items arrive (a rate with an hourly profile, or a trace). Each has named
+//! instants in true time: a random delay after another instant (or the
+//! arrival) on a host, possibly stamping the host's clock reading; a
+//! deadline, when a host's clock first reads a stamp plus a duration (the
+//! clock inverted: offset, drift, wander, sync, outages and steps apply; a
+//! clock that steps back may read it twice, the first time counts); or an
+//! instant a poller creates when it selects the item by the age of its stamp
+//! on the poller's clock. Failures are "A happens before B" or "at A, a
+//! clock reads earlier (later) than a stamp plus a duration"; each is
+//! counted with its ideal-clock twin from the same draws, so the share the
+//! clocks cause is a paired difference. The semantics (never-happening
+//! instants, ties, the run-out) are in `docs/race.md`.
+//!
+//! Files: `raw` (the `[race]` section as written), `config` (validated:
+//! names resolved, instants ordered, cycles refused), `sim` (one
+//! replication in a single pass), `metrics` (columns and metrics named after
+//! each failure), `closed_form` (the back-of-envelope where the structure
+//! has one), `trace` (the first failing item's timeline).
+
+mod closed_form;
+mod config;
+mod metrics;
+mod raw;
+mod sim;
+mod trace;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+pub use closed_form::{Closed, back_of_envelope, expected_items};
+pub use config::{Failure, FailureKind, Instant, InstantKind, Poller, RaceConfig};
+pub use raw::{
+    RawDeadline, RawFailure, RawHosts, RawInstant, RawPoller, RawRace, RawSections, RawThreshold,
+};
+pub use trace::{ItemTrace, TracedFailure, TracedInstant};
+
+use crate::engine::{ScheduleError, Streams};
+use crate::field::FieldError;
+use crate::model::{
+    BackOfEnvelope, Column, Context, Estimator, KeyTable, MetricDef, Model, ModelKind, Name, Part,
+    RawModel, RepOutput, Sections, TraceError, TraceOutcome, TraceQuery, Work,
+};
+use crate::models::checkout::RawArrivals;
+use crate::time::{MAX_HORIZON, SimDuration};
+
+/// The `race` kind of model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kind;
+
+impl ModelKind for Kind {
+    fn name(&self) -> &'static str {
+        "race"
+    }
+    fn sections(&self) -> &'static [&'static str] {
+        RawSections::SECTIONS
+    }
+    fn key_tables(&self) -> Vec<KeyTable> {
+        vec![
+            KeyTable::new("race", RawRace::KEYS),
+            KeyTable::new("race.arrivals", RawArrivals::KEYS),
+            KeyTable::new("race.instant[]", RawInstant::KEYS),
+            KeyTable::new("race.instant[].deadline", RawDeadline::KEYS),
+            KeyTable::new("race.poller[]", RawPoller::KEYS),
+            KeyTable::new("race.failure[]", RawFailure::KEYS),
+            KeyTable::new("race.failure[].reads_before", RawThreshold::KEYS),
+            KeyTable::new("race.failure[].reads_after", RawThreshold::KEYS),
+        ]
+    }
+    fn parse(&self, sections: Sections<'_>) -> Result<Box<dyn RawModel>, FieldError> {
+        Ok(Box::new(sections.deserialize::<RawSections>()?))
+    }
+}
+
+impl RawModel for RawSections {
+    fn validate(&self, ctx: &Context<'_>) -> Result<Arc<dyn Model>, FieldError> {
+        let race = self
+            .race
+            .as_ref()
+            .ok_or_else(|| FieldError::key("race", "model \"race\" needs a [race] table"))?;
+        if ctx.estimator != Estimator::Sample {
+            return Err(ctx.estimator_error(format!(
+                "the race model estimates by plain sampling only; remove `estimator = \"{}\"`",
+                ctx.estimator.name()
+            )));
+        }
+        let config = RaceConfig::from_raw(race, ctx.hosts, ctx.horizon, ctx.base_dir)?;
+        Ok(Arc::new(Race { config }))
+    }
+}
+
+/// A validated race scenario's model.
+#[derive(Debug, Clone)]
+pub struct Race {
+    /// The configuration.
+    pub config: RaceConfig,
+}
+
+impl Race {
+    /// The configuration of `model`, if it is a race model.
+    pub fn config_of(model: &dyn Model) -> Option<&RaceConfig> {
+        model.downcast_ref::<Race>().map(|c| &c.config)
+    }
+}
+
+/// Whole days `horizon` covers (rounded up, at least 1).
+fn days(horizon: SimDuration) -> usize {
+    let day = SimDuration::from_hours(24).as_nanos();
+    ((horizon.as_nanos() + day - 1) / day).max(1) as usize
+}
+
+impl Model for Race {
+    fn kind(&self) -> &'static str {
+        "race"
+    }
+    fn columns(&self) -> Vec<Column> {
+        metrics::columns(&self.config)
+    }
+    fn daily_columns(&self) -> Vec<Name> {
+        metrics::daily_columns(&self.config)
+    }
+    fn metrics(&self, replications: u32) -> Vec<MetricDef> {
+        metrics::metrics(&self.config, replications)
+    }
+    fn metric_names(&self) -> Vec<Name> {
+        metrics::metric_names(&self.config)
+    }
+    fn headline_metric(&self) -> Name {
+        format!("{}_rate", self.config.failures[0].name).into()
+    }
+    fn work(&self) -> Work {
+        work(&self.config)
+    }
+    fn run(&self, streams: Streams, _part: Option<Part>) -> Result<RepOutput, ScheduleError> {
+        Ok(sim::run(&self.config, &streams, None).output)
+    }
+    fn back_of_envelope(&self) -> BackOfEnvelope {
+        back_of_envelope(&self.config)
+    }
+    fn closed_form_unavailable(&self) -> Option<String> {
+        back_of_envelope(&self.config).not_applicable
+    }
+    fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {
+        trace::find(&self.config, query)
+    }
+}
+
+/// What one replication costs: the items, every poller's polls over the
+/// horizon and run-out, the clocks' breakpoints over the same span, and the
+/// items held: with pollers, those arriving during the longest
+/// `older_than` plus one poll interval at the peak rate (every item when a
+/// batch limit may back up), else one.
+pub fn work(cfg: &RaceConfig) -> Work {
+    let items = expected_items(cfg);
+    let span = cfg.horizon + cfg.run_out;
+    let span_s = span.as_secs_f64().min(2.0 * MAX_HORIZON.as_secs_f64());
+    let polls = cfg
+        .pollers
+        .iter()
+        .map(|p| span_s / p.every.as_secs_f64())
+        .sum();
+    let clock_steps = cfg.clocks.iter().map(|c| c.breakpoints_over(span)).sum();
+    let horizon = cfg.horizon.as_secs_f64().max(1e-9);
+    let peak = match &cfg.arrivals {
+        crate::models::checkout::Arrivals::Poisson { rate, profile } => {
+            rate * profile.map_or(1.0, |w| w.iter().copied().fold(0.0, f64::max))
+        }
+        _ => items / horizon,
+    };
+    let held = if cfg.pollers.is_empty() {
+        1.0
+    } else if cfg.pollers.iter().any(|p| p.batch_limit > 0) {
+        items
+    } else {
+        let wait = cfg
+            .pollers
+            .iter()
+            .map(|p| p.older_than.as_secs_f64() + p.every.as_secs_f64())
+            .fold(0.0, f64::max);
+        items.min(peak * wait).max(1.0)
+    };
+    let n = cfg.instants.len() as f64;
+    Work {
+        units: items,
+        unit: "items",
+        polls,
+        clock_steps,
+        held,
+        // a row of 6 numbers per instant and the heap entries, doubled for
+        // the room a growing buffer keeps
+        bytes_per_held: 2.0 * (n * 6.0 * 8.0 + 2.0 * 32.0),
+    }
+}
