@@ -45,10 +45,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(code);
             }
         };
-        match cli::execute(cli) {
+        let ui = cli.ui();
+        match cli::execute(cli, &ui) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("{} {e}", ui.error_label());
                 ExitCode::from(e.exit_code())
             }
         }

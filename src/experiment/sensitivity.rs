@@ -14,7 +14,7 @@ use crate::model::Name;
 /// One key's bar: `(key, low, high)`.
 pub type KeyRange = (String, f64, f64);
 
-/// For each swept key of `points` (a sweep grid, as [`crate::experiment::points`]
+/// For each swept key of `points` (a sweep grid, as the experiment runner
 /// makes it), `(key, low, high)`: the least and greatest value of `metric` over
 /// that key's values with the other keys at their base (first) value, sorted
 /// by `high - low`, widest first (ties keep the sweep's key order).
