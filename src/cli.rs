@@ -206,6 +206,31 @@ struct PlotArgs {
     out: Option<PathBuf>,
 }
 
+/// Parses the command line; the parser's own messages (usage errors,
+/// `--help`) follow `--color` too, read ahead of the parse.
+pub(crate) fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut when = None;
+    for (i, a) in args.iter().enumerate() {
+        let a = a.to_string_lossy();
+        let value = match a.strip_prefix("--color=") {
+            Some(v) => Some(v.to_string()),
+            None if a == "--color" => args.get(i + 1).map(|v| v.to_string_lossy().into_owned()),
+            None => None,
+        };
+        when = match value.as_deref() {
+            Some("always") => Some(clap::ColorChoice::Always),
+            Some("never") => Some(clap::ColorChoice::Never),
+            Some("auto") => Some(clap::ColorChoice::Auto),
+            _ => when,
+        };
+    }
+    let cmd = Cli::command().color(when.unwrap_or(clap::ColorChoice::Auto));
+    let mut matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches_mut(&mut matches)
+}
+
 impl Cli {
     /// The terminal settings `-q` and `--color` ask for.
     pub(crate) fn ui(&self) -> Ui {

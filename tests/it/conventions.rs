@@ -72,6 +72,18 @@ fn colour_only_where_asked() {
         "{:?}",
         text(&o.stderr)
     );
+    // the parser's own messages follow --color too
+    let o = racesim()
+        .args(["validate", "--no-such-flag", "--color", "always"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains('\u{1b}'), "{:?}", text(&o.stderr));
+    let o = racesim()
+        .args(["validate", "--no-such-flag", "--color=never"])
+        .output()
+        .unwrap();
+    assert!(!text(&o.stderr).contains('\u{1b}'), "{:?}", text(&o.stderr));
     // a value --color does not know is refused by the parser
     racesim()
         .args(["validate", LISA, "--color", "sometimes"])
