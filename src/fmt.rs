@@ -1,9 +1,15 @@
-//! Numbers and cells as racesim writes them: for people ([`fmt_num`]), for
-//! files ([`fmt_exact`]: shortest round-trip text), and text cells made safe
-//! for spreadsheets ([`escape_cell`]).
+//! Numbers and cells as racesim writes them: for people ([`fmt_num`]: four
+//! significant digits, thousands separators; [`fmt_clean`] for values a
+//! person typed, such as limits), for files ([`fmt_exact`]: shortest
+//! round-trip text), and text cells made safe for spreadsheets
+//! ([`escape_cell`]).
 
-/// Formats a number for people: 4 significant digits, scientific notation for
-/// very small or large magnitudes, thousands kept readable.
+/// Formats a number for people, one format everywhere (tables, summaries,
+/// messages): whole numbers exactly, with thousands separators
+/// (`40,327,362`); others to 4 significant digits without trailing zeros
+/// (`0.005349`, `148.7`, `0.06`), with thousands separators from 1,000
+/// (`4,031,000`), and in scientific notation below 0.001 or from 10^15
+/// (`5.722e-6`, `1e-4`).
 pub fn fmt_num(x: f64) -> String {
     if x.is_nan() {
         return "n/a".into();
@@ -15,14 +21,63 @@ pub fn fmt_num(x: f64) -> String {
         return "0".into();
     }
     let a = x.abs();
-    if x.fract() == 0.0 && a < 1e12 {
-        return format!("{}", x as i64);
+    let sign = if x < 0.0 { "-" } else { "" };
+    if !(1e-3..1e15).contains(&a) {
+        return sci(x);
     }
-    if !(1e-3..1e7).contains(&a) {
-        return format!("{x:.3e}");
+    if x.fract() == 0.0 {
+        return format!("{sign}{}", grouped(a as u64));
     }
-    let digits = 4 - (a.log10().floor() as i32 + 1);
-    format!("{x:.prec$}", prec = digits.max(0) as usize)
+    // 4 significant digits: round in decimal text, then read the text back
+    let rounded: f64 = format!("{a:.3e}").parse().unwrap_or(a);
+    if rounded >= 1000.0 {
+        return format!("{sign}{}", grouped(rounded.round() as u64));
+    }
+    let digits = (3 - rounded.log10().floor() as i32).max(0) as usize;
+    format!("{sign}{}", trim_zeros(&format!("{rounded:.digits$}")))
+}
+
+/// Formats a value a person wrote (a limit, a swept value) without the noise
+/// of binary arithmetic: 12 significant digits, then the shortest text
+/// (`0.06000000000000001` reads `0.06`, `1e-4` reads `0.0001`).
+pub fn fmt_clean(x: f64) -> String {
+    if !x.is_finite() {
+        return fmt_num(x);
+    }
+    let cleaned: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    format!("{cleaned}")
+}
+
+/// Scientific notation with 4 significant digits, trailing zeros trimmed:
+/// `5.722e-6`, `1e-4`, `-2.5e15`.
+fn sci(x: f64) -> String {
+    let t = format!("{x:.3e}");
+    match t.split_once('e') {
+        Some((mantissa, exp)) => format!("{}e{exp}", trim_zeros(mantissa)),
+        None => t,
+    }
+}
+
+/// `1.500` -> `1.5`, `2.000` -> `2`; text without a point is kept.
+fn trim_zeros(t: &str) -> String {
+    if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+/// A whole number with thousands separators: `40327362` -> `40,327,362`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Formats a number exactly enough for files: shortest round-trip text.
@@ -110,10 +165,34 @@ mod tests {
     #[test]
     fn numbers_for_people() {
         assert_eq!(fmt_num(0.0), "0");
-        assert_eq!(fmt_num(40312.0), "40312");
+        assert_eq!(fmt_num(40312.0), "40,312");
+        assert_eq!(fmt_num(40327362.0), "40,327,362");
+        assert_eq!(fmt_num(-1234.0), "-1,234");
+        assert_eq!(fmt_num(999.0), "999");
+        assert_eq!(fmt_num(4.03123456e7), "40,310,000");
+        assert_eq!(fmt_num(80640.3), "80,640");
+        assert_eq!(fmt_num(9999.7), "10,000");
+        assert_eq!(fmt_num(999.97), "1,000");
         assert_eq!(fmt_num(0.0041234), "0.004123");
         assert_eq!(fmt_num(0.00041234), "4.123e-4");
+        assert_eq!(fmt_num(0.000005721676780396812), "5.722e-6");
+        assert_eq!(fmt_num(1e-4), "1e-4");
         assert_eq!(fmt_num(12.3456), "12.35");
+        assert_eq!(fmt_num(148.0001), "148");
+        assert_eq!(fmt_num(0.06000000000000001), "0.06");
+        assert_eq!(fmt_num(-0.5), "-0.5");
+        assert_eq!(fmt_num(2.5e15), "2.5e15");
         assert_eq!(fmt_num(f64::NAN), "n/a");
+        assert_eq!(fmt_num(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn values_people_wrote() {
+        assert_eq!(fmt_clean(0.06000000000000001), "0.06");
+        assert_eq!(fmt_clean(0.02 * 3.0), "0.06");
+        assert_eq!(fmt_clean(1e-4), "0.0001");
+        assert_eq!(fmt_clean(0.01), "0.01");
+        assert_eq!(fmt_clean(0.012345), "0.012345");
+        assert_eq!(fmt_clean(250.0), "250");
     }
 }

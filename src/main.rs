@@ -8,8 +8,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Printing to a closed pipe panics inside `println!`; that is not a bug.
 fn is_broken_pipe(message: &str) -> bool {
     message.contains("Broken pipe") || message.contains("failed printing to stdout")
@@ -37,7 +35,7 @@ fn main() -> ExitCode {
         }
     }));
     let outcome = std::panic::catch_unwind(|| {
-        let cli = match cli::Cli::try_parse() {
+        let cli = match cli::parse() {
             Ok(c) => c,
             Err(e) => {
                 let code = if e.use_stderr() { 2 } else { 0 };
@@ -45,10 +43,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(code);
             }
         };
-        match cli::execute(cli) {
+        let ui = cli.ui();
+        match cli::execute(cli, &ui) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("{} {e}", ui.error_label());
                 ExitCode::from(e.exit_code())
             }
         }

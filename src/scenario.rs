@@ -254,7 +254,8 @@ fn validate(
         hosts: &common.hosts,
         horizon: common.horizon,
         horizon_span: Some(raw.horizon.span()),
-        estimator: raw.estimator,
+        estimator: raw.estimator(),
+        estimator_span: raw.estimator.as_ref().map(Spanned::span),
         base_dir: &base,
     };
     let model = model_raw.validate(&ctx).map_err(fe)?;
@@ -265,7 +266,7 @@ fn validate(
         seed: common.seed,
         replications: common.replications,
         horizon: common.horizon,
-        estimator: raw.estimator,
+        estimator: raw.estimator(),
         hosts: common.hosts,
         model,
         sweep: Vec::new(),

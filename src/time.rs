@@ -207,8 +207,32 @@ impl fmt::Display for SimDuration {
             abs / NANOS_PER_SEC as u64,
             (abs % NANOS_PER_SEC as u64) as u32,
         );
-        write!(f, "{sign}{}", humantime::format_duration(d))
+        write!(
+            f,
+            "{sign}{}",
+            spaced(&humantime::format_duration(d).to_string())
+        )
     }
+}
+
+/// humantime's `7days 2h` written `7 days 2h`: a unit spelled out as a word
+/// gets a space before it (`1 day`, `2 months`, `1 year`); symbols (`h`,
+/// `m`, `ms`) stay attached. Both forms parse back.
+fn spaced(text: &str) -> String {
+    text.split(' ')
+        .map(|part| {
+            let at = part
+                .find(|c: char| c.is_ascii_alphabetic())
+                .unwrap_or(part.len());
+            let (num, unit) = part.split_at(at);
+            if unit.len() > 2 && !num.is_empty() {
+                format!("{num} {unit}")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl fmt::Display for SimTime {
@@ -400,6 +424,13 @@ mod tests {
     fn displays_human_units() {
         assert_eq!(SimDuration::from_mins(-6).to_string(), "-6m");
         assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
+        assert_eq!(SimDuration::from_hours(24 * 7).to_string(), "7 days");
+        assert_eq!(SimDuration::from_hours(25).to_string(), "1 day 1h");
+        // the spaced form parses back
+        assert_eq!(
+            parse_duration("1 day 1h").unwrap(),
+            SimDuration::from_hours(25)
+        );
         assert_eq!(
             SimTime::from_nanos(86_400_000_000_000 + 3_723_004_000_000).to_string(),
             "day 1 01:02:03.004"

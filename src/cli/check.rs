@@ -8,10 +8,10 @@ use clap::Args;
 
 use racesim::Error;
 use racesim::pipeline::check::CheckOptions;
-use racesim::report::check::{lines_json, lines_markdown, lines_table};
+use racesim::report::check::{Verdict, lines_csv, lines_json, lines_markdown, lines_table};
 
 use super::progress::Bar;
-use super::{Common, Format, notes};
+use super::{Common, Format, Ui, notes};
 
 /// `racesim check`.
 #[derive(Debug, Args)]
@@ -31,32 +31,42 @@ pub(crate) struct CheckArgs {
     /// Shared options.
     #[command(flatten)]
     common: Common,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
-/// Runs the checks and prints their lines.
-pub(crate) fn check(a: &CheckArgs) -> Result<(), Error> {
+/// Runs the checks and prints their lines (with `-q` and the table format:
+/// only the lines that did not pass, so a passing check prints nothing).
+pub(crate) fn check(a: &CheckArgs, ui: &Ui) -> Result<(), Error> {
     let opts = a.common.options()?;
     let copts = CheckOptions {
         baseline: a.baseline.clone(),
         history: a.history.clone().zip(a.label.clone()),
         save: a.common.out.is_some(),
     };
-    // progress and notes only for people reading a table
-    let quiet = a.common.quiet || a.common.format != Format::Table;
-    let bar = Bar::new(quiet, "check");
+    let bar = Bar::new(ui.quiet, "check");
     let outcome = racesim::pipeline::check::check(&a.files, &opts, &copts, &bar)?;
-    notes(&outcome.notes, quiet);
+    notes(&outcome.notes, ui);
     let lines = &outcome.lines;
-    print!(
-        "{}",
-        match a.common.format {
-            Format::Json => lines_json(lines),
-            Format::Markdown => lines_markdown(lines),
-            Format::Table | Format::Csv => lines_table(lines),
+    match a.format {
+        Format::Json => print!("{}", lines_json(lines)),
+        Format::Markdown => print!("{}", lines_markdown(lines)),
+        Format::Csv => print!("{}", lines_csv(lines)),
+        Format::Table if ui.quiet => {
+            let failed: Vec<_> = lines
+                .iter()
+                .filter(|l| l.verdict != Verdict::Pass)
+                .cloned()
+                .collect();
+            if !failed.is_empty() {
+                print!("{}", ui.verdicts(&lines_table(&failed)));
+            }
         }
-    );
-    if lines.is_empty() && a.common.format == Format::Table {
-        println!("no [[expect]] in the scenarios and no baseline: nothing to check");
+        Format::Table if lines.is_empty() => {
+            eprintln!("no [[expect]] in the scenarios and no baseline: nothing to check");
+        }
+        Format::Table => print!("{}", ui.verdicts(&lines_table(lines))),
     }
     outcome.verdict()
 }

@@ -1,6 +1,7 @@
 //! `racesim merge FILE...`: merges shard outputs into exactly the result a
 //! single run gives ([`racesim::pipeline::merge`]), and prints it like
-//! `run`.
+//! `run` (the table or document on standard output, status on standard
+//! error).
 
 use std::path::PathBuf;
 
@@ -12,7 +13,7 @@ use racesim::report::summary::SummaryTable;
 use racesim::report::{json, table};
 
 use super::guard::GuardArgs;
-use super::{Format, notes, print_json};
+use super::{Format, Ui, notes, print_json, status};
 
 /// `racesim merge`.
 #[derive(Debug, Args)]
@@ -28,9 +29,6 @@ pub(crate) struct MergeArgs {
     /// as NAME.previous)
     #[arg(long)]
     force: bool,
-    /// No table or notes (csv/json still print)
-    #[arg(long, short)]
-    quiet: bool,
     /// Output on standard output
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -40,7 +38,7 @@ pub(crate) struct MergeArgs {
 }
 
 /// Merges the shards and prints the result.
-pub(crate) fn merge(a: &MergeArgs) -> Result<(), Error> {
+pub(crate) fn merge(a: &MergeArgs, ui: &Ui) -> Result<(), Error> {
     let replace = GuardArgs::forced(a.force).parse()?.replace;
     let m = racesim::pipeline::merge::merge(
         &racesim::models::builtin(),
@@ -49,18 +47,22 @@ pub(crate) fn merge(a: &MergeArgs) -> Result<(), Error> {
         replace,
         !a.no_charts,
     )?;
-    notes(&m.notes, a.quiet);
+    notes(&m.notes, ui);
     match a.format {
         Format::Json => print_json(&json::scenario(&m.results, m.swept)),
         Format::Csv => print!("{}", SummaryTable::of(&m.results).csv()),
-        Format::Table | Format::Markdown if !a.quiet => {
-            println!("merged {} shard(s) of {}", m.shards, m.scenario);
-            print!(
-                "{}",
-                table::run_text(&m.results, m.swept, None, 1, Some(&m.dir))
-            );
-        }
-        Format::Table | Format::Markdown => {}
+        Format::Markdown => print!("{}", table::run_markdown(&m.results, m.swept)),
+        Format::Table if !ui.quiet => print!("{}", ui.table(&table::run_text(&m.results, m.swept))),
+        Format::Table => {}
     }
+    status(
+        &format!(
+            "merged {} shard(s) of {}\n{}",
+            m.shards,
+            m.scenario,
+            table::run_status(&m.results, None, 1, Some(&m.dir))
+        ),
+        ui,
+    );
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! `racesim run --target-precision R [--max-replications M]`: replications
 //! in doubling batches until the headline metric is known to a relative
 //! precision ([`racesim::pipeline::precision`]). After the table, a line per
-//! point says what stopped the run (on standard error for csv and json, so
-//! that standard output stays one document).
+//! point says what stopped the run (on standard error for csv, json and
+//! markdown, so that standard output stays one document).
 
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ use racesim::report::summary::SummaryTable;
 use racesim::report::{json, table};
 
 use super::progress::Bar;
-use super::{Common, Format, notes, print_json};
+use super::{Common, Format, Ui, notes, print_json, status};
 
 /// The precision options of `run`.
 #[derive(Debug, Clone, Args)]
@@ -39,7 +39,13 @@ impl PrecisionArgs {
 }
 
 /// Runs each file to the goal and prints the results in the chosen format.
-pub(crate) fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(), Error> {
+pub(crate) fn run(
+    files: &[PathBuf],
+    common: &Common,
+    format: Format,
+    goal: &Goal,
+    ui: &Ui,
+) -> Result<(), Error> {
     let opts = common.options()?;
     let mut docs = Vec::new();
     for file in files {
@@ -47,45 +53,40 @@ pub(crate) fn run(files: &[PathBuf], common: &Common, goal: &Goal) -> Result<(),
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let bar = Bar::new(common.quiet, &label);
+        let bar = Bar::new(ui.quiet, &label);
         let r = racesim::pipeline::precision::run(file, &opts, goal, &bar)?;
-        notes(&r.notes, common.quiet);
+        notes(&r.notes, ui);
         if let Some(p) = &r.partial {
-            eprintln!("{}", p.line());
+            eprintln!("{}", ui.status(&p.line()));
         }
-        match common.format {
-            Format::Table | Format::Markdown if !common.quiet => {
-                print!(
-                    "{}",
-                    table::run_text(
-                        &r.results,
-                        r.swept,
-                        Some(r.elapsed),
-                        opts.threads(),
-                        Some(&r.dir)
-                    )
-                );
+        match format {
+            Format::Table if !ui.quiet => {
+                print!("{}", ui.table(&table::run_text(&r.results, r.swept)));
                 println!();
                 for l in &r.lines {
                     println!("{l}");
                 }
             }
-            Format::Table | Format::Markdown => {}
-            Format::Csv | Format::Json => {
-                if !common.quiet {
+            Format::Table => {}
+            Format::Csv | Format::Json | Format::Markdown => {
+                if !ui.quiet {
                     for l in &r.lines {
                         eprintln!("{l}");
                     }
                 }
-                if common.format == Format::Csv {
-                    print!("{}", SummaryTable::of(&r.results).csv());
-                } else {
-                    docs.push(r.doc);
+                match format {
+                    Format::Csv => print!("{}", SummaryTable::of(&r.results).csv()),
+                    Format::Markdown => print!("{}", table::run_markdown(&r.results, r.swept)),
+                    _ => docs.push(r.doc),
                 }
             }
         }
+        status(
+            &table::run_status(&r.results, Some(r.elapsed), opts.threads(), Some(&r.dir)),
+            ui,
+        );
     }
-    if common.format == Format::Json {
+    if format == Format::Json {
         print_json(&json::documents(docs));
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! `racesim report FILE`: runs a scenario and writes its review page as
 //! HTML and Markdown under `OUT/NAME/` ([`racesim::pipeline::report`]);
-//! prints the paths written.
+//! lists the paths written on standard error.
 
 use std::path::PathBuf;
 
@@ -10,8 +10,8 @@ use racesim::Error;
 use racesim::pipeline::Options;
 
 use super::guard::GuardArgs;
-use super::notes;
 use super::progress::Bar;
+use super::{Ui, notes};
 
 /// `racesim report`.
 #[derive(Debug, Args)]
@@ -33,37 +33,34 @@ pub(crate) struct ReportArgs {
     /// Folder the NAME/ result folder goes in
     #[arg(long, value_name = "DIR", default_value = "output")]
     out: PathBuf,
-    /// No progress bar and no list of the files written
-    #[arg(long, short)]
-    quiet: bool,
     /// Resource guards and output safety.
     #[command(flatten)]
     guards: GuardArgs,
 }
 
 /// Runs the scenario, writes the report, prints the paths written.
-pub(crate) fn report(a: &ReportArgs) -> Result<(), Error> {
+pub(crate) fn report(a: &ReportArgs, ui: &Ui) -> Result<(), Error> {
     let common = super::Common {
-        seed: a.seed,
-        replications: a.replications,
-        set: a.set.clone(),
-        threads: a.threads,
+        inputs: super::Inputs {
+            seed: a.seed,
+            replications: a.replications,
+            set: a.set.clone(),
+            threads: a.threads,
+        },
         out: Some(a.out.clone()),
-        format: super::Format::Table,
         shard: None,
-        quiet: a.quiet,
         no_charts: true,
         guards: a.guards.clone(),
     };
     let opts: Options = common.options()?;
-    let bar = Bar::new(a.quiet, "report");
+    let bar = Bar::new(ui.quiet, "report");
     let w = racesim::pipeline::report::report(&a.file, &opts, &bar)?;
-    notes(&w.notes, a.quiet);
-    if !a.quiet {
-        println!("wrote {}", w.dir.join("report.html").display());
-        println!("wrote {}", w.dir.join("report.md").display());
+    notes(&w.notes, ui);
+    if !ui.quiet {
+        eprintln!("wrote {}", w.dir.join("report.html").display());
+        eprintln!("wrote {}", w.dir.join("report.md").display());
         for p in &w.charts {
-            println!("wrote {}", w.dir.join(p).display());
+            eprintln!("wrote {}", w.dir.join(p).display());
         }
     }
     Ok(())

@@ -1,5 +1,7 @@
 //! `racesim run FILE...` and `racesim sweep FILE`: run, print, and write
-//! the result folders (through [`racesim::pipeline::run_file`]).
+//! the result folders (through [`racesim::pipeline::run_file`]). The
+//! table, CSV, JSON or Markdown goes to standard output; progress, notes,
+//! the throughput and the folder written to standard error.
 
 use std::path::PathBuf;
 
@@ -12,7 +14,7 @@ use racesim::report::{json, table};
 use racesim::scenario::{self, Source, SweepAxis};
 
 use super::progress::Bar;
-use super::{Common, Format, notes, print_json};
+use super::{Common, Format, Ui, notes, print_json, status};
 
 /// `racesim run`.
 #[derive(Debug, Args)]
@@ -23,6 +25,9 @@ pub(crate) struct RunArgs {
     /// Shared options.
     #[command(flatten)]
     common: Common,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Sequential replications to a target precision.
     #[command(flatten)]
     precision: super::precision::PrecisionArgs,
@@ -39,18 +44,21 @@ pub(crate) struct SweepArgs {
     /// Shared options.
     #[command(flatten)]
     common: Common,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// `racesim run FILE...`.
-pub(crate) fn run(a: &RunArgs) -> Result<(), Error> {
+pub(crate) fn run(a: &RunArgs, ui: &Ui) -> Result<(), Error> {
     match a.precision.goal()? {
-        Some(goal) => super::precision::run(&a.files, &a.common, &goal),
-        None => run_files(&a.files, &a.common, None),
+        Some(goal) => super::precision::run(&a.files, &a.common, a.format, &goal, ui),
+        None => run_files(&a.files, &a.common, a.format, None, ui),
     }
 }
 
 /// `racesim sweep FILE`: the file's own `[sweep]`, or `--vary`.
-pub(crate) fn sweep(a: &SweepArgs) -> Result<(), Error> {
+pub(crate) fn sweep(a: &SweepArgs, ui: &Ui) -> Result<(), Error> {
     let vary = if a.vary.is_empty() {
         require_sweep(a)?;
         None
@@ -62,14 +70,14 @@ pub(crate) fn sweep(a: &SweepArgs) -> Result<(), Error> {
                 .collect::<Result<Vec<_>, _>>()?,
         )
     };
-    run_files(std::slice::from_ref(&a.file), &a.common, vary)
+    run_files(std::slice::from_ref(&a.file), &a.common, a.format, vary, ui)
 }
 
 /// `racesim sweep FILE` without `--vary` runs the file's `[sweep]`: refuses
 /// a scenario that has none, saying how to give one.
 fn require_sweep(a: &SweepArgs) -> Result<(), Error> {
     let source = Source::read(&a.file)?;
-    let sc = scenario::load(&source, &a.common.overrides()?)?;
+    let sc = scenario::load(&source, &a.common.inputs.overrides()?)?;
     if sc.sweep.is_empty() {
         return Err(Error::Usage(format!(
             "{}: nothing to sweep: the scenario has no [sweep] table; give the keys to vary \
@@ -85,7 +93,9 @@ fn require_sweep(a: &SweepArgs) -> Result<(), Error> {
 fn run_files(
     files: &[PathBuf],
     common: &Common,
+    format: Format,
     vary: Option<Vec<SweepAxis>>,
+    ui: &Ui,
 ) -> Result<(), Error> {
     let opts = common.options()?;
     let mut docs = Vec::new();
@@ -94,24 +104,18 @@ fn run_files(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let bar = Bar::new(common.quiet, &label);
+        let bar = Bar::new(ui.quiet, &label);
         let r = run_file(file, &opts, vary.clone(), Save::Folder, &bar)?;
-        notes(&r.notes, common.quiet);
+        notes(&r.notes, ui);
         if let Some(p) = &r.partial {
-            eprintln!("{}", p.line());
+            eprintln!("{}", ui.status(&p.line()));
         }
-        match common.format {
-            Format::Table | Format::Markdown if !common.quiet => print!(
-                "{}",
-                table::run_text(
-                    &r.results,
-                    r.swept,
-                    Some(r.elapsed),
-                    opts.threads(),
-                    r.dir.as_deref(),
-                )
-            ),
-            Format::Table | Format::Markdown => {}
+        match format {
+            Format::Table if !ui.quiet => {
+                print!("{}", ui.table(&table::run_text(&r.results, r.swept)));
+            }
+            Format::Table => {}
+            Format::Markdown => print!("{}", table::run_markdown(&r.results, r.swept)),
             Format::Csv => print!("{}", SummaryTable::of(&r.results).csv()),
             Format::Json => {
                 let mut doc = json::scenario(&r.results, r.swept);
@@ -121,8 +125,17 @@ fn run_files(
                 docs.push(doc);
             }
         }
+        status(
+            &table::run_status(
+                &r.results,
+                Some(r.elapsed),
+                opts.threads(),
+                r.dir.as_deref(),
+            ),
+            ui,
+        );
     }
-    if common.format == Format::Json {
+    if format == Format::Json {
         print_json(&json::documents(docs));
     }
     Ok(())

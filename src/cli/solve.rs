@@ -12,6 +12,11 @@
 //! replications that would decide it: `check`'s "inconclusive"); 2 bad input
 //! or usage (including `--by closed-form` where the closed form does not
 //! apply); 3 an internal error.
+//!
+//! `solve` writes no result folder and draws no chart: it takes the
+//! scenario inputs and the cost guards only (`--out`, `--force`,
+//! `--no-charts`, `--shard`, `--time-limit` and `--max-points` are refused
+//! by the parser).
 
 use std::path::PathBuf;
 
@@ -19,10 +24,12 @@ use clap::Args;
 
 use racesim::Error;
 use racesim::experiment::solve::{By, DEFAULT_SIM_STEPS, Problem, Target, Value, parse_range};
+use racesim::pipeline::Options;
 use racesim::report::solve::{csv, document, text};
 
+use super::guard::CostArgs;
 use super::progress::Bar;
-use super::{Common, Format, print_json};
+use super::{Inputs, Ui, print_json};
 
 /// `racesim solve`.
 #[derive(Debug, Args)]
@@ -57,9 +64,26 @@ pub(crate) struct SolveArgs {
     /// it says it could not confirm (default: 16 times the scenario's)
     #[arg(long, value_name = "N")]
     max_replications: Option<u32>,
-    /// Shared options.
+    /// Scenario inputs.
     #[command(flatten)]
-    common: Common,
+    inputs: Inputs,
+    /// Cost limits.
+    #[command(flatten)]
+    cost: CostArgs,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = SolveFormat::Table)]
+    format: SolveFormat,
+}
+
+/// How `solve` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SolveFormat {
+    /// The answer in words, for people
+    Table,
+    /// A header and one row
+    Csv,
+    /// run's document of the confirmation point, with a `solve` object
+    Json,
 }
 
 impl SolveArgs {
@@ -102,16 +126,21 @@ impl SolveArgs {
 
 /// Solves, prints the answer, and fails (exit 1) when there is none or the
 /// simulation contradicts it.
-pub(crate) fn solve(a: &SolveArgs) -> Result<(), Error> {
+pub(crate) fn solve(a: &SolveArgs, ui: &Ui) -> Result<(), Error> {
     let problem = a.problem()?;
-    let opts = a.common.options()?;
-    let bar = Bar::new(a.common.quiet, &problem.path);
+    let opts = Options {
+        overrides: a.inputs.overrides()?,
+        threads: a.inputs.threads,
+        guards: a.cost.parse()?,
+        ..Options::default()
+    };
+    let bar = Bar::new(ui.quiet, &problem.path);
     let s = racesim::pipeline::solve::solve(&a.file, &opts, &problem, &bar)?;
-    match a.common.format {
-        Format::Json => print_json(&document(&s)),
-        Format::Csv => print!("{}", csv(&s)),
-        Format::Table | Format::Markdown if !a.common.quiet => print!("{}", text(&s)),
-        Format::Table | Format::Markdown => {}
+    match a.format {
+        SolveFormat::Json => print_json(&document(&s)),
+        SolveFormat::Csv => print!("{}", csv(&s)),
+        SolveFormat::Table if ui.quiet => {}
+        SolveFormat::Table => print!("{}", ui.solve(&text(&s))),
     }
     racesim::pipeline::solve::outcome(&s)
 }

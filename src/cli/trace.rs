@@ -10,7 +10,7 @@ use racesim::Error;
 use racesim::model::TraceOutcome;
 use racesim::pipeline::trace::{Request, Traced};
 
-use super::Format;
+use super::Ui;
 
 /// `racesim trace`.
 #[derive(Debug, Args)]
@@ -29,9 +29,9 @@ pub(crate) struct TraceArgs {
     /// Override a key: PATH=VALUE (repeatable)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
-    /// Output: table (an incident report) or json
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output on standard output
+    #[arg(long, value_enum, default_value_t = TraceFormat::Table)]
+    format: TraceFormat,
     /// Also write every event of the replication to this CSV (checkout: true and host-local times, kind, id; terminal: every processor request and outcome)
     #[arg(long, value_name = "FILE.csv")]
     events: Option<PathBuf>,
@@ -40,8 +40,17 @@ pub(crate) struct TraceArgs {
     clocks: bool,
 }
 
+/// How `trace` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TraceFormat {
+    /// An incident report for people
+    Table,
+    /// One JSON document (every event of the timeline)
+    Json,
+}
+
 /// Prints the trace.
-pub(crate) fn trace(a: TraceArgs) -> Result<(), Error> {
+pub(crate) fn trace(a: TraceArgs, ui: &Ui) -> Result<(), Error> {
     let overrides = super::parse_sets(&a.set)?;
     let req = Request {
         // --user N looks in replication 0 unless told otherwise
@@ -55,7 +64,7 @@ pub(crate) fn trace(a: TraceArgs) -> Result<(), Error> {
     let (text, json) = match traced {
         Traced::Clocks { text, json } => (text, json),
         Traced::Case { outcome, events } => {
-            if let Some(note) = events {
+            if let Some(note) = events.filter(|_| !ui.quiet) {
                 eprintln!("{note}");
             }
             match outcome {
@@ -65,8 +74,9 @@ pub(crate) fn trace(a: TraceArgs) -> Result<(), Error> {
         }
     };
     match a.format {
-        Format::Json => println!("{json}"),
-        _ => print!("{text}"),
+        TraceFormat::Json => println!("{json}"),
+        TraceFormat::Table if ui.quiet => {}
+        TraceFormat::Table => print!("{text}"),
     }
     Ok(())
 }

@@ -7,6 +7,8 @@ use clap::Args;
 
 use racesim::Error;
 
+use super::Ui;
+
 /// `racesim validate`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
@@ -19,16 +21,17 @@ pub(crate) struct ValidateArgs {
 }
 
 /// Validates every file; the first bad one is the error (all are reported).
-pub(crate) fn validate(a: &ValidateArgs) -> Result<(), Error> {
+pub(crate) fn validate(a: &ValidateArgs, ui: &Ui) -> Result<(), Error> {
     let overrides = super::parse_sets(&a.set)?;
     let registry = racesim::models::builtin();
     let mut first_err = None;
     for f in &a.files {
         match racesim::pipeline::validate::validate(&registry, f, &overrides) {
-            Ok(line) => println!("{line}"),
+            Ok(line) if !ui.quiet => println!("{line}"),
+            Ok(_) => {}
             Err(e) => {
                 if first_err.is_some() {
-                    eprintln!("error: {e}");
+                    eprintln!("{} {e}", ui.error_label());
                 } else {
                     first_err = Some(e);
                 }

@@ -44,6 +44,8 @@ pub struct Context<'a> {
     pub horizon_span: Option<Range<usize>>,
     /// The estimator the scenario asks for.
     pub estimator: Estimator,
+    /// Where `estimator` is written (`None` when it is not: the default).
+    pub estimator_span: Option<Range<usize>>,
     /// The folder relative data files resolve against.
     pub base_dir: &'a Path,
 }
@@ -59,7 +61,12 @@ impl Context<'_> {
     }
     /// An error about the scenario's `estimator`.
     pub fn estimator_error(&self, message: impl Into<String>) -> FieldError {
-        FieldError::key("estimator", message)
+        FieldError {
+            span: self.estimator_span.clone(),
+            // without a span (no `estimator` written) the key names it
+            key: self.estimator_span.is_none().then(|| "estimator".into()),
+            message: message.into(),
+        }
     }
     /// The whole days the horizon covers (rounded up, at least 1), for
     /// per-day series.

@@ -201,7 +201,7 @@ pub fn check_cost(
             fmt_num(cost.points as f64),
             fmt_num(replications.ceil()),
             sci(max_events),
-            sci((events * 1.01).ceil())
+            flag_value((events * 1.01).ceil())
         )));
     }
     let max_memory = guards.max_memory;
@@ -221,6 +221,16 @@ pub fn check_cost(
         )));
     }
     Ok(())
+}
+
+/// A number to type after a flag (`--max-events 716833`): no thousands
+/// separators, so that it can be copied; `1.23e9` from a million.
+fn flag_value(x: f64) -> String {
+    if x < 1e6 {
+        format!("{}", x.round())
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 /// A number for a message: plain below a million, else `1.23e9`.

@@ -62,6 +62,7 @@ pub fn evaluate(
     n: usize,
 ) -> Vec<(String, Verdict, String)> {
     let e = &m.figure;
+    let (num, clean) = (crate::fmt::fmt_num, crate::fmt::fmt_clean);
     let mut out = Vec::new();
     let needed = |limit: f64| -> String {
         let hw = (e.ci.high - e.ci.low) / 2.0;
@@ -77,23 +78,35 @@ pub fn evaluate(
     };
     if let Some(x) = max {
         let (v, note) = if e.ci.high <= x {
-            (Verdict::Pass, format!("upper bound {} <= {x}", e.ci.high))
+            (
+                Verdict::Pass,
+                format!("upper bound {} <= {}", num(e.ci.high), clean(x)),
+            )
         } else if e.ci.low > x {
-            (Verdict::Fail, format!("lower bound {} > {x}", e.ci.low))
+            (
+                Verdict::Fail,
+                format!("lower bound {} > {}", num(e.ci.low), clean(x)),
+            )
         } else {
             (Verdict::Inconclusive, needed(x))
         };
-        out.push((format!("max {x}"), v, note));
+        out.push((format!("max {}", clean(x)), v, note));
     }
     if let Some(x) = min {
         let (v, note) = if e.ci.low >= x {
-            (Verdict::Pass, format!("lower bound {} >= {x}", e.ci.low))
+            (
+                Verdict::Pass,
+                format!("lower bound {} >= {}", num(e.ci.low), clean(x)),
+            )
         } else if e.ci.high < x {
-            (Verdict::Fail, format!("upper bound {} < {x}", e.ci.high))
+            (
+                Verdict::Fail,
+                format!("upper bound {} < {}", num(e.ci.high), clean(x)),
+            )
         } else {
             (Verdict::Inconclusive, needed(x))
         };
-        out.push((format!("min {x}"), v, note));
+        out.push((format!("min {}", clean(x)), v, note));
     }
     out
 }
@@ -129,21 +142,28 @@ pub fn against_baseline(m: &MetricResult, base: (f64, f64, f64)) -> Option<(Verd
             ((e.ci.high - e.value) / 1.96, (bv - bl) / 1.96)
         }
     } else {
-        return Some((Verdict::Pass, format!("better than the baseline {bv}")));
+        return Some((
+            Verdict::Pass,
+            format!("better than the baseline {}", crate::fmt::fmt_num(bv)),
+        ));
     };
     let se = (se_new.max(0.0).powi(2) + se_base.max(0.0).powi(2)).sqrt();
     if diff > 1.96 * se && diff > 0.0 {
         Some((
             Verdict::Fail,
             format!(
-                "significantly worse than the baseline {bv} (z = {:.2})",
+                "significantly worse than the baseline {} (z = {:.2})",
+                crate::fmt::fmt_num(bv),
                 diff / se.max(f64::MIN_POSITIVE)
             ),
         ))
     } else {
         Some((
             Verdict::Pass,
-            format!("not significantly worse than the baseline {bv}"),
+            format!(
+                "not significantly worse than the baseline {}",
+                crate::fmt::fmt_num(bv)
+            ),
         ))
     }
 }
@@ -234,6 +254,35 @@ pub fn lines_json(lines: &[CheckLine]) -> String {
         "{}\n",
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     )
+}
+
+/// The lines as CSV: a header, then one row per line (values exact; text
+/// cells made safe for spreadsheets).
+pub fn lines_csv(lines: &[CheckLine]) -> String {
+    use crate::fmt::{escape_cell, fmt_exact};
+    let mut w = crate::fmt::csv_writer();
+    let _ = w.write_record([
+        "result", "scenario", "point", "metric", "rule", "value", "ci_low", "ci_high", "note",
+    ]);
+    for l in lines {
+        let verdict = match l.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        };
+        let _ = w.write_record([
+            verdict.to_string(),
+            escape_cell(&l.scenario),
+            escape_cell(&l.point),
+            l.metric.clone(),
+            l.rule.clone(),
+            fmt_exact(l.value),
+            fmt_exact(l.ci_low),
+            fmt_exact(l.ci_high),
+            escape_cell(&l.note),
+        ]);
+    }
+    crate::fmt::csv_text(w)
 }
 
 /// The lines as a Markdown table (what a CI system shows on a pull request).

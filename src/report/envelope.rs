@@ -1,7 +1,8 @@
 //! The back-of-envelope of a scenario as `racesim estimate` prints it: as
-//! text, and as one JSON document (`figures`, `notes`, `not_applicable`).
+//! text, as CSV (`scenario,metric,value,unit`, one row per figure) and as
+//! one JSON document (`figures`, `notes`, `not_applicable`).
 
-use crate::fmt::fmt_num;
+use crate::fmt::{escape_cell, fmt_exact, fmt_num};
 use crate::model::BackOfEnvelope;
 use crate::scenario::Scenario;
 
@@ -43,4 +44,23 @@ pub fn json(sc: &Scenario, r: &BackOfEnvelope) -> serde_json::Value {
         "notes": r.notes,
         "not_applicable": r.not_applicable,
     })
+}
+
+/// The CSV rows of one scenario, `scenario,metric,value,unit` (the header
+/// first when `header`); values exact. A scenario whose closed form does
+/// not apply has no rows.
+pub fn csv(sc: &Scenario, r: &BackOfEnvelope, header: bool) -> String {
+    let mut w = crate::fmt::csv_writer();
+    if header {
+        let _ = w.write_record(["scenario", "metric", "value", "unit"]);
+    }
+    for (k, v, unit) in &r.figures {
+        let _ = w.write_record([
+            escape_cell(&sc.name),
+            k.clone(),
+            fmt_exact(*v),
+            unit.to_string(),
+        ]);
+    }
+    crate::fmt::csv_text(w)
 }

@@ -40,9 +40,9 @@ pub struct RawCommon {
     pub replications: Option<Spanned<i64>>,
     /// Simulated period of one replication.
     pub horizon: Spanned<DurationValue>,
-    /// Estimator.
+    /// Estimator (absent: plain sampling), with where it is written.
     #[serde(default)]
-    pub estimator: Estimator,
+    pub estimator: Option<Spanned<Estimator>>,
     /// Hosts by name.
     #[serde(default)]
     pub hosts: BTreeMap<String, RawHost>,
@@ -54,6 +54,14 @@ pub struct RawCommon {
 }
 
 impl RawCommon {
+    /// The estimator asked for (plain sampling when none is written).
+    pub fn estimator(&self) -> Estimator {
+        self.estimator
+            .as_ref()
+            .map(|e| *e.get_ref())
+            .unwrap_or_default()
+    }
+
     /// The common keys before the model's tables, in message order.
     pub const KEYS_BEFORE_MODEL: &'static [&'static str] = &[
         "name",

@@ -178,7 +178,8 @@ pub fn range_values(
                     if ints {
                         format!("{}", v as i64)
                     } else {
-                        format!("{v}")
+                        // 0.02 * 3 is written 0.06, not 0.06000000000000001
+                        crate::fmt::fmt_clean(v)
                     }
                 })
                 .collect())

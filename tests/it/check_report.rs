@@ -331,7 +331,8 @@ fn report_writes_a_self_contained_html_page_and_markdown() {
         .arg(dir.path())
         .assert()
         .success()
-        .stdout(predicate::str::contains("report.html"));
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("report.html"));
     let lisa = dir.path().join("lisa");
     let html = std::fs::read_to_string(lisa.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));

@@ -22,8 +22,10 @@ fn run_prints_the_table_and_writes_the_csv_files() {
         .success()
         .stdout(predicate::str::contains("error_page_rate"))
         .stdout(predicate::str::contains("95% interval"))
-        .stdout(predicate::str::contains("throughput:"))
-        .stderr(predicate::str::is_empty());
+        .stdout(predicate::str::contains("back-of-envelope"))
+        .stdout(predicate::str::contains("throughput:").not())
+        .stderr(predicate::str::starts_with("throughput: "))
+        .stderr(predicate::str::contains("wrote "));
     let summary = std::fs::read_to_string(dir.path().join("lisa/summary.csv")).unwrap();
     let header = summary.lines().next().unwrap();
     assert!(

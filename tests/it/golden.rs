@@ -531,7 +531,7 @@ fn produce(case: &Case) -> String {
                 .code()
                 .map_or_else(|| "signal".into(), |c| c.to_string()),
             String::from_utf8_lossy(&o.stdout).replace(&w, "<W>"),
-            String::from_utf8_lossy(&o.stderr).replace(&w, "<W>"),
+            without_timing(&String::from_utf8_lossy(&o.stderr).replace(&w, "<W>")),
         ));
     }
     for rel in files_under(dir.path()) {
@@ -551,6 +551,21 @@ fn produce(case: &Case) -> String {
         }
     }
     out
+}
+
+/// Standard error with the throughput line (wall-clock timing, different
+/// on every run) reduced to its first word.
+fn without_timing(stderr: &str) -> String {
+    stderr
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.starts_with("throughput: ") {
+                "throughput: <timing>\n"
+            } else {
+                l
+            }
+        })
+        .collect()
 }
 
 /// The first line where two texts differ, for the failure message.

@@ -163,7 +163,7 @@ fn a_run_beyond_max_events_is_refused_with_the_estimate_and_the_flag() {
     // s = ln 5 / 2.3263, 1.0163 s; redirect median 1.5 s, p99 6 s: 1.7914 s;
     // move 0.2 s): 605763.0 s / 300 s = 2019.21 polls, x 32 = 64615
     assert!(
-        err.contains("about 709735 events (645120 users, 64615 polls;"),
+        err.contains("about 709,735 events (645,120 users, 64,615 polls;"),
         "{err}"
     );
     assert!(err.contains("--max-events 716833"), "{err}");

@@ -103,7 +103,7 @@ fn a_large_sweep_is_refused_before_any_point_is_built() {
         &[&vary[..], &["--max-events", "1"]].concat(),
         SMALL,
     );
-    ended(&m, 2, &["10001 points", "--max-points 10001"]);
+    ended(&m, 2, &["10,001 points", "--max-points 10001"]);
     // with the points let through, the events guard refuses, still before
     // anything is built (each axis value is costed on its own)
     let m = capped(
@@ -114,7 +114,7 @@ fn a_large_sweep_is_refused_before_any_point_is_built() {
     ended(
         &m,
         2,
-        &["events", "beyond --max-events 1", "10001 point(s)"],
+        &["events", "beyond --max-events 1", "10,001 point(s)"],
     );
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

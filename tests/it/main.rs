@@ -6,6 +6,7 @@ mod ci_examples;
 mod ci_scripts;
 mod cli;
 mod clocks;
+mod conventions;
 mod coverage;
 mod determinism;
 mod docs;
