@@ -91,6 +91,7 @@
 //! `mm1_queue` example. `ARCHITECTURE.md` has the code map and the
 //! invariants.
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 // Scenario errors carry the file, line, column, key, source line and hint:
 // they are built once per invocation, on the way out, so boxing them would buy
 // nothing but noise.

@@ -1,4 +1,4 @@
-//! Accumulators and confidence intervals: the statistics every reported
+//! Confidence intervals: the statistics every reported
 //! figure goes through.
 //!
 //! This module owns the interval arithmetic and nothing else: pure functions
@@ -26,10 +26,6 @@
 //!   `k` of `n`: `low = B(alpha/2; k, n - k + 1)` (`0` when `k = 0`),
 //!   `high = B(1 - alpha/2; k + 1, n - k)` (`1` when `k = n`), where
 //!   `B(p; a, b)` is the beta quantile.
-//! - **Wilson score** ([`wilson`], [`Method::Wilson`]). Wilson (1927),
-//!   "Probable inference, the law of succession, and statistical inference",
-//!   *JASA* 22(158): 209-212. With `p = k/n` and `z = z(1 - alpha/2)`:
-//!   `(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`.
 //! - **Ratio estimator** ([`ratio_figure`], [`mean_figure`],
 //!   [`ratio_diff_figure`], [`Method::RatioT`]). Cochran (1977), *Sampling
 //!   Techniques*, 3rd ed., Wiley, section 6.4 (the estimated variance of a
@@ -41,12 +37,6 @@
 //!   weights each replication by its denominator, which is what "errors per
 //!   user over all users" means; with equal denominators it is exactly the
 //!   Student t interval of the per-replication rates.
-//! - **Streaming moments** ([`Welford`]). Welford (1962), "Note on a method for
-//!   calculating corrected sums of squares and products", *Technometrics* 4(3):
-//!   419-420, for one value at a time; Chan, Golub and LeVeque (1979),
-//!   "Updating formulae and a pairwise algorithm for computing sample
-//!   variances", Stanford report STAN-CS-79-773, for merging two accumulators:
-//!   `M2 = M2_a + M2_b + delta² n_a n_b / (n_a + n_b)`.
 //!
 //! Quantiles come from `statrs`, except where its routines were measured to
 //! fail (see [`t_quantile`] and [`clopper_pearson`]); the tests check published
@@ -114,8 +104,6 @@ pub enum Method {
     Garwood,
     /// Exact binomial interval for a small proportion (Clopper-Pearson 1934).
     ClopperPearson,
-    /// Score interval for a proportion (Wilson 1927).
-    Wilson,
     /// Garwood's interval on the effective count `K / φ`, scaled by the
     /// dispersion `φ` the replications show (quasi-Poisson; see
     /// [`events`]).
@@ -152,7 +140,6 @@ impl Method {
             Method::RatioT => "ratio-t",
             Method::Garwood => "garwood",
             Method::ClopperPearson => "clopper-pearson",
-            Method::Wilson => "wilson",
             Method::QuasiPoisson => "quasi-poisson",
             Method::QuasiBinomial => "quasi-binomial",
             Method::CompoundPoisson => "compound-poisson",
@@ -175,7 +162,6 @@ impl Method {
             Method::ClopperPearson => {
                 "exact binomial (Clopper-Pearson) on the pooled total: replications spread no more than independent events"
             }
-            Method::Wilson => "Wilson score interval",
             Method::QuasiPoisson => {
                 "quasi-Poisson: Garwood on the pooled total, widened by the spread between replications"
             }
@@ -411,40 +397,6 @@ pub fn garwood(count: u64, conf: f64) -> (f64, f64) {
 pub fn clopper_pearson(k: u64, n: u64, conf: f64) -> (f64, f64) {
     assert!(k <= n, "{k} successes in {n} trials");
     events::clopper_pearson_real(k as f64, n as f64, conf)
-}
-
-/// Wilson (1927) score interval for a proportion, having observed `k`
-/// successes in `n` trials. `n = 0` gives `(0, 1)`.
-///
-/// # Panics
-///
-/// If `k > n` or `conf` is not in (0, 1).
-pub fn wilson(k: u64, n: u64, conf: f64) -> (f64, f64) {
-    assert!(k <= n, "{k} successes in {n} trials");
-    let tail = tail(conf);
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (kf, nf) = (k as f64, n as f64);
-    let z = normal_quantile(1.0 - tail);
-    let z2 = z * z;
-    let p = kf / nf;
-    let denom = 1.0 + z2 / nf;
-    let centre = (p + z2 / (2.0 * nf)) / denom;
-    let half = z / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    // At k = 0 (k = n) the bound is 0 (1) in exact arithmetic; rounding would
-    // leave it a hair off.
-    let low = if k == 0 {
-        0.0
-    } else {
-        (centre - half).max(0.0)
-    };
-    let high = if k == n {
-        1.0
-    } else {
-        (centre + half).min(1.0)
-    };
-    (low, high)
 }
 
 /// Student t interval for the mean of `xs` (Student 1908), with `n - 1` degrees
@@ -701,340 +653,6 @@ pub fn replications_needed(current_n: usize, half_width: f64, target_half_width:
     needed.max(current_n).max(2)
 }
 
-/// A mergeable streaming accumulator of count, mean and the sum of squared
-/// deviations (Welford 1962; merging by Chan, Golub and LeVeque 1979).
-///
-/// Invariant: `m2 >= 0`; with `n == 0`, `mean == 0` and `m2 == 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Welford {
-    n: u64,
-    mean: f64,
-    m2: f64,
-}
-
-impl Welford {
-    /// An empty accumulator.
-    pub fn new() -> Welford {
-        Welford::default()
-    }
-
-    /// Adds one value.
-    pub fn push(&mut self, x: f64) {
-        self.n += 1;
-        let delta = x - self.mean;
-        self.mean += delta / self.n as f64;
-        self.m2 += delta * (x - self.mean);
-    }
-
-    /// Adds every value `other` has seen, as if pushed here (Chan et al. 1979).
-    pub fn merge(&mut self, other: &Welford) {
-        if other.n == 0 {
-            return;
-        }
-        if self.n == 0 {
-            *self = *other;
-            return;
-        }
-        let (na, nb) = (self.n as f64, other.n as f64);
-        let n = na + nb;
-        let delta = other.mean - self.mean;
-        self.mean += delta * nb / n;
-        self.m2 += other.m2 + delta * delta * na * nb / n;
-        self.n += other.n;
-    }
-
-    /// How many values were pushed.
-    pub fn count(&self) -> u64 {
-        self.n
-    }
-
-    /// The mean (NaN when empty).
-    pub fn mean(&self) -> f64 {
-        if self.n == 0 { f64::NAN } else { self.mean }
-    }
-
-    /// The sample variance, divisor `n - 1` (NaN with fewer than two values).
-    pub fn variance(&self) -> f64 {
-        if self.n < 2 {
-            f64::NAN
-        } else {
-            self.m2 / (self.n - 1) as f64
-        }
-    }
-
-    /// The sample standard deviation (NaN with fewer than two values).
-    pub fn std_dev(&self) -> f64 {
-        self.variance().sqrt()
-    }
-
-    /// The Student t interval for the mean, as [`mean_interval`] gives for the
-    /// same values (up to rounding).
-    ///
-    /// # Panics
-    ///
-    /// If `conf` is not in (0, 1).
-    pub fn interval(&self, conf: f64) -> Interval {
-        let tail = tail(conf);
-        match self.n {
-            0 => Interval::undefined(Method::NoData),
-            1 => Interval::undefined(Method::SingleReplication),
-            n => {
-                let half =
-                    t_quantile(1.0 - tail, (n - 1) as f64) * self.std_dev() / (n as f64).sqrt();
-                Interval {
-                    low: self.mean - half,
-                    high: self.mean + half,
-                    method: Method::StudentT,
-                }
-            }
-        }
-    }
-}
-
-impl Extend<f64> for Welford {
-    fn extend<I: IntoIterator<Item = f64>>(&mut self, iter: I) {
-        for x in iter {
-            self.push(x);
-        }
-    }
-}
-
-impl FromIterator<f64> for Welford {
-    fn from_iter<I: IntoIterator<Item = f64>>(iter: I) -> Welford {
-        let mut w = Welford::new();
-        w.extend(iter);
-        w
-    }
-}
-
-/// Why histogram edges or counts were refused.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum HistogramError {
-    /// Fewer than two edges make no bin.
-    #[error("a histogram needs at least 2 edges, got {len}")]
-    TooFewEdges {
-        /// How many edges were given.
-        len: usize,
-    },
-    /// Edges must be finite and strictly increasing.
-    #[error("histogram edge {index} ({value}) is not finite or not above the previous edge")]
-    BadEdge {
-        /// Position of the offending edge.
-        index: usize,
-        /// Its value.
-        value: f64,
-    },
-    /// One count per bin (one fewer than the edges).
-    #[error("{edges} histogram edges need {} bin counts, got {counts}", edges - 1)]
-    WrongCountLength {
-        /// How many edges.
-        edges: usize,
-        /// How many counts.
-        counts: usize,
-    },
-    /// Only histograms over the same edges can be merged.
-    #[error("cannot merge histograms with different bin edges")]
-    EdgesDiffer,
-}
-
-/// A histogram with fixed bin edges, mergeable across replications and shards.
-///
-/// Bin `i` holds `edges[i] <= x < edges[i + 1]`; values below the first edge
-/// go to `underflow`, values at or above the last edge to `overflow`. NaN is
-/// not counted anywhere (it has no place on the axis).
-///
-/// Invariant: `edges` finite and strictly increasing, at least two of them;
-/// `counts.len() == edges.len() - 1`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Histogram {
-    edges: Vec<f64>,
-    counts: Vec<u64>,
-    underflow: u64,
-    overflow: u64,
-}
-
-impl Histogram {
-    /// An empty histogram over `edges`.
-    ///
-    /// # Panics
-    ///
-    /// If the edges are invalid (see [`Histogram::try_new`]); use this for
-    /// edges fixed in code such as [`signed_log_edges`].
-    pub fn new(edges: Vec<f64>) -> Histogram {
-        Histogram::try_new(edges).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// An empty histogram over `edges`, or why the edges cannot be used (fewer
-    /// than two, not finite, not strictly increasing).
-    pub fn try_new(edges: Vec<f64>) -> Result<Histogram, HistogramError> {
-        check_edges(&edges)?;
-        let bins = edges.len() - 1;
-        Ok(Histogram {
-            edges,
-            counts: vec![0; bins],
-            underflow: 0,
-            overflow: 0,
-        })
-    }
-
-    /// A histogram rebuilt from saved parts (e.g. read back from CSV).
-    pub fn from_parts(
-        edges: Vec<f64>,
-        counts: Vec<u64>,
-        underflow: u64,
-        overflow: u64,
-    ) -> Result<Histogram, HistogramError> {
-        check_edges(&edges)?;
-        if counts.len() != edges.len() - 1 {
-            return Err(HistogramError::WrongCountLength {
-                edges: edges.len(),
-                counts: counts.len(),
-            });
-        }
-        Ok(Histogram {
-            edges,
-            counts,
-            underflow,
-            overflow,
-        })
-    }
-
-    /// Counts one value.
-    pub fn push(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
-        }
-        let last = self.edges.len() - 1;
-        if x < self.edges[0] {
-            self.underflow += 1;
-        } else if x >= self.edges[last] {
-            self.overflow += 1;
-        } else {
-            // One less than the number of edges <= x; the checks above put it
-            // in 0..last.
-            let bin = self.edges.partition_point(|&e| e <= x) - 1;
-            self.counts[bin] += 1;
-        }
-    }
-
-    /// Adds `other`'s counts to these.
-    ///
-    /// # Errors
-    ///
-    /// [`HistogramError::EdgesDiffer`] if the edges are not identical; nothing
-    /// is changed then.
-    pub fn merge(&mut self, other: &Histogram) -> Result<(), HistogramError> {
-        if self.edges != other.edges {
-            return Err(HistogramError::EdgesDiffer);
-        }
-        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
-            *c += o;
-        }
-        self.underflow += other.underflow;
-        self.overflow += other.overflow;
-        Ok(())
-    }
-
-    /// The bin edges.
-    pub fn edges(&self) -> &[f64] {
-        &self.edges
-    }
-
-    /// The count in each bin (one fewer than the edges).
-    pub fn counts(&self) -> &[u64] {
-        &self.counts
-    }
-
-    /// Values below the first edge.
-    pub fn underflow(&self) -> u64 {
-        self.underflow
-    }
-
-    /// Values at or above the last edge.
-    pub fn overflow(&self) -> u64 {
-        self.overflow
-    }
-
-    /// Every value counted, including under- and overflow.
-    pub fn total(&self) -> u64 {
-        self.underflow + self.overflow + self.counts.iter().sum::<u64>()
-    }
-
-    /// The approximate `p` quantile (`p` in `[0, 1]`), interpolating linearly
-    /// within the bin that holds it. Quantiles falling in the underflow or
-    /// overflow are reported as the first or last edge (the histogram knows
-    /// nothing beyond its range). NaN when empty.
-    ///
-    /// # Panics
-    ///
-    /// If `p` is outside `[0, 1]`.
-    pub fn quantile(&self, p: f64) -> f64 {
-        assert!(
-            (0.0..=1.0).contains(&p),
-            "probability must be in [0, 1], got {p}"
-        );
-        let total = self.total();
-        if total == 0 {
-            return f64::NAN;
-        }
-        let rank = p * total as f64;
-        let mut below = self.underflow as f64;
-        if self.underflow > 0 && rank <= below {
-            return self.edges[0];
-        }
-        for (i, &c) in self.counts.iter().enumerate() {
-            if c == 0 {
-                continue;
-            }
-            let c = c as f64;
-            if rank <= below + c {
-                let frac = ((rank - below) / c).clamp(0.0, 1.0);
-                return self.edges[i] + frac * (self.edges[i + 1] - self.edges[i]);
-            }
-            below += c;
-        }
-        self.edges[self.edges.len() - 1]
-    }
-}
-
-fn check_edges(edges: &[f64]) -> Result<(), HistogramError> {
-    if edges.len() < 2 {
-        return Err(HistogramError::TooFewEdges { len: edges.len() });
-    }
-    for (index, &value) in edges.iter().enumerate() {
-        let rising = index == 0 || value > edges[index - 1];
-        if !value.is_finite() || !rising {
-            return Err(HistogramError::BadEdge { index, value });
-        }
-    }
-    Ok(())
-}
-
-/// Symmetric, roughly logarithmic bin edges in seconds for a signed quantity
-/// (the checkout margin: deletion time minus read time): 0 and
-/// `±{1, 2, 5} × 10^k` from 1 ms (`k = -3`) up to `1e5` s, sorted ascending.
-/// 51 edges, 50 bins; values beyond ±1e5 s fall in under- or overflow.
-pub fn signed_log_edges() -> Vec<f64> {
-    let mut positive = Vec::new();
-    for k in -3i32..=4 {
-        for m in [1.0, 2.0, 5.0] {
-            // Divide for negative powers, so that 5 ms is the double nearest
-            // 0.005 rather than 5 * 0.001 rounded twice.
-            let edge = if k < 0 {
-                m / 10f64.powi(-k)
-            } else {
-                m * 10f64.powi(k)
-            };
-            positive.push(edge);
-        }
-    }
-    positive.push(1e5);
-    let mut edges: Vec<f64> = positive.iter().rev().map(|e| -e).collect();
-    edges.push(0.0);
-    edges.extend(positive);
-    edges
-}
-
 /// Sums in index order, so that the result does not depend on how the values
 /// were produced (threads, shards).
 fn sum(xs: &[f64]) -> f64 {
@@ -1198,27 +816,6 @@ mod tests {
         let (pl, ph) = garwood(3, 0.95);
         close(1.0 - high, pl / n as f64, 1e-4);
         close(1.0 - low, ph / n as f64, 1e-4);
-    }
-
-    #[test]
-    fn wilson_three_of_hundred() {
-        // From the definition: the roots of (p - 0.03)² = z² p (1 - p) / 100.
-        // (0.084638, sometimes quoted for the upper bound, is not a root.)
-        close_pair(wilson(3, 100, 0.95), (0.01025452, 0.08451936), PUBLISHED);
-    }
-
-    #[test]
-    fn wilson_bounds_solve_the_score_equation() {
-        let z = normal_quantile(0.975);
-        let (k, n) = (7.0, 40.0);
-        let p = k / n;
-        let (low, high) = wilson(7, 40, 0.95);
-        for r in [low, high] {
-            let residual = (r - p) * (r - p) - z * z * r * (1.0 - r) / n;
-            assert!(residual.abs() < 1e-12, "residual {residual} at {r}");
-        }
-        assert_eq!(wilson(0, 50, 0.95).0, 0.0);
-        assert_eq!(wilson(50, 50, 0.95).1, 1.0);
     }
 
     #[test]
@@ -1561,144 +1158,12 @@ mod tests {
     }
 
     #[test]
-    fn welford_matches_two_pass() {
-        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
-        let w: Welford = xs.iter().copied().collect();
-        assert_eq!(w.count(), 8);
-        close(w.mean(), 5.0, 1e-15);
-        close(w.variance(), 32.0 / 7.0, 1e-14);
-        let a = w.interval(CONFIDENCE);
-        let b = mean_interval(&xs, CONFIDENCE);
-        close(a.low, b.low, 1e-12);
-        close(a.high, b.high, 1e-12);
-        assert!(Welford::new().mean().is_nan());
-        assert!(Welford::from_iter([1.0]).variance().is_nan());
-    }
-
-    #[test]
-    fn welford_merge_equals_sequential() {
-        // A large common offset, where naive sums of squares lose every digit.
-        let xs: Vec<f64> = (0..1000)
-            .map(|i| 1e9 + ((i * 7919) % 1013) as f64 * 0.37)
-            .collect();
-        let sequential: Welford = xs.iter().copied().collect();
-        for split in [0, 1, 333, 999, 1000] {
-            let mut left: Welford = xs[..split].iter().copied().collect();
-            let right: Welford = xs[split..].iter().copied().collect();
-            left.merge(&right);
-            assert_eq!(left.count(), sequential.count());
-            close(left.mean(), sequential.mean(), 1e-14);
-            close(left.variance(), sequential.variance(), 1e-9);
-        }
-        let mut pieces = Welford::new();
-        for chunk in xs.chunks(7) {
-            pieces.merge(&chunk.iter().copied().collect());
-        }
-        close(pieces.variance(), sequential.variance(), 1e-9);
-    }
-
-    #[test]
-    fn signed_log_edges_shape() {
-        let edges = signed_log_edges();
-        assert_eq!(edges.len(), 51);
-        assert_eq!(edges[25], 0.0);
-        assert_eq!(edges[26], 0.001);
-        assert_eq!(edges[28], 0.005);
-        assert_eq!(edges[50], 1e5);
-        assert_eq!(edges[0], -1e5);
-        assert!(edges.windows(2).all(|w| w[0] < w[1]));
-        for i in 0..51 {
-            assert_eq!(edges[i], -edges[50 - i]);
-        }
-        assert!(edges.contains(&0.2) && edges.contains(&-50.0) && edges.contains(&5e4));
-    }
-
-    #[test]
-    fn histogram_bins_and_overflow() {
-        let mut h = Histogram::new(vec![0.0, 1.0, 2.0, 4.0]);
-        for x in [-1.0, 0.0, 0.5, 1.0, 3.9, 4.0, 10.0, f64::NAN] {
-            h.push(x);
-        }
-        assert_eq!(h.counts(), &[2, 1, 1]);
-        assert_eq!((h.underflow(), h.overflow(), h.total()), (1, 2, 7));
-    }
-
-    #[test]
-    fn histogram_quantile_interpolates() {
-        let mut h = Histogram::new(vec![0.0, 10.0, 20.0]);
-        for _ in 0..50 {
-            h.push(5.0);
-        }
-        for _ in 0..50 {
-            h.push(15.0);
-        }
-        close(h.quantile(0.5), 10.0, 1e-12);
-        close(h.quantile(0.25), 5.0, 1e-12);
-        close(h.quantile(0.75), 15.0, 1e-12);
-        assert_eq!(h.quantile(0.0), 0.0);
-        assert_eq!(h.quantile(1.0), 20.0);
-        assert!(Histogram::new(vec![0.0, 1.0]).quantile(0.5).is_nan());
-        let mut h = Histogram::new(vec![0.0, 1.0]);
-        h.push(-3.0);
-        h.push(7.0);
-        assert_eq!(h.quantile(0.1), 0.0);
-        assert_eq!(h.quantile(0.9), 1.0);
-    }
-
-    #[test]
-    fn histogram_merge_equals_pushing_everything() {
-        let xs: Vec<f64> = (0..500).map(|i| (i as f64 - 250.0) * 3.7).collect();
-        let mut all = Histogram::new(signed_log_edges());
-        xs.iter().for_each(|&x| all.push(x));
-        let mut left = Histogram::new(signed_log_edges());
-        let mut right = Histogram::new(signed_log_edges());
-        xs[..200].iter().for_each(|&x| left.push(x));
-        xs[200..].iter().for_each(|&x| right.push(x));
-        left.merge(&right).unwrap();
-        assert_eq!(left, all);
-        let other = Histogram::new(vec![0.0, 1.0]);
-        assert_eq!(left.merge(&other), Err(HistogramError::EdgesDiffer));
-        assert_eq!(left, all);
-        let rebuilt = Histogram::from_parts(
-            all.edges().to_vec(),
-            all.counts().to_vec(),
-            all.underflow(),
-            all.overflow(),
-        );
-        assert_eq!(rebuilt, Ok(all));
-    }
-
-    #[test]
-    fn histogram_rejects_bad_edges() {
-        assert_eq!(
-            Histogram::try_new(vec![1.0]),
-            Err(HistogramError::TooFewEdges { len: 1 })
-        );
-        assert_eq!(
-            Histogram::try_new(vec![0.0, 1.0, 1.0]),
-            Err(HistogramError::BadEdge {
-                index: 2,
-                value: 1.0
-            })
-        );
-        assert!(Histogram::try_new(vec![0.0, f64::INFINITY]).is_err());
-        assert_eq!(
-            Histogram::from_parts(vec![0.0, 1.0], vec![1, 2], 0, 0),
-            Err(HistogramError::WrongCountLength {
-                edges: 2,
-                counts: 2
-            })
-        );
-    }
-
-    #[test]
     fn method_serialises_kebab_case() {
         for m in [
             Method::StudentT,
             Method::RatioT,
             Method::Garwood,
             Method::ClopperPearson,
-            Method::Wilson,
             Method::QuasiPoisson,
             Method::QuasiBinomial,
             Method::CompoundPoisson,

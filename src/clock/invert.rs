@@ -427,7 +427,13 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        // a fixed seed: the same 256 cases on every run, so CI never flakes
+        // and a failure reproduces
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x1a2b_3c4d),
+            ..ProptestConfig::default()
+        })]
 
         /// The answer reads at least v, the nanosecond before it reads less,
         /// and no earlier instant from t0 on reads v: within a segment local

@@ -76,7 +76,7 @@ impl Context<'_> {
 }
 
 /// Whole days `horizon` covers (rounded up, at least 1).
-pub fn days(horizon: SimDuration) -> u32 {
+pub(crate) fn days(horizon: SimDuration) -> u32 {
     let day = SimDuration::from_hours(24).as_nanos();
     ((horizon.as_nanos() + day - 1) / day).max(1) as u32
 }

@@ -36,7 +36,7 @@ pub fn margin_edges() -> Vec<f64> {
 
 /// The non-empty bins of replications `reps`, counts summed: `low` is
 /// `-inf` for the open bottom bin, `high` `inf` for the open top one.
-pub fn bins(reps: &[(u64, RepOutput)]) -> Vec<Bin> {
+pub(crate) fn bins(reps: &[(u64, RepOutput)]) -> Vec<Bin> {
     let edges = margin_edges();
     let mut counts = vec![0u64; edges.len() + 1];
     for (_, r) in reps {

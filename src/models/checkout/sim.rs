@@ -45,7 +45,7 @@ impl single_pass::Stamped for Pending {
 
 /// The events of the checkout model.
 #[derive(Debug, Clone, Copy)]
-pub enum Event {
+pub(crate) enum Event {
     /// The next user arrives.
     Arrival,
     /// A user's record is marked paid.
@@ -58,7 +58,7 @@ pub enum Event {
 
 /// A user between arrival and payment.
 #[derive(Debug, Clone, Copy)]
-pub struct PaidUser {
+pub(crate) struct PaidUser {
     seq: u64,
     t_read: SimTime,
     day: u32,

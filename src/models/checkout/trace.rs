@@ -207,7 +207,7 @@ pub fn event_log(
 }
 
 /// Renders a user's timeline as an incident report.
-pub fn render(name: &str, t: &UserTrace) -> String {
+pub(crate) fn render(name: &str, t: &UserTrace) -> String {
     let mut out = format!(
         "{name}: replication {}, user {}{}\n\n",
         t.replication,

@@ -18,11 +18,11 @@ use crate::units::DurationValue;
 pub const MAX_DAILY_MEAN: f64 = 1e7;
 /// The largest pool of regular cards per terminal (one stamp per card is kept
 /// while a terminal-day runs).
-pub const MAX_REGULARS: i64 = 10_000_000;
+pub(crate) const MAX_REGULARS: i64 = 10_000_000;
 /// The largest fleet.
-pub const MAX_TERMINALS: i64 = 10_000_000;
+pub(crate) const MAX_TERMINALS: i64 = 10_000_000;
 /// The most prices on a menu (amounts are stored as a 16-bit menu index).
-pub const MAX_MENU_ITEMS: usize = u16::MAX as usize;
+pub(crate) const MAX_MENU_ITEMS: usize = u16::MAX as usize;
 
 const DEFAULT_OPEN_MIN: u32 = 6 * 60;
 const DEFAULT_CLOSE_MIN: u32 = 20 * 60;

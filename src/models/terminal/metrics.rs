@@ -41,7 +41,7 @@ pub const COLUMNS: &[&str] = &[
 
 /// The per-replication columns with what each may hold (checked when
 /// `merge` reads rows).
-pub fn columns() -> Vec<Column> {
+pub(crate) fn columns() -> Vec<Column> {
     use crate::model::ColumnRule as R;
     let rules = [
         R::count(),

@@ -17,7 +17,7 @@ use crate::time::format_clock_reading;
 
 /// A card shown as a receipt would: masked, with the last four digits
 /// derived from the card's identity (simulated cards have no real number).
-pub fn masked(terminal: u32, card: Card) -> String {
+pub(crate) fn masked(terminal: u32, card: Card) -> String {
     let (kind, n) = match card {
         Card::Regular(n) => ("regular", n),
         Card::OneOff(n) => ("one-off", n),
@@ -67,7 +67,7 @@ fn row(label: &str, t: &CollisionTrace, r: &TracedRequest) -> Vec<String> {
 }
 
 /// Renders the collision as an incident report.
-pub fn render_collision(name: &str, replication: u64, t: &CollisionTrace) -> String {
+pub(crate) fn render_collision(name: &str, replication: u64, t: &CollisionTrace) -> String {
     let mut out = format!(
         "{name}: replication {replication}, terminal {}, day {}: false reversal\n\n",
         t.terminal, t.day
@@ -120,7 +120,7 @@ fn request_json(t: &CollisionTrace, r: &TracedRequest) -> serde_json::Value {
 }
 
 /// The columns of the request log.
-pub const EVENT_COLUMNS: &[&str] = &[
+pub(crate) const EVENT_COLUMNS: &[&str] = &[
     "true_time_ns",
     "true_time",
     "terminal",

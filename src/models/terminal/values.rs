@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::time::SimDuration;
 
 /// The largest price, in cents (ten billion currency units).
-pub const MAX_PRICE_CENTS: u64 = 1_000_000_000_000;
+pub(crate) const MAX_PRICE_CENTS: u64 = 1_000_000_000_000;
 
 /// How a terminal's count varies from day to day around its mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

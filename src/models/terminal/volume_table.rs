@@ -17,7 +17,7 @@ use crate::model::{ModelTable, PointView, TableKind, TableShape};
 /// The file name.
 const FILE: &str = "volume.csv";
 /// The back-of-envelope column.
-pub const VOLUME_CLOSED_FORM: &str = "false_reversals_per_terminal_day_estimate";
+pub(crate) const VOLUME_CLOSED_FORM: &str = "false_reversals_per_terminal_day_estimate";
 
 /// One row of `volume.csv`.
 #[derive(Debug, Clone, PartialEq)]
