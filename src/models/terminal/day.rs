@@ -237,7 +237,7 @@ impl DayPlay<'_> {
     /// the probability that it repeats the key of each distinct key among the
     /// earlier requests with the same counter (most recent occurrence), in the
     /// processor's and in the alert's scope.
-    pub(super) fn conditional_purchase(&mut self, i: u32, c: u32, ti: i64) {
+    pub(super) fn conditional_purchase(&mut self, i: u32, c: u32, ti: i64, pday: i16) {
         let d = self.d;
         let m = self.cfg.dedup_match;
         let mut at = self.w.head[c as usize];
@@ -257,7 +257,7 @@ impl DayPlay<'_> {
                 self.w.seen.push(key);
                 let p = self.p_key(cm, am);
                 if p > 0.0 {
-                    let in_d = in_scope(self.cfg.dedup_scope, d, &q, ti, i);
+                    let in_d = in_scope(self.cfg.dedup_scope, d.dedup_proc, d, &q, ti, i, pday);
                     if in_d {
                         self.tally.false_reversals.add_f64(p);
                         self.tally
@@ -265,7 +265,7 @@ impl DayPlay<'_> {
                             .add_f64(p * self.cfg.menu.cents[am as usize] as f64);
                     }
                     if let Some(a) = self.cfg.alert
-                        && in_scope(a, d, &q, ti, i)
+                        && in_scope(a, d.alert_proc, d, &q, ti, i, pday)
                     {
                         self.tally.alerts.add_f64(p);
                         if !in_d {
@@ -292,7 +292,15 @@ impl DayPlay<'_> {
     /// most recent earlier request with the same key, accounts for the
     /// processor's reversal and the alert (if `account`), and records it.
     #[inline(always)]
-    pub(super) fn request(&mut self, p: u32, c: u32, t: i64, resub: bool, account: bool) {
+    pub(super) fn request(
+        &mut self,
+        p: u32,
+        c: u32,
+        t: i64,
+        pday: i16,
+        resub: bool,
+        account: bool,
+    ) {
         if self.log.is_some() {
             let original = resub.then_some(RequestRef {
                 position: p + 1,
@@ -335,6 +343,7 @@ impl DayPlay<'_> {
                 prev: self.w.head[c as usize],
                 counter: c,
                 resub,
+                pday,
             });
             self.w.head[c as usize] = id;
             at
@@ -361,6 +370,7 @@ impl DayPlay<'_> {
                 prev: self.w.head[c as usize],
                 counter: c,
                 resub,
+                pday,
             });
             self.w.head[c as usize] = id;
             at
@@ -377,6 +387,7 @@ impl DayPlay<'_> {
                 prev: NONE,
                 counter: 0,
                 resub,
+                pday,
             });
             self.w.keymap.insert(key, id).unwrap_or(NONE)
         };
@@ -391,7 +402,15 @@ impl DayPlay<'_> {
             return;
         }
         let q = self.w.reqs[found as usize];
-        let in_d = in_scope(self.cfg.dedup_scope, self.d, &q, t, p);
+        let in_d = in_scope(
+            self.cfg.dedup_scope,
+            self.d.dedup_proc,
+            self.d,
+            &q,
+            t,
+            p,
+            pday,
+        );
         let arriving = Some(RequestRef {
             position: p + 1,
             resubmission: resub,
@@ -414,7 +433,7 @@ impl DayPlay<'_> {
             self.log_missed(p, t);
         }
         if let Some(a) = self.cfg.alert
-            && in_scope(a, self.d, &q, t, p)
+            && in_scope(a, self.d.alert_proc, self.d, &q, t, p, pday)
         {
             self.tally.alerts.add_count(1);
             if !in_d {
