@@ -90,7 +90,9 @@ pub use raw::{
     RawAlert, RawCustomers, RawDedup, RawMenu, RawPrice, RawProcessor, RawResubmit, RawScope,
     RawSections, RawTerminal,
 };
-pub use requests::{Card, CollisionTrace, LoggedRequest, RequestKind, RequestRef, TracedRequest};
+pub use requests::{
+    Card, CollisionTrace, Failure, LoggedRequest, Readings, RequestKind, RequestRef, TracedRequest,
+};
 pub use values::{ClockOwner, DayToDay, MatchField, Money, Overflow, Scope, TimeOfDay};
 pub use volume::{VolumeBin, VolumeLayout, volume_bins, volume_estimate};
 pub use volume_table::{VolumeKind, VolumeTable};

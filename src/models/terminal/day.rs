@@ -4,7 +4,8 @@
 
 use super::config::TerminalConfig;
 use super::requests::{
-    Card, CollisionTrace, LogState, LoggedRequest, RequestKind, RequestRef, TracedRequest,
+    Card, CollisionTrace, Failure, LogState, LoggedRequest, Readings, RequestKind, RequestRef,
+    TracedRequest,
 };
 use super::state::{
     Buffers, Derived, GOLDEN, NONE, NS_PER_DAY, Req, TWO_POW_53, TerminalState, in_scope, wide_key,
@@ -461,8 +462,22 @@ impl DayPlay<'_> {
         }
     }
 
-    /// Request log: resubmission `p` arriving at `t` was not caught.
+    /// Request log: resubmission `p` arriving at `t` was not caught. With
+    /// clocks, the first such double charge is also traced.
     pub(super) fn log_missed(&mut self, p: u32, t: i64) {
+        if self.trace && self.first.is_none() && self.d.clocked {
+            let delay = self
+                .w
+                .resub_pos
+                .binary_search_by_key(&p, |r| r.0)
+                .map_or(0, |k| self.w.resub_pos[k].1);
+            self.first = Some(CollisionTrace {
+                failure: Failure::MissedDuplicate,
+                reversed: self.traced(p, t - delay, false),
+                by: self.traced(p, t, true),
+                ..self.collision_base()
+            });
+        }
         let original = Some(RequestRef {
             position: p + 1,
             resubmission: false,
@@ -506,9 +521,32 @@ impl DayPlay<'_> {
     pub(super) fn traced(&self, p: u32, t: i64, resub: bool) -> TracedRequest {
         let d = self.d;
         let card = self.w.card[p as usize];
+        let terminal = i64::from(self.day) * NS_PER_DAY + t;
+        let (at, clocks) = if d.clocked {
+            let (true_ns, processor, pday) = if resub {
+                let k = self
+                    .w
+                    .resub_pos
+                    .binary_search_by_key(&p, |r| r.0)
+                    .unwrap_or(0);
+                self.w.resub_clock[k]
+            } else {
+                let i = p as usize;
+                (self.w.true_all[i], self.w.proc_all[i], self.w.pday_all[i])
+            };
+            let readings = Readings {
+                terminal: SimTime::from_nanos(terminal),
+                processor: SimTime::from_nanos(processor),
+                processor_day: i64::from(self.day) + i64::from(pday),
+            };
+            (true_ns, Some(readings))
+        } else {
+            (terminal, None)
+        };
         TracedRequest {
-            at: SimTime::from_nanos(i64::from(self.day) * NS_PER_DAY + t),
+            at: SimTime::from_nanos(at),
             time_of_day: SimDuration::from_nanos(t),
+            clocks,
             counter: p % d.range + 1,
             position: p + 1,
             card: card_of(d, card),
@@ -518,14 +556,42 @@ impl DayPlay<'_> {
         }
     }
 
+    /// A trace of this terminal-day with placeholder requests.
+    fn collision_base(&self) -> CollisionTrace {
+        let none = TracedRequest {
+            at: SimTime::ZERO,
+            time_of_day: SimDuration::ZERO,
+            clocks: None,
+            counter: 0,
+            position: 0,
+            card: Card::OneOff(0),
+            amount_cents: 0,
+            batch: 0,
+            resubmission: false,
+        };
+        CollisionTrace {
+            failure: Failure::FalseReversal,
+            terminal: self.terminal,
+            day: self.day,
+            reversed: none.clone(),
+            by: none,
+            matched_on: self.cfg.dedup_match.fields(),
+            scope: self.cfg.dedup_scope,
+            scope_clock: self.cfg.dedup_clock,
+            counter_range: self.d.range,
+        }
+    }
+
     pub(super) fn collision(&self, q: &Req, p: u32, t: i64, resub: bool) -> CollisionTrace {
         CollisionTrace {
+            failure: Failure::FalseReversal,
             terminal: self.terminal,
             day: self.day,
             reversed: self.traced(q.purchase, q.time, q.resub),
             by: self.traced(p, t, resub),
             matched_on: self.cfg.dedup_match.fields(),
             scope: self.cfg.dedup_scope,
+            scope_clock: self.cfg.dedup_clock,
             counter_range: self.d.range,
         }
     }
