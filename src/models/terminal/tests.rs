@@ -1277,7 +1277,12 @@ fn resubmissions_across_the_processor_day_cut_are_charged_twice() {
     let resub = total(&outs, col::RESUBMISSIONS);
     let missed = total(&outs, col::MISSED_DUPLICATES);
     assert_eq!(total(&outs, col::TRUE_DUPLICATES) + missed, resub);
-    binomial_agrees("resubmissions across the cut", missed, resub, MIDNIGHT_STRADDLE);
+    binomial_agrees(
+        "resubmissions across the cut",
+        missed,
+        resub,
+        MIDNIGHT_STRADDLE,
+    );
     // The same fleet with the check on the terminals' day catches them all:
     // both requests carry the terminal's day.
     let terminal_day = MIDNIGHT.replace("clock = \"processor\"", "clock = \"terminal\"");
@@ -1350,7 +1355,10 @@ fn the_double_charge_is_traced_with_both_clocks() {
     assert_eq!(t.failure, Failure::MissedDuplicate);
     let (a, b) = (&t.reversed, &t.by);
     assert!(!a.resubmission && b.resubmission);
-    assert_eq!((a.position, a.counter, a.card), (b.position, b.counter, b.card));
+    assert_eq!(
+        (a.position, a.counter, a.card),
+        (b.position, b.counter, b.card)
+    );
     let (ca, cb) = (a.clocks.expect("readings"), b.clocks.expect("readings"));
     let day = 86_400_000_000_000i64;
     // Both on the terminal's day, on two processor days.
@@ -1392,4 +1400,21 @@ fn clock_settings_that_cannot_work_are_refused() {
         &format!("{base}[terminal.dedup]\nclock = \"server\"\n"),
         "unknown variant",
     );
+}
+
+#[test]
+fn hosts_are_refused_in_a_terminal_scenario() {
+    // The terminal model's clocks are [terminal.clock] and
+    // [terminal.processor]; a [hosts] table would be silently unused.
+    let text = "name = \"t\"\nmodel = \"terminal\"\nhorizon = \"1d\"\n\
+                [hosts.till]\nclock = { offset = \"2m\" }\n\
+                [terminal]\nterminals = 1\ndaily_transactions = 10\n\
+                [terminal.menu]\nprices = [{ price = \"1\" }]\n";
+    let src = crate::scenario::Source::from_text("t.toml", text);
+    let e = crate::scenario::load(&src, &[]).expect_err("refused");
+    assert_eq!(e.key.as_deref(), Some("hosts.till"));
+    assert!(e.message.contains("[terminal.clock]"), "{}", e.message);
+    let ok = text.replace("[hosts.till]\nclock = { offset = \"2m\" }\n", "");
+    let src = crate::scenario::Source::from_text("t.toml", ok);
+    assert!(crate::scenario::load(&src, &[]).is_ok());
 }
