@@ -5,7 +5,7 @@ use super::closed_form::{ClosedForm, day_mismatch_share, per_year};
 use super::config::TerminalConfig;
 use crate::model::{Column, Direction, MetricDef, MetricKind};
 
-/// The raw per-replication columns, in [`RepOutput::values`] order.
+/// The raw per-replication columns, in [`crate::model::RepOutput::values`] order.
 ///
 /// - `transactions`: purchases (resubmissions not counted);
 /// - `terminal_days`: terminals * days;
@@ -106,7 +106,7 @@ pub mod col {
     pub const DAY_MISMATCHES: usize = 12;
 }
 
-/// The per-day series, in [`RepOutput::daily`] row order (sums over the
+/// The per-day series, in [`crate::model::RepOutput::daily`] row order (sums over the
 /// fleet for that day).
 pub const DAILY_COLUMNS: &[&str] = &[
     "transactions",
