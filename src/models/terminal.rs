@@ -82,16 +82,18 @@ mod tests;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use config::{Hours, MAX_DAILY_MEAN, MatchSet, Menu, TerminalConfig};
+pub use config::{Clocks, Hours, MAX_DAILY_MEAN, MatchSet, Menu, TerminalConfig};
 pub use envelope::{back_of_envelope, closed_form_is_a_bound};
 pub use log::{LogError, MAX_LOG_ROWS, RequestLog};
 pub use metrics::{COLUMNS, DAILY_COLUMNS, METRIC_NAMES, col, metrics, metrics_over};
 pub use raw::{
-    RawAlert, RawCustomers, RawDedup, RawMenu, RawPrice, RawResubmit, RawScope, RawSections,
-    RawTerminal,
+    RawAlert, RawCustomers, RawDedup, RawMenu, RawPrice, RawProcessor, RawResubmit, RawScope,
+    RawSections, RawTerminal,
 };
-pub use requests::{Card, CollisionTrace, LoggedRequest, RequestKind, RequestRef, TracedRequest};
-pub use values::{DayToDay, MatchField, Money, Overflow, Scope, TimeOfDay};
+pub use requests::{
+    Card, CollisionTrace, Failure, LoggedRequest, Readings, RequestKind, RequestRef, TracedRequest,
+};
+pub use values::{ClockOwner, DayToDay, MatchField, Money, Overflow, Scope, TimeOfDay};
 pub use volume::{VolumeBin, VolumeLayout, volume_bins, volume_estimate};
 pub use volume_table::{VolumeKind, VolumeTable};
 pub use work::work;
@@ -129,6 +131,7 @@ impl ModelKind for Kind {
             KeyTable::new("terminal.resubmit", RawResubmit::KEYS),
             KeyTable::new("terminal.dedup", RawDedup::KEYS),
             KeyTable::new("terminal.alert", RawAlert::KEYS),
+            KeyTable::new("terminal.processor", RawProcessor::KEYS),
         ]
     }
     fn parse(&self, sections: Sections<'_>) -> Result<Box<dyn RawModel>, FieldError> {
@@ -147,6 +150,14 @@ impl RawModel for RawSections {
         if ctx.estimator == Estimator::Importance {
             return Err(ctx.estimator_error(
                 "estimator = \"importance\" samples the tail of a checkout redirect latency; the terminal model supports \"sample\" and \"conditional\"",
+            ));
+        }
+        if let Some(name) = ctx.hosts.keys().next() {
+            return Err(FieldError::key(
+                format!("hosts.{name}"),
+                "the terminal model has no hosts: give the terminals' clock as [terminal.clock] \
+                 and the processor's as [terminal.processor] (clock, zone), with the same keys \
+                 as a host's clock",
             ));
         }
         let day = SimDuration::from_hours(24);
@@ -190,7 +201,7 @@ impl Model for Terminal {
         "terminal"
     }
     fn columns(&self) -> Vec<Column> {
-        metrics::columns()
+        metrics::columns(self.config.clocks.is_some())
     }
     fn daily_columns(&self) -> Vec<Name> {
         DAILY_COLUMNS.iter().map(|c| Cow::Borrowed(*c)).collect()
@@ -199,7 +210,16 @@ impl Model for Terminal {
         metrics_over(&self.config, self.days, replications)
     }
     fn metric_names(&self) -> Vec<Name> {
-        METRIC_NAMES.iter().map(|c| Cow::Borrowed(*c)).collect()
+        let clocks: &[&'static str] = if self.config.clocks.is_some() {
+            metrics::CLOCK_METRIC_NAMES
+        } else {
+            &[]
+        };
+        METRIC_NAMES
+            .iter()
+            .chain(clocks)
+            .map(|c| Cow::Borrowed(*c))
+            .collect()
     }
     fn headline_metric(&self) -> Name {
         "false_reversals_per_year".into()
@@ -283,14 +303,15 @@ pub fn run_part(
     let mut sim = Simulation::new(model, streams);
     let stats = sim.run()?;
     let model = sim.into_model();
+    let clocks = cfg.clocks.is_some();
     Ok(RepOutput {
-        values: model.total.values(),
+        values: model.total.values(clocks),
         daily: model.daily.iter().map(|t| t.daily_values()).collect(),
         histogram: model.volume.words(),
         events: stats.events,
         exact: Some(ExactSums {
-            total: model.total.raw(),
-            daily: model.daily.iter().map(|t| t.raw()).collect(),
+            total: model.total.raw(clocks),
+            daily: model.daily.iter().map(|t| t.raw(false)).collect(),
         }),
     })
 }
@@ -298,7 +319,8 @@ pub fn run_part(
 /// The replication's [`metrics::COLUMNS`] values from its exact sums (`None` if the
 /// sums are not a terminal tally).
 pub fn values_from_exact(raw: &[u128]) -> Option<Vec<f64>> {
-    Tally::from_raw(raw).map(|t| t.values())
+    let clocks = raw.len() > COLUMNS.len();
+    Tally::from_raw(raw).map(|t| t.values(clocks))
 }
 
 /// One day's [`metrics::DAILY_COLUMNS`] values from its exact sums.

@@ -311,7 +311,7 @@ fn name(cfg: &RaceConfig, t: Term) -> String {
 }
 
 /// Failure `k`'s closed form.
-pub fn failure(cfg: &RaceConfig, k: usize) -> Closed {
+pub(super) fn failure(cfg: &RaceConfig, k: usize) -> Closed {
     match sums(cfg, k) {
         Ok(c) => c,
         Err(why) => poller_race(cfg, k)

@@ -18,13 +18,13 @@ use crate::time::{MAX_HORIZON, MIN_PERIOD, SimDuration, SimTime};
 use crate::units::DurationValue;
 
 /// The name of the item's arrival, instant 0 of every item.
-pub const ARRIVAL_NAME: &str = "arrival";
+pub(super) const ARRIVAL_NAME: &str = "arrival";
 /// The index of the arrival among the instants.
-pub const ARRIVAL: usize = 0;
+pub(super) const ARRIVAL: usize = 0;
 /// The metric that counts items (a failure may not take its name).
-pub const ITEMS: &str = "items";
+pub(super) const ITEMS: &str = "items";
 /// The run-out when `run_out` is not given.
-pub const DEFAULT_RUN_OUT: SimDuration = SimDuration::from_hours(24);
+pub(super) const DEFAULT_RUN_OUT: SimDuration = SimDuration::from_hours(24);
 
 /// How an instant's true time is found.
 #[derive(Debug, Clone)]

@@ -49,17 +49,17 @@ pub(super) const TWINS: usize = 2;
 /// The names of the random streams (a replication's numbers depend on them).
 pub(super) mod stream {
     /// Arrival times (the checkout model's stream of the same name).
-    pub const ARRIVALS: &str = "arrivals";
+    pub(crate) const ARRIVALS: &str = "arrivals";
     /// The delay of instant `name`.
-    pub fn delay(name: &str) -> String {
+    pub(crate) fn delay(name: &str) -> String {
         format!("race/delay/{name}")
     }
     /// The host chosen for instant `name`.
-    pub fn host(name: &str) -> String {
+    pub(crate) fn host(name: &str) -> String {
         format!("race/host/{name}")
     }
     /// Poller `name`'s phase, jitter and delay.
-    pub fn poller(name: &str, what: &str) -> String {
+    pub(crate) fn poller(name: &str, what: &str) -> String {
         format!("race/poller/{name}/{what}")
     }
 }

@@ -106,7 +106,7 @@ fn build(cfg: &RaceConfig, q: &TraceQuery<'_>, r: u64, s: Snapshot) -> ItemTrace
 }
 
 /// Renders a traced item as an incident report.
-pub fn render(name: &str, t: &ItemTrace) -> String {
+pub(super) fn render(name: &str, t: &ItemTrace) -> String {
     let failed: Vec<String> = t
         .failures
         .iter()

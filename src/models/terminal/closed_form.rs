@@ -316,7 +316,7 @@ impl ClosedForm {
     /// the closed form covers the processor's rule (key counter + card +
     /// amount, scope day or batch).
     pub(crate) fn false_reversals(&self, cfg: &TerminalConfig) -> Option<(f64, f64)> {
-        if cfg.dedup_match != MatchSet::ALL {
+        if cfg.dedup_match != MatchSet::ALL || cfg.dedup_follows_processor() {
             return None;
         }
         let pairs = self.pairs_in(cfg, cfg.dedup_scope)?;
@@ -325,7 +325,7 @@ impl ClosedForm {
 
     /// Expected lost amount per terminal-day in cents `(closed form, naive)`.
     pub(crate) fn lost_cents(&self, cfg: &TerminalConfig) -> Option<(f64, f64)> {
-        if cfg.dedup_match != MatchSet::ALL {
+        if cfg.dedup_match != MatchSet::ALL || cfg.dedup_follows_processor() {
             return None;
         }
         let pairs = self.pairs_in(cfg, cfg.dedup_scope)?;
@@ -339,7 +339,7 @@ impl ClosedForm {
     /// scan's scope holds).
     pub(crate) fn alerts(&self, cfg: &TerminalConfig) -> Option<f64> {
         let scope = cfg.alert?;
-        if cfg.dedup_match != MatchSet::ALL {
+        if cfg.dedup_match != MatchSet::ALL || cfg.alert_follows_processor() {
             return None;
         }
         let pairs = self.pairs_in(cfg, scope)?;
@@ -352,7 +352,10 @@ impl ClosedForm {
     /// busy day), so that it reverses none of them.
     pub(crate) fn false_alerts(&self, cfg: &TerminalConfig) -> Option<f64> {
         let scope = cfg.alert?;
-        if cfg.dedup_match != MatchSet::ALL {
+        if cfg.dedup_match != MatchSet::ALL
+            || cfg.alert_follows_processor()
+            || cfg.dedup_follows_processor()
+        {
             return None;
         }
         let alert_pairs = self.pairs_in(cfg, scope)?;
@@ -362,10 +365,56 @@ impl ClosedForm {
         Some((alert_pairs - dedup_pairs).max(0.0) * self.q + resub)
     }
 
-    /// Expected true duplicates per terminal-day.
-    pub(crate) fn true_duplicates(&self, cfg: &TerminalConfig) -> f64 {
-        self.resubmissions * Self::caught(cfg, cfg.dedup_scope)
+    /// Expected true duplicates per terminal-day (`None` when the processor's
+    /// day follows its own clock: a resubmission across its day cut escapes).
+    pub(crate) fn true_duplicates(&self, cfg: &TerminalConfig) -> Option<f64> {
+        if cfg.dedup_follows_processor() {
+            return None;
+        }
+        Some(self.resubmissions * Self::caught(cfg, cfg.dedup_scope))
     }
+}
+
+/// The share of purchases whose processor day is not the terminal's, when
+/// both clocks only have a constant offset (no drift, wander, sync or
+/// steps): then a purchase at the terminal's time of day `tau` reaches the
+/// processor when it reads `tau + s` on the same day, with
+/// `s = processor offset + zone - terminal offset`, so it lands on another
+/// day exactly when `tau + s < 0` or `tau + s >= 24h`. The share is the
+/// profile's mass there: `F(-s) + 1 - F(24h - s)`, `F` the opening hours'
+/// distribution function of the time of day (`docs/clocks.md`, "Terminals
+/// and the processor").
+pub(crate) fn day_mismatch_share(cfg: &TerminalConfig) -> Option<f64> {
+    let c = cfg.clocks.as_ref()?;
+    let fixed = |spec: &crate::clock::ClockSpec| {
+        (spec.drift_ppm.as_constant() == Some(0.0)
+            && spec.wander_ppm <= 0.0
+            && spec.sync.is_none()
+            && spec.steps.is_empty())
+        .then(|| spec.offset.as_constant())
+        .flatten()
+    };
+    let a = fixed(&c.terminal)?.as_nanos();
+    let b = fixed(&c.processor)?.as_nanos();
+    let s = b + c.zone.as_nanos() - a;
+    let day = crate::time::SimDuration::from_hours(24).as_nanos();
+    Some(profile_cdf(cfg, -s) + 1.0 - profile_cdf(cfg, day - s))
+}
+
+/// The share of the opening hours' purchases before time of day `x` (ns
+/// since midnight; any value).
+fn profile_cdf(cfg: &TerminalConfig, x: i64) -> f64 {
+    let h = &cfg.hours;
+    let (open, close) = (h.open_ns(), h.close_ns());
+    let hour = crate::time::SimDuration::from_hours(1).as_nanos();
+    let (mut below, mut total) = (0.0, 0.0);
+    for (k, w) in h.weights.iter().enumerate() {
+        let start = open + k as i64 * hour;
+        let end = (start + hour).min(close);
+        total += w * (end - start) as f64;
+        below += w * (x.clamp(start, end) - start) as f64;
+    }
+    below / total
 }
 
 /// `E[(round(M') - first)^+ / step]`-like sums for `day_to_day = "fixed"`,

@@ -6,7 +6,9 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::raw::{RawScope, RawTerminal};
-use super::values::{DayToDay, MatchField, Overflow, Scope, TimeOfDay};
+use super::values::{ClockOwner, DayToDay, MatchField, Overflow, Scope, TimeOfDay};
+use crate::clock::ClockSpec;
+use crate::clock::raw::clock_spec;
 use crate::dist::{Dist, DurationDist};
 use crate::field::FieldError;
 use crate::time::SimDuration;
@@ -200,6 +202,28 @@ impl Hours {
     }
 }
 
+/// The terminals' and the processor's clocks (`[terminal.clock]`,
+/// `[terminal.processor]`); see `docs/clocks.md`, "Terminals and the
+/// processor".
+#[derive(Debug, Clone)]
+pub struct Clocks {
+    /// Every terminal's clock, drawn per terminal where distributions are
+    /// given.
+    pub terminal: ClockSpec,
+    /// The processor's clock.
+    pub processor: ClockSpec,
+    /// The processor's civil time minus the terminals' (its time zone).
+    pub zone: SimDuration,
+}
+
+impl Clocks {
+    /// True when every terminal and the processor always read the same time
+    /// in the same zone: no day can differ.
+    pub fn is_ideal(&self) -> bool {
+        self.terminal.is_ideal() && self.processor.is_ideal() && self.zone == SimDuration::ZERO
+    }
+}
+
 /// The validated `[terminal]` configuration. Immutable; built only by
 /// [`TerminalConfig::from_raw`], after which nothing re-checks it.
 #[derive(Debug, Clone)]
@@ -221,6 +245,36 @@ pub struct TerminalConfig {
     pub(crate) dedup_match: MatchSet,
     pub(crate) dedup_scope: Scope,
     pub(crate) alert: Option<Scope>,
+    pub(crate) clocks: Option<Clocks>,
+    pub(crate) dedup_clock: ClockOwner,
+    pub(crate) alert_clock: ClockOwner,
+}
+
+/// The longest time-zone difference between the processor and the
+/// terminals.
+const MAX_ZONE: SimDuration = SimDuration::from_hours(24);
+
+/// `clock = "terminal" | "processor"` of the dedup check or the alert scan,
+/// which only means something for a day or a batch.
+fn owner(
+    raw: &Option<Spanned<ClockOwner>>,
+    scope: Scope,
+    table: &str,
+) -> Result<ClockOwner, FieldError> {
+    let Some(c) = raw else {
+        return Ok(ClockOwner::Terminal);
+    };
+    if *c.get_ref() == ClockOwner::Processor && matches!(scope, Scope::Window(_)) {
+        return Err(FieldError::at(
+            c,
+            format!(
+                "`{table}.clock` chooses whose clock decides the day or the batch; a window is \
+                 the time between two requests, the same on either clock: use it with \
+                 scope = \"day\" or \"batch\", or remove `clock`"
+            ),
+        ));
+    }
+    Ok(*c.get_ref())
 }
 
 fn probability(v: &Option<Spanned<f64>>, default: f64, what: &str) -> Result<f64, FieldError> {
@@ -472,12 +526,47 @@ impl TerminalConfig {
             None => Scope::Batch,
             Some(s) => scope(s)?,
         };
+        let dedup_clock = owner(&raw.dedup.clock, dedup_scope, "dedup")?;
         let alert = match &raw.alert {
             None => None,
             Some(a) => Some(match &a.scope {
                 None => Scope::Day,
                 Some(s) => scope(s)?,
             }),
+        };
+        let alert_clock = match (&raw.alert, alert) {
+            (Some(a), Some(s)) => owner(&a.clock, s, "alert")?,
+            _ => ClockOwner::Terminal,
+        };
+        let clocks = if raw.clock.is_none() && raw.processor.is_none() {
+            None
+        } else {
+            let spec = |c: &Option<crate::clock::raw::RawClock>| match c {
+                None => Ok(ClockSpec::ideal()),
+                Some(c) => clock_spec(c, base_dir),
+            };
+            let p = raw.processor.clone().unwrap_or_default();
+            let zone = match &p.zone {
+                None => SimDuration::ZERO,
+                Some(z) => {
+                    let v = z.get_ref().0;
+                    if v.abs() >= MAX_ZONE {
+                        return Err(FieldError::at(
+                            z,
+                            format!(
+                                "a time-zone difference must be shorter than a day, got {v}; \
+                                 write the processor's civil time minus the terminals', e.g. \"-1h\""
+                            ),
+                        ));
+                    }
+                    v
+                }
+            };
+            Some(Clocks {
+                terminal: spec(&raw.clock)?,
+                processor: spec(&p.clock)?,
+                zone,
+            })
         };
 
         Ok(TerminalConfig {
@@ -498,6 +587,9 @@ impl TerminalConfig {
             dedup_match,
             dedup_scope,
             alert,
+            clocks,
+            dedup_clock,
+            alert_clock,
         })
     }
 
@@ -528,6 +620,31 @@ impl TerminalConfig {
     /// The alert scan's scope, if the scan runs.
     pub fn alert_scope(&self) -> Option<Scope> {
         self.alert
+    }
+    /// The terminals' and the processor's clocks, when the scenario gives
+    /// any (`[terminal.clock]` or `[terminal.processor]`).
+    pub fn clocks(&self) -> Option<&Clocks> {
+        self.clocks.as_ref()
+    }
+    /// True when the processor's duplicate check takes its day from the
+    /// processor's clock and some clock is not ideal (the closed forms of
+    /// reversals no longer hold).
+    pub fn dedup_follows_processor(&self) -> bool {
+        self.dedup_clock == ClockOwner::Processor
+            && self.clocks.as_ref().is_some_and(|c| !c.is_ideal())
+    }
+    /// As [`Self::dedup_follows_processor`], for the alert scan.
+    pub fn alert_follows_processor(&self) -> bool {
+        self.alert_clock == ClockOwner::Processor
+            && self.clocks.as_ref().is_some_and(|c| !c.is_ideal())
+    }
+    /// Whose clock decides the processor's day and batch.
+    pub fn dedup_clock(&self) -> ClockOwner {
+        self.dedup_clock
+    }
+    /// Whose clock decides the alert scan's day and batch.
+    pub fn alert_clock(&self) -> ClockOwner {
+        self.alert_clock
     }
     /// Opening hours and profile.
     pub fn hours(&self) -> &Hours {

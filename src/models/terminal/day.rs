@@ -4,7 +4,8 @@
 
 use super::config::TerminalConfig;
 use super::requests::{
-    Card, CollisionTrace, LogState, LoggedRequest, RequestKind, RequestRef, TracedRequest,
+    Card, CollisionTrace, Failure, LogState, LoggedRequest, Readings, RequestKind, RequestRef,
+    TracedRequest,
 };
 use super::state::{
     Buffers, Derived, GOLDEN, NONE, NS_PER_DAY, Req, TWO_POW_53, TerminalState, in_scope, wide_key,
@@ -237,7 +238,7 @@ impl DayPlay<'_> {
     /// the probability that it repeats the key of each distinct key among the
     /// earlier requests with the same counter (most recent occurrence), in the
     /// processor's and in the alert's scope.
-    pub(super) fn conditional_purchase(&mut self, i: u32, c: u32, ti: i64) {
+    pub(super) fn conditional_purchase(&mut self, i: u32, c: u32, ti: i64, pday: i16) {
         let d = self.d;
         let m = self.cfg.dedup_match;
         let mut at = self.w.head[c as usize];
@@ -257,7 +258,7 @@ impl DayPlay<'_> {
                 self.w.seen.push(key);
                 let p = self.p_key(cm, am);
                 if p > 0.0 {
-                    let in_d = in_scope(self.cfg.dedup_scope, d, &q, ti, i);
+                    let in_d = in_scope(self.cfg.dedup_scope, d.dedup_proc, d, &q, ti, i, pday);
                     if in_d {
                         self.tally.false_reversals.add_f64(p);
                         self.tally
@@ -265,7 +266,7 @@ impl DayPlay<'_> {
                             .add_f64(p * self.cfg.menu.cents[am as usize] as f64);
                     }
                     if let Some(a) = self.cfg.alert
-                        && in_scope(a, d, &q, ti, i)
+                        && in_scope(a, d.alert_proc, d, &q, ti, i, pday)
                     {
                         self.tally.alerts.add_f64(p);
                         if !in_d {
@@ -292,7 +293,15 @@ impl DayPlay<'_> {
     /// most recent earlier request with the same key, accounts for the
     /// processor's reversal and the alert (if `account`), and records it.
     #[inline(always)]
-    pub(super) fn request(&mut self, p: u32, c: u32, t: i64, resub: bool, account: bool) {
+    pub(super) fn request(
+        &mut self,
+        p: u32,
+        c: u32,
+        t: i64,
+        pday: i16,
+        resub: bool,
+        account: bool,
+    ) {
         if self.log.is_some() {
             let original = resub.then_some(RequestRef {
                 position: p + 1,
@@ -335,6 +344,7 @@ impl DayPlay<'_> {
                 prev: self.w.head[c as usize],
                 counter: c,
                 resub,
+                pday,
             });
             self.w.head[c as usize] = id;
             at
@@ -361,6 +371,7 @@ impl DayPlay<'_> {
                 prev: self.w.head[c as usize],
                 counter: c,
                 resub,
+                pday,
             });
             self.w.head[c as usize] = id;
             at
@@ -377,6 +388,7 @@ impl DayPlay<'_> {
                 prev: NONE,
                 counter: 0,
                 resub,
+                pday,
             });
             self.w.keymap.insert(key, id).unwrap_or(NONE)
         };
@@ -391,7 +403,15 @@ impl DayPlay<'_> {
             return;
         }
         let q = self.w.reqs[found as usize];
-        let in_d = in_scope(self.cfg.dedup_scope, self.d, &q, t, p);
+        let in_d = in_scope(
+            self.cfg.dedup_scope,
+            self.d.dedup_proc,
+            self.d,
+            &q,
+            t,
+            p,
+            pday,
+        );
         let arriving = Some(RequestRef {
             position: p + 1,
             resubmission: resub,
@@ -414,7 +434,7 @@ impl DayPlay<'_> {
             self.log_missed(p, t);
         }
         if let Some(a) = self.cfg.alert
-            && in_scope(a, self.d, &q, t, p)
+            && in_scope(a, self.d.alert_proc, self.d, &q, t, p, pday)
         {
             self.tally.alerts.add_count(1);
             if !in_d {
@@ -442,8 +462,22 @@ impl DayPlay<'_> {
         }
     }
 
-    /// Request log: resubmission `p` arriving at `t` was not caught.
+    /// Request log: resubmission `p` arriving at `t` was not caught. With
+    /// clocks, the first such double charge is also traced.
     pub(super) fn log_missed(&mut self, p: u32, t: i64) {
+        if self.trace && self.first.is_none() && self.d.clocked {
+            let delay = self
+                .w
+                .resub_pos
+                .binary_search_by_key(&p, |r| r.0)
+                .map_or(0, |k| self.w.resub_pos[k].1);
+            self.first = Some(CollisionTrace {
+                failure: Failure::MissedDuplicate,
+                reversed: self.traced(p, t - delay, false),
+                by: self.traced(p, t, true),
+                ..self.collision_base()
+            });
+        }
         let original = Some(RequestRef {
             position: p + 1,
             resubmission: false,
@@ -487,9 +521,32 @@ impl DayPlay<'_> {
     pub(super) fn traced(&self, p: u32, t: i64, resub: bool) -> TracedRequest {
         let d = self.d;
         let card = self.w.card[p as usize];
+        let terminal = i64::from(self.day) * NS_PER_DAY + t;
+        let (at, clocks) = if d.clocked {
+            let (true_ns, processor, pday) = if resub {
+                let k = self
+                    .w
+                    .resub_pos
+                    .binary_search_by_key(&p, |r| r.0)
+                    .unwrap_or(0);
+                self.w.resub_clock[k]
+            } else {
+                let i = p as usize;
+                (self.w.true_all[i], self.w.proc_all[i], self.w.pday_all[i])
+            };
+            let readings = Readings {
+                terminal: SimTime::from_nanos(terminal),
+                processor: SimTime::from_nanos(processor),
+                processor_day: i64::from(self.day) + i64::from(pday),
+            };
+            (true_ns, Some(readings))
+        } else {
+            (terminal, None)
+        };
         TracedRequest {
-            at: SimTime::from_nanos(i64::from(self.day) * NS_PER_DAY + t),
+            at: SimTime::from_nanos(at),
             time_of_day: SimDuration::from_nanos(t),
+            clocks,
             counter: p % d.range + 1,
             position: p + 1,
             card: card_of(d, card),
@@ -499,14 +556,42 @@ impl DayPlay<'_> {
         }
     }
 
+    /// A trace of this terminal-day with placeholder requests.
+    fn collision_base(&self) -> CollisionTrace {
+        let none = TracedRequest {
+            at: SimTime::ZERO,
+            time_of_day: SimDuration::ZERO,
+            clocks: None,
+            counter: 0,
+            position: 0,
+            card: Card::OneOff(0),
+            amount_cents: 0,
+            batch: 0,
+            resubmission: false,
+        };
+        CollisionTrace {
+            failure: Failure::FalseReversal,
+            terminal: self.terminal,
+            day: self.day,
+            reversed: none.clone(),
+            by: none,
+            matched_on: self.cfg.dedup_match.fields(),
+            scope: self.cfg.dedup_scope,
+            scope_clock: self.cfg.dedup_clock,
+            counter_range: self.d.range,
+        }
+    }
+
     pub(super) fn collision(&self, q: &Req, p: u32, t: i64, resub: bool) -> CollisionTrace {
         CollisionTrace {
+            failure: Failure::FalseReversal,
             terminal: self.terminal,
             day: self.day,
             reversed: self.traced(q.purchase, q.time, q.resub),
             by: self.traced(p, t, resub),
             matched_on: self.cfg.dedup_match.fields(),
             scope: self.cfg.dedup_scope,
+            scope_clock: self.cfg.dedup_clock,
             counter_range: self.d.range,
         }
     }

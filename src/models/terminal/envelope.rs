@@ -96,13 +96,21 @@ pub fn back_of_envelope(cfg: &TerminalConfig, days: u32) -> BackOfEnvelope {
              the closed form is a lower bound"
         ));
     }
-    if cfg.resubmit_probability > 0.0 {
+    if cfg.resubmit_probability > 0.0
+        && let Some(td) = cf.true_duplicates(cfg)
+    {
         notes.push(format!(
-            "resubmissions ({}) are true duplicates: they add {:.4e} true duplicates per \
+            "resubmissions ({}) are true duplicates: they add {td:.4e} true duplicates per \
              terminal-day and do not change the false reversals (to first order)",
             cfg.resubmit_probability,
-            cf.true_duplicates(cfg)
         ));
+    }
+    if cfg.dedup_follows_processor() {
+        notes.push(
+            "the processor's day follows its own clock: the closed form does not cover \
+             reversals, true duplicates and alerts split by its day cut"
+                .to_string(),
+        );
     }
     if cfg.overflow == Overflow::NewBatch && cfg.dedup_scope == Scope::Batch {
         notes.push(

@@ -112,6 +112,6 @@ impl<'c> RequestLog<'c> {
     /// The replication's raw columns (as [`crate::model::RepOutput::values`]) once the
     /// log is read to its end.
     pub fn values(&self) -> Vec<f64> {
-        self.sim.model().total.values()
+        self.sim.model().total.values(self.cfg.clocks.is_some())
     }
 }

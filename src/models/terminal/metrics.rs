@@ -1,7 +1,7 @@
 //! The terminal model's per-replication columns, daily columns and
 //! metrics.
 
-use super::closed_form::{ClosedForm, per_year};
+use super::closed_form::{ClosedForm, day_mismatch_share, per_year};
 use super::config::TerminalConfig;
 use crate::model::{Column, Direction, MetricDef, MetricKind};
 
@@ -39,9 +39,17 @@ pub const COLUMNS: &[&str] = &[
     "false_alerts",
 ];
 
+/// The column a scenario with terminal clocks adds after [`COLUMNS`]:
+/// purchases whose processor day is not the terminal's.
+pub(super) const CLOCK_COLUMN: &str = "day_mismatches";
+
+/// The metrics a scenario with terminal clocks adds after [`METRIC_NAMES`].
+pub(super) const CLOCK_METRIC_NAMES: &[&str] =
+    &["day_mismatches", "day_mismatch_share", "missed_duplicates"];
+
 /// The per-replication columns with what each may hold (checked when
-/// `merge` reads rows).
-pub(crate) fn columns() -> Vec<Column> {
+/// `merge` reads rows); `clocks` adds [`CLOCK_COLUMN`].
+pub(crate) fn columns(clocks: bool) -> Vec<Column> {
     use crate::model::ColumnRule as R;
     let rules = [
         R::count(),
@@ -57,11 +65,15 @@ pub(crate) fn columns() -> Vec<Column> {
         R::expected(None),
         R::expected(Some("alerts")),
     ];
-    COLUMNS
+    let mut out: Vec<Column> = COLUMNS
         .iter()
         .zip(rules)
         .map(|(n, r)| Column::new(*n, r))
-        .collect()
+        .collect();
+    if clocks {
+        out.push(Column::new(CLOCK_COLUMN, R::count_of("transactions")));
+    }
+    out
 }
 
 /// Indices into [`COLUMNS`].
@@ -90,6 +102,8 @@ pub mod col {
     pub const ALERTS: usize = 10;
     /// `false_alerts`.
     pub const FALSE_ALERTS: usize = 11;
+    /// `day_mismatches`, after the others, only with terminal clocks.
+    pub const DAY_MISMATCHES: usize = 12;
 }
 
 /// The per-day series, in [`RepOutput::daily`](crate::model::RepOutput::daily) row order (sums over the
@@ -138,7 +152,7 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
         closed_form_naive: naive,
         ..MetricDef::new(name, MetricKind::Count { col: c }, "").with_closed_form(closed)
     };
-    vec![
+    let mut out = vec![
         count(
             "transactions",
             col::TRANSACTIONS,
@@ -170,7 +184,7 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
         count(
             "true_duplicates",
             col::TRUE_DUPLICATES,
-            Some(td * cf.true_duplicates(cfg)),
+            cf.true_duplicates(cfg).map(|x| td * x),
             None,
         ),
         count(
@@ -214,7 +228,45 @@ pub fn metrics(cfg: &TerminalConfig, days: u32) -> Vec<MetricDef> {
             cf.false_alerts(cfg).map(|a| td * a),
             None,
         ),
-    ]
+    ];
+    if cfg.clocks.is_some() {
+        let share = day_mismatch_share(cfg);
+        out.push(
+            count(
+                "day_mismatches",
+                col::DAY_MISMATCHES,
+                share.map(|p| td * cf.mean_n * p),
+                None,
+            )
+            .with_direction(Direction::Neither),
+        );
+        out.push(
+            MetricDef::new(
+                "day_mismatch_share",
+                MetricKind::Ratio {
+                    num: col::DAY_MISMATCHES,
+                    den: col::TRANSACTIONS,
+                    scale: 1.0,
+                    proportion: true,
+                },
+                "",
+            )
+            .with_closed_form(share)
+            .with_direction(Direction::Neither),
+        );
+        // Double charges: with the processor's day on its own clock, a
+        // resubmission across its day cut is not caught.
+        out.push(count(
+            "missed_duplicates",
+            col::MISSED_DUPLICATES,
+            (!cfg.dedup_follows_processor()).then(|| {
+                let caught = cf.true_duplicates(cfg).unwrap_or(0.0);
+                td * (cf.resubmissions - caught).max(0.0)
+            }),
+            None,
+        ));
+    }
+    out
 }
 
 /// [`metrics`] with the `Count` estimates scaled to totals over

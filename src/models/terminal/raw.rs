@@ -1,5 +1,5 @@
 //! The `[terminal]` table as written (with its `customers`, `menu`,
-//! `resubmit`, `dedup` and `alert` tables): serde types that only parse; see
+//! `resubmit`, `dedup`, `alert`, `clock` and `processor` tables): serde types that only parse; see
 //! [`super::TerminalConfig::from_raw`] for the checks on meaning. Every table
 //! refuses unknown keys and lists its keys in `KEYS` (checked against serde
 //! by a test, and against `docs/scenario-reference.md`).
@@ -7,7 +7,8 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::values::{DayToDay, MatchField, Money, Overflow, TimeOfDay};
+use super::values::{ClockOwner, DayToDay, MatchField, Money, Overflow, TimeOfDay};
+use crate::clock::raw::RawClock;
 use crate::dist::RawDist;
 use crate::units::DurationValue;
 
@@ -78,6 +79,24 @@ pub struct RawTerminal {
     /// `[terminal.alert]`: present means the daily scan runs.
     #[serde(default)]
     pub alert: Option<RawAlert>,
+    /// `[terminal.clock]`: every terminal's clock (drawn per terminal).
+    #[serde(default)]
+    pub clock: Option<RawClock>,
+    /// `[terminal.processor]`: the processor's clock and time zone.
+    #[serde(default)]
+    pub processor: Option<RawProcessor>,
+}
+
+/// `[terminal.processor]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProcessor {
+    /// The processor's clock (default: ideal).
+    #[serde(default)]
+    pub clock: Option<RawClock>,
+    /// The processor's civil time minus the terminals' (default `"0s"`).
+    #[serde(default)]
+    pub zone: Option<Spanned<DurationValue>>,
 }
 
 /// `[terminal.customers]`.
@@ -140,6 +159,9 @@ pub struct RawDedup {
     /// Scope (default `"batch"`).
     #[serde(default)]
     pub scope: Option<Spanned<RawScope>>,
+    /// Whose clock decides the day and the batch (default `"terminal"`).
+    #[serde(default)]
+    pub clock: Option<Spanned<ClockOwner>>,
 }
 
 /// `[terminal.alert]`.
@@ -149,6 +171,9 @@ pub struct RawAlert {
     /// Scope of the daily scan (default `"day"`).
     #[serde(default)]
     pub scope: Option<Spanned<RawScope>>,
+    /// Whose clock decides the scan's day and batch (default `"terminal"`).
+    #[serde(default)]
+    pub clock: Option<Spanned<ClockOwner>>,
 }
 
 impl RawTerminal {
@@ -167,6 +192,8 @@ impl RawTerminal {
         "resubmit",
         "dedup",
         "alert",
+        "clock",
+        "processor",
     ];
 }
 
@@ -193,10 +220,15 @@ impl RawResubmit {
 
 impl RawDedup {
     /// Every key of `[terminal.dedup]`.
-    pub const KEYS: &'static [&'static str] = &["match", "scope"];
+    pub const KEYS: &'static [&'static str] = &["match", "scope", "clock"];
 }
 
 impl RawAlert {
     /// Every key of `[terminal.alert]`.
-    pub const KEYS: &'static [&'static str] = &["scope"];
+    pub const KEYS: &'static [&'static str] = &["scope", "clock"];
+}
+
+impl RawProcessor {
+    /// Every key of `[terminal.processor]`.
+    pub const KEYS: &'static [&'static str] = &["clock", "zone"];
 }

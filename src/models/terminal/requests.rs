@@ -2,7 +2,7 @@
 //! two requests of a false reversal) and as the request log lists them
 //! (`trace --events`).
 
-use super::values::{MatchField, Scope};
+use super::values::{ClockOwner, MatchField, Scope};
 use crate::time::{SimDuration, SimTime};
 
 /// A card as the processor sees it.
@@ -15,13 +15,29 @@ pub enum Card {
     OneOff(u32),
 }
 
+/// What the clocks read when a traced request was made (terminal clocks
+/// only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readings {
+    /// The terminal's clock (since the start of its day 0).
+    pub terminal: SimTime,
+    /// The processor's clock, in its own time zone.
+    pub processor: SimTime,
+    /// The processor's day of the request (0-based, in its zone).
+    pub processor_day: i64,
+}
+
 /// One request in a [`CollisionTrace`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TracedRequest {
     /// True time since the start of the replication.
     pub at: SimTime,
-    /// True time of day (since midnight).
+    /// Time of day on the terminal's clock (since its midnight; the true
+    /// time of day without terminal clocks).
     pub time_of_day: SimDuration,
+    /// Both clocks' readings, when the scenario has clocks that are not
+    /// ideal.
+    pub clocks: Option<Readings>,
     /// The sequence counter sent, 1..=10^digits - 1.
     pub counter: u32,
     /// Position of the purchase in the terminal-day's sequence, 1-based.
@@ -38,10 +54,25 @@ pub struct TracedRequest {
     pub resubmission: bool,
 }
 
-/// The first false reversal of a replication: the processor reversed
-/// `reversed` when `by` arrived, although they were distinct purchases.
+/// What went wrong in a [`CollisionTrace`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The processor reversed a distinct purchase: the merchant loses it.
+    FalseReversal,
+    /// The processor did not catch a resubmission: the customer paid twice
+    /// (traced only with terminal clocks, where the processor's day cut
+    /// splits a request from its resubmission).
+    MissedDuplicate,
+}
+
+/// The first failure of a replication: the processor reversed `reversed`
+/// when `by` arrived, although they were distinct purchases (or, under
+/// [`Failure::MissedDuplicate`], kept both `reversed`, the original, and
+/// `by`, its resubmission).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollisionTrace {
+    /// What went wrong.
+    pub failure: Failure,
     /// Terminal index, 0-based.
     pub terminal: u32,
     /// Day index, 0-based.
@@ -54,6 +85,8 @@ pub struct CollisionTrace {
     pub matched_on: Vec<MatchField>,
     /// The processor's scope, which held both requests.
     pub scope: Scope,
+    /// Whose clock decides the processor's day and batch.
+    pub scope_clock: ClockOwner,
     /// Largest counter value (999 for 3 digits).
     pub counter_range: u32,
 }

@@ -48,11 +48,24 @@ use super::state::{
 };
 use super::tally::Tally;
 use super::times::{all_times, keyed_times, segments};
+use super::values::ClockOwner;
 use super::values::{DayToDay, Overflow, Scope};
 use super::volume::VolumeTally;
+use crate::clock::Clock;
 use crate::engine::{self, Context, ScheduleError, Streams, cancel};
 use crate::model::Estimator;
 use crate::time::SimTime;
+
+/// One terminal's clock and its own copy of the processor's clock (the same
+/// draws for every terminal: a copy per terminal keeps each copy's queries
+/// in time order), and the true time of the terminal's last purchase, from
+/// which the next one is looked for.
+#[derive(Debug, Clone)]
+pub(crate) struct TermClocks {
+    terminal: Clock,
+    processor: Clock,
+    last: SimTime,
+}
 
 /// A terminal-day to play.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +93,8 @@ pub(crate) struct TerminalSim<'c> {
     pub(crate) log: Option<LogState>,
     /// A stop requested while a terminal-day plays (checked per request).
     stop: cancel::Check,
+    /// Each terminal's clocks, when some clock is not ideal.
+    clocks: Vec<TermClocks>,
 }
 
 impl<'c> TerminalSim<'c> {
@@ -95,6 +110,7 @@ impl<'c> TerminalSim<'c> {
             Some(Scope::Window(w)) => Some(w.as_nanos()),
             _ => None,
         };
+        let clocked = cfg.clocks.as_ref().is_some_and(|c| !c.is_ideal());
         let d = Derived {
             range: cfg.range,
             new_batch: cfg.overflow == Overflow::NewBatch,
@@ -108,6 +124,7 @@ impl<'c> TerminalSim<'c> {
             track_paid: cfg.return_visit > 0.0 && cfg.regular_share > 0.0,
             p_given_regular: cfg.regular_share / f64::from(cfg.regulars),
             needs_times: trace
+                || clocked
                 || cfg.resubmit_probability > 0.0
                 || window(Some(cfg.dedup_scope)).is_some()
                 || window(cfg.alert).is_some(),
@@ -118,6 +135,9 @@ impl<'c> TerminalSim<'c> {
                 .max(window(cfg.alert).unwrap_or(0)),
             segments: segments(&cfg.hours),
             long_chains: LONG_CHAINS,
+            clocked,
+            dedup_proc: clocked && cfg.dedup_clock == ClockOwner::Processor,
+            alert_proc: clocked && cfg.alert_clock == ClockOwner::Processor,
         };
         TerminalSim {
             cfg,
@@ -133,6 +153,7 @@ impl<'c> TerminalSim<'c> {
             volume: VolumeTally::new(cfg.range),
             log: None,
             stop: cancel::Check::current(),
+            clocks: Vec::new(),
         }
     }
 
@@ -222,7 +243,9 @@ impl<'c> TerminalSim<'c> {
             counter_excess: u64::from(n.saturating_sub(r)),
             ..Tally::default()
         };
-        if (!self.can_match(n) && (self.log.is_none() || n == 0)) || self.stop.stopped() {
+        if (!self.can_match(n) && (self.log.is_none() || n == 0) && !(self.d.clocked && n > 0))
+            || self.stop.stopped()
+        {
             return tally;
         }
         self.play_requests(terminal, day, idx, n, streams, &mut tally);
@@ -306,8 +329,12 @@ impl<'c> TerminalSim<'c> {
             keyed_times(w, &d.segments, n, &mut streams.indexed("times", idx));
         }
         let logging = self.log.is_some();
-        if logging {
+        if logging || d.clocked {
             all_times(w, &d.segments, n, &mut streams.indexed("log_times", idx));
+        }
+        if d.clocked {
+            let zone = cfg.clocks.as_ref().map_or(0, |c| c.zone.as_nanos());
+            tally.day_mismatches = read_clocks(w, &mut self.clocks[terminal as usize], day, zone);
         }
         // Resubmissions in arrival order.
         w.resubs.clear();
@@ -410,27 +437,96 @@ impl<'c> TerminalSim<'c> {
             let ti = if d.needs_times { play.w.time[k] } else { 0 };
             while next_resub < play.w.resubs.len() && play.w.resubs[next_resub].0 < ti {
                 let (t, p) = play.w.resubs[next_resub];
-                play.request(p, p % r + 1, t, true, true);
+                let pday = resub_pday(play.w, d, p);
+                play.request(p, p % r + 1, t, pday, true, true);
                 next_resub += 1;
             }
+            let pday = if d.clocked {
+                play.w.pday_all[i as usize]
+            } else {
+                0
+            };
             if d.conditional {
-                play.conditional_purchase(i, c, ti);
+                play.conditional_purchase(i, c, ti, pday);
             }
             play.draw(i);
-            play.request(i, c, ti, false, !d.conditional);
+            play.request(i, c, ti, pday, false, !d.conditional);
         }
         if logging {
             play.unkeyed(next_pos, n);
         }
         while next_resub < play.w.resubs.len() {
             let (t, p) = play.w.resubs[next_resub];
-            play.request(p, p % r + 1, t, true, true);
+            let pday = resub_pday(play.w, d, p);
+            play.request(p, p % r + 1, t, pday, true, true);
             next_resub += 1;
         }
         if let Some(f) = play.first.take() {
             self.first = Some(f);
         }
     }
+}
+
+/// The processor's day minus the terminal's for the resubmission of
+/// purchase `p` (0 without clocks).
+#[inline]
+fn resub_pday(w: &Buffers, d: &Derived, p: u32) -> i16 {
+    if !d.clocked {
+        return 0;
+    }
+    w.resub_pos
+        .binary_search_by_key(&p, |r| r.0)
+        .map_or(0, |k| w.resub_clock[k].2)
+}
+
+/// The processor's reading at true time `t` (in its zone) and its day minus
+/// `day`, clamped to the `i16` range.
+fn processor_day(processor: &mut Clock, t: i64, zone: i64, day: u32) -> (i64, i16) {
+    let reading = processor.local(SimTime::from_nanos(t)).as_nanos() + zone;
+    let diff = reading.div_euclid(NS_PER_DAY) - i64::from(day);
+    (
+        reading,
+        diff.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16,
+    )
+}
+
+/// Clocks: the true time of every purchase of terminal-day `day` (the first
+/// instant, after the terminal's previous purchase, at which its clock reads
+/// the purchase's time of day on that day), the processor's reading and day
+/// then, and the same for each resubmission (`resub_pos`), which arrives its
+/// delay after its original in true time. Returns the purchases whose
+/// processor day is not the terminal's.
+fn read_clocks(w: &mut Buffers, clk: &mut TermClocks, day: u32, zone: i64) -> u64 {
+    let base = i64::from(day) * NS_PER_DAY;
+    w.true_all.clear();
+    w.proc_all.clear();
+    w.pday_all.clear();
+    w.resub_clock.clear();
+    let mut mismatches = 0u64;
+    let mut next = 0usize;
+    for (i, &tod) in w.all_time.iter().enumerate() {
+        let v = SimTime::from_nanos(base + tod);
+        // A clock more than two days behind never reads `v` in time: the
+        // purchase is put at the end of that search (no realistic clock).
+        let until = SimTime::from_nanos(base + tod + 2 * NS_PER_DAY);
+        let t = clk
+            .terminal
+            .first_reading_at_least(v, clk.last, until)
+            .unwrap_or(until);
+        clk.last = t;
+        let (reading, pday) = processor_day(&mut clk.processor, t.as_nanos(), zone, day);
+        mismatches += u64::from(pday != 0);
+        w.true_all.push(t.as_nanos());
+        w.proc_all.push(reading);
+        w.pday_all.push(pday);
+        while next < w.resub_pos.len() && w.resub_pos[next].0 as usize == i {
+            let tr = t.as_nanos().saturating_add(w.resub_pos[next].1);
+            let (reading, pday) = processor_day(&mut clk.processor, tr, zone, day);
+            w.resub_clock.push((tr, reading, pday));
+            next += 1;
+        }
+    }
+    mismatches
 }
 
 impl engine::Model for TerminalSim<'_> {
@@ -471,6 +567,24 @@ impl engine::Model for TerminalSim<'_> {
                 usual_key,
                 usual_count,
             });
+        }
+        if self.d.clocked
+            && let Some(c) = &cfg.clocks
+        {
+            let processor = Clock::new(&c.processor, ctx.rng_indexed("clock/processor", 0));
+            // Before the first purchase of any clock within two days of true
+            // time.
+            let last = SimTime::from_nanos(-2 * NS_PER_DAY);
+            self.clocks = (0..cfg.terminals)
+                .map(|t| TermClocks {
+                    terminal: Clock::new(
+                        &c.terminal,
+                        ctx.rng_indexed("clock/terminal", u64::from(t)),
+                    ),
+                    processor: processor.clone(),
+                    last,
+                })
+                .collect();
         }
         if self.days > 0 {
             let close = cfg.hours.close_ns();

@@ -53,6 +53,8 @@ pub(super) struct Req {
     pub(super) counter: u32,
     /// A resubmission after a communication error.
     pub(super) resub: bool,
+    /// The processor's day minus the terminal's (0 without clocks).
+    pub(super) pday: i16,
 }
 
 /// A `Hasher` for the rare counter-less keys: SplitMix64 of a `u64`.
@@ -137,6 +139,13 @@ pub(super) struct Derived {
     pub(super) long_chains: u64,
     /// The opening hours' segments, for times of day.
     pub(super) segments: Vec<Segment>,
+    /// Some clock is not ideal: every purchase's true time and processor
+    /// day are computed (and every terminal-day is played).
+    pub(super) clocked: bool,
+    /// The processor's duplicate check and the alert scan take the day from
+    /// the processor's clock (only when `clocked`).
+    pub(super) dedup_proc: bool,
+    pub(super) alert_proc: bool,
 }
 
 /// Buffers of one terminal-day, reused across days and terminals.
@@ -150,8 +159,18 @@ pub(super) struct Buffers {
     pub(super) time: Vec<i64>,
     /// The keyed positions' shares of the day's profile mass, `U_(k)`.
     pub(super) cum: Vec<f64>,
-    /// Request log only: the time of day of every position, and scratch.
+    /// Request log and clocks only: the time of day of every position (on
+    /// the terminal's clock), and scratch.
     pub(super) all_time: Vec<i64>,
+    /// Clocks only, by position: the true time of the purchase (ns since
+    /// the start), the processor's reading then (in its zone) and its day
+    /// minus the terminal's.
+    pub(super) true_all: Vec<i64>,
+    pub(super) proc_all: Vec<i64>,
+    pub(super) pday_all: Vec<i16>,
+    /// Clocks only: the same for each resubmission of `resub_pos` (same
+    /// index).
+    pub(super) resub_clock: Vec<(i64, i64, i16)>,
     pub(super) spacing: Vec<f64>,
     /// Resubmitted positions, ascending, with their delays in ns.
     pub(super) resub_pos: Vec<(u32, i64)>,
@@ -210,8 +229,22 @@ impl Pick {
 }
 
 /// The scope test between an earlier request `m` and the request `j` arriving.
+///
+/// With `proc` (the scope follows the processor's clock), the two requests
+/// must also fall on the same processor day (`pday`).
 #[inline]
-pub(super) fn in_scope(scope: Scope, d: &Derived, m: &Req, j_time: i64, j_purchase: u32) -> bool {
+pub(super) fn in_scope(
+    scope: Scope,
+    proc: bool,
+    d: &Derived,
+    m: &Req,
+    j_time: i64,
+    j_purchase: u32,
+    j_pday: i16,
+) -> bool {
+    if proc && m.pday != j_pday {
+        return false;
+    }
     match scope {
         Scope::Day => true,
         Scope::Batch => !d.new_batch || m.purchase / d.range == j_purchase / d.range,

@@ -51,6 +51,8 @@ pub(super) struct Tally {
     pub lost_cents: Fixed,
     pub alerts: Fixed,
     pub false_alerts: Fixed,
+    /// Purchases whose processor day is not the terminal's (clocks only).
+    pub day_mismatches: u64,
 }
 
 impl Tally {
@@ -67,11 +69,13 @@ impl Tally {
         self.lost_cents.merge(o.lost_cents);
         self.alerts.merge(o.alerts);
         self.false_alerts.merge(o.false_alerts);
+        self.day_mismatches += o.day_mismatches;
     }
 
-    /// Values in the order of [`super::metrics::COLUMNS`].
-    pub(super) fn values(&self) -> Vec<f64> {
-        vec![
+    /// Values in the order of [`super::metrics::COLUMNS`], then
+    /// `day_mismatches` if `clocks` (a scenario with terminal clocks).
+    pub(super) fn values(&self, clocks: bool) -> Vec<f64> {
+        let mut v = vec![
             self.transactions as f64,
             self.terminal_days as f64,
             self.overflow_days as f64,
@@ -84,15 +88,19 @@ impl Tally {
             self.lost_cents.to_f64() / 100.0,
             self.alerts.to_f64(),
             self.false_alerts.to_f64(),
-        ]
+        ];
+        if clocks {
+            v.push(self.day_mismatches as f64);
+        }
+        v
     }
 
     /// Exact sums in the order of [`super::metrics::COLUMNS`]: counts as they are,
     /// fractional sums in their fixed-point units (2^-64; cents for
     /// `lost_amount`). Partial tallies of disjoint sets of terminals add up,
-    /// field by field, to the whole one.
-    pub(super) fn raw(&self) -> Vec<u128> {
-        vec![
+    /// field by field, to the whole one. `day_mismatches` last if `clocks`.
+    pub(super) fn raw(&self, clocks: bool) -> Vec<u128> {
+        let mut v = vec![
             u128::from(self.transactions),
             u128::from(self.terminal_days),
             u128::from(self.overflow_days),
@@ -105,16 +113,25 @@ impl Tally {
             self.lost_cents.0,
             self.alerts.0,
             self.false_alerts.0,
-        ]
+        ];
+        if clocks {
+            v.push(u128::from(self.day_mismatches));
+        }
+        v
     }
 
     /// The tally whose [`Tally::raw`] is `raw` (`None` unless it has one
-    /// entry per column and every count fits).
+    /// entry per column, `day_mismatches` included or not, and every count
+    /// fits).
     pub(super) fn from_raw(raw: &[u128]) -> Option<Tally> {
+        let c = |v: &u128| u64::try_from(*v).ok();
+        let (raw, day_mismatches) = match raw {
+            [base @ .., m] if raw.len() == super::metrics::COLUMNS.len() + 1 => (base, c(m)?),
+            _ => (raw, 0),
+        };
         let [t, td, od, eb, ce, rs, tdup, md, fr, lc, al, fa] = raw else {
             return None;
         };
-        let c = |v: &u128| u64::try_from(*v).ok();
         Some(Tally {
             transactions: c(t)?,
             terminal_days: c(td)?,
@@ -128,6 +145,7 @@ impl Tally {
             lost_cents: Fixed(*lc),
             alerts: Fixed(*al),
             false_alerts: Fixed(*fa),
+            day_mismatches,
         })
     }
 

@@ -939,7 +939,7 @@ fn long_counter_chains_give_the_same_results_as_walking_them() {
         let mut sim = Simulation::new(model, Streams::new(5, 0));
         sim.run().unwrap();
         let m = sim.into_model();
-        (m.total.values(), m.total.raw())
+        (m.total.values(false), m.total.raw(false))
     };
     let mut reversals = 0.0;
     for overflow in ["rollover", "new_batch"] {
@@ -1208,4 +1208,213 @@ fn the_request_log_refuses_beyond_its_limit() {
         "{err}"
     );
     assert!(err.to_string().contains("2000 rows"), "{err}");
+}
+
+// Terminal and processor clocks (`[terminal.clock]`, `[terminal.processor]`).
+
+const MIDNIGHT: &str = include_str!("../../../scenarios/cinnamon-midnight.toml");
+
+/// The share of cinnamon-midnight's purchases that the processor puts on
+/// another day than the terminal: terminals 4 min fast, processor ideal an
+/// hour behind, so a purchase at the terminal's time of day `tau` reaches the
+/// processor at its `tau - 64 min`, the previous day for `tau < 64 min`. The
+/// share is the profile's mass before 01:04, computed exactly with Python's
+/// fractions (weights as in the scenario):
+///
+/// ```python
+/// from fractions import Fraction as Fr
+/// w = [4, 3, 1, 1, 1, 2, 6, 9, 10, 8, 7, 8, 9, 8, 7, 7, 8, 10, 10, 9, 8, 7, 6, 5]
+/// def F(x):  # minutes since the terminal's midnight
+///     return sum(wk * (min(max(x, 60*k), 60*k + 60) - 60*k) for k, wk in enumerate(w)) / Fr(60 * sum(w))
+/// F(64)  # = 3/110
+/// ```
+const MIDNIGHT_SHARE: f64 = 3.0 / 110.0;
+
+/// The chance that a resubmission of cinnamon-midnight lands on the
+/// processor's next day: the original at `tau` in `[64 min - delta, 64 min)`
+/// with `delta ~ Uniform(0.5 min, 10 min)`: `E[F(64) - F(64 - delta)]`,
+/// integrated exactly (the integrand is linear in `delta` on `[0.5, 4]` and
+/// `[4, 10]`, so the trapezoid rule on each piece is exact), with `F` above:
+///
+/// ```python
+/// c, lo, hi = Fr(64), Fr(1, 2), Fr(10)
+/// g = lambda d: F(c) - F(c - d)
+/// ((4 - lo) * (g(lo) + g(Fr(4))) / 2 + (hi - 4) * (g(Fr(4)) + g(hi)) / 2) / (hi - lo)
+/// # = 447/234080 = 0.0019096...
+/// ```
+const MIDNIGHT_STRADDLE: f64 = 447.0 / 234_080.0;
+
+/// `k` successes out of `n` agree with probability `p` within `Z` binomial
+/// standard errors.
+#[track_caller]
+fn binomial_agrees(what: &str, k: f64, n: f64, p: f64) {
+    let se = (n * p * (1.0 - p)).sqrt();
+    assert!(
+        (k - n * p).abs() <= Z * se,
+        "{what}: {k} of {n}, expected {:.2} +/- {se:.2} (se)",
+        n * p
+    );
+}
+
+#[test]
+fn day_mismatches_agree_with_the_closed_form_of_the_profile() {
+    // Given the day's count, the purchases' times are independent draws from
+    // the profile, so the mismatches are Binomial(transactions, share).
+    let (cfg, seed) = shipped(MIDNIGHT);
+    let share = super::closed_form::day_mismatch_share(&cfg).expect("constant offsets");
+    assert!((share - MIDNIGHT_SHARE).abs() < 1e-12, "{share}");
+    let outs = run(&cfg, 10, 4, seed, Estimator::Sample);
+    assert!(outs.iter().all(|o| o.values.len() == COLUMNS.len() + 1));
+    let n = total(&outs, col::TRANSACTIONS);
+    let m = total(&outs, col::DAY_MISMATCHES);
+    binomial_agrees("day mismatches", m, n, MIDNIGHT_SHARE);
+}
+
+#[test]
+fn resubmissions_across_the_processor_day_cut_are_charged_twice() {
+    let (cfg, seed) = shipped(MIDNIGHT);
+    let outs = run(&cfg, 30, 6, seed, Estimator::Sample);
+    let resub = total(&outs, col::RESUBMISSIONS);
+    let missed = total(&outs, col::MISSED_DUPLICATES);
+    assert_eq!(total(&outs, col::TRUE_DUPLICATES) + missed, resub);
+    binomial_agrees(
+        "resubmissions across the cut",
+        missed,
+        resub,
+        MIDNIGHT_STRADDLE,
+    );
+    // The same fleet with the check on the terminals' day catches them all:
+    // both requests carry the terminal's day.
+    let terminal_day = MIDNIGHT.replace("clock = \"processor\"", "clock = \"terminal\"");
+    let (cfg, _) = shipped(&terminal_day);
+    let outs = run(&cfg, 30, 2, seed, Estimator::Sample);
+    assert_eq!(total(&outs, col::MISSED_DUPLICATES), 0.0);
+    assert!(total(&outs, col::DAY_MISMATCHES) > 0.0);
+    assert_eq!(
+        total(&outs, col::TRUE_DUPLICATES),
+        total(&outs, col::RESUBMISSIONS)
+    );
+}
+
+#[test]
+fn a_terminal_clock_that_steps_moves_the_day_from_the_step_on() {
+    // Round the clock, flat, 500 purchases a day on each of 20 terminals;
+    // processor ideal in the same zone. At the start of day 1 every
+    // terminal's clock jumps 4 minutes ahead: on day 1 the purchases of its
+    // first 4 minutes happen at the jump itself (the processor's day 1), and
+    // from day 2 on each day's first 4 minutes are the processor's previous
+    // day: Binomial(purchases of days 2 and 3, 4 / 1440).
+    let head = "terminals = 20\ndaily_transactions = 500\nday_to_day = \"fixed\"\n\
+                open = \"00:00\"\nclose = \"24:00\"";
+    let tail = "[terminal.clock]\nsteps = [{ at = \"1d\", by = \"4m\" }]\n\
+                [terminal.dedup]\nscope = \"day\"\nclock = \"processor\"";
+    let cfg = fleet(head, "", MENU2, tail);
+    assert_eq!(super::closed_form::day_mismatch_share(&cfg), None);
+    let two = run(&cfg, 2, 3, 7, Estimator::Sample);
+    assert_eq!(total(&two, col::DAY_MISMATCHES), 0.0);
+    let four = run(&cfg, 4, 3, 7, Estimator::Sample);
+    let n = 3.0 * 2.0 * 20.0 * 500.0;
+    binomial_agrees(
+        "mismatches after the step",
+        total(&four, col::DAY_MISMATCHES),
+        n,
+        4.0 / 1440.0,
+    );
+}
+
+#[test]
+fn ideal_clocks_change_no_figure() {
+    // A `[terminal.clock]` that is ideal only adds the mismatch column (0).
+    let plain = fleet(
+        "terminals = 30\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.5",
+        MENU2,
+        "[terminal.resubmit]\nprobability = 0.01\n[terminal.dedup]\nscope = \"day\"",
+    );
+    let clocked = fleet(
+        "terminals = 30\ndaily_transactions = 1100",
+        "regular_share = 0.5\nregulars = 20\nsame_order = 0.5",
+        MENU2,
+        "[terminal.resubmit]\nprobability = 0.01\n[terminal.dedup]\nscope = \"day\"\n\
+         clock = \"processor\"\n[terminal.clock]\noffset = \"0s\"\n[terminal.processor]\n",
+    );
+    for est in [Estimator::Sample, Estimator::Conditional] {
+        let a = run(&plain, 5, 2, 3, est);
+        let b = run(&clocked, 5, 2, 3, est);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.values[..], y.values[..COLUMNS.len()]);
+            assert_eq!(y.values[col::DAY_MISMATCHES], 0.0);
+        }
+    }
+}
+
+#[test]
+fn the_double_charge_is_traced_with_both_clocks() {
+    let (cfg, _) = shipped(MIDNIGHT);
+    let t = find_false_reversal(&cfg, 30, Streams::new(1, 0)).expect("a double charge");
+    assert_eq!(t.failure, Failure::MissedDuplicate);
+    let (a, b) = (&t.reversed, &t.by);
+    assert!(!a.resubmission && b.resubmission);
+    assert_eq!(
+        (a.position, a.counter, a.card),
+        (b.position, b.counter, b.card)
+    );
+    let (ca, cb) = (a.clocks.expect("readings"), b.clocks.expect("readings"));
+    let day = 86_400_000_000_000i64;
+    // Both on the terminal's day, on two processor days.
+    assert_eq!(ca.terminal.as_nanos().div_euclid(day), i64::from(t.day));
+    assert_eq!(cb.terminal.as_nanos().div_euclid(day), i64::from(t.day));
+    assert_eq!(cb.processor_day, ca.processor_day + 1);
+    // The terminal reads 4 minutes ahead of true time, the processor an hour
+    // behind it.
+    for (r, c) in [(a, ca), (b, cb)] {
+        assert_eq!(c.terminal.as_nanos() - r.at.as_nanos(), 240_000_000_000);
+        assert_eq!(r.at.as_nanos() - c.processor.as_nanos(), 3_600_000_000_000);
+    }
+    let text = trace::render_collision("m", 0, &t);
+    assert!(text.contains("double charge"), "{text}");
+    assert!(text.contains("processor clock"), "{text}");
+}
+
+#[test]
+fn clock_settings_that_cannot_work_are_refused() {
+    let base = "[terminal]\nterminals = 1\ndaily_transactions = 10\n\
+                [terminal.menu]\nprices = [{ price = \"1\" }]\n";
+    refused(
+        &format!("{base}[terminal.dedup]\nscope = {{ window = \"10m\" }}\nclock = \"processor\"\n"),
+        "a window is",
+    );
+    refused(
+        &format!("{base}[terminal.alert]\nscope = {{ window = \"10m\" }}\nclock = \"processor\"\n"),
+        "`alert.clock`",
+    );
+    refused(
+        &format!("{base}[terminal.processor]\nzone = \"25h\"\n"),
+        "shorter than a day",
+    );
+    refused(
+        &format!("{base}[terminal.processor]\nclock = {{ drift = 3 }}\n"),
+        "unknown field",
+    );
+    refused(
+        &format!("{base}[terminal.dedup]\nclock = \"server\"\n"),
+        "unknown variant",
+    );
+}
+
+#[test]
+fn hosts_are_refused_in_a_terminal_scenario() {
+    // The terminal model's clocks are [terminal.clock] and
+    // [terminal.processor]; a [hosts] table would be silently unused.
+    let text = "name = \"t\"\nmodel = \"terminal\"\nhorizon = \"1d\"\n\
+                [hosts.till]\nclock = { offset = \"2m\" }\n\
+                [terminal]\nterminals = 1\ndaily_transactions = 10\n\
+                [terminal.menu]\nprices = [{ price = \"1\" }]\n";
+    let src = crate::scenario::Source::from_text("t.toml", text);
+    let e = crate::scenario::load(&src, &[]).expect_err("refused");
+    assert_eq!(e.key.as_deref(), Some("hosts.till"));
+    assert!(e.message.contains("[terminal.clock]"), "{}", e.message);
+    let ok = text.replace("[hosts.till]\nclock = { offset = \"2m\" }\n", "");
+    let src = crate::scenario::Source::from_text("t.toml", ok);
+    assert!(crate::scenario::load(&src, &[]).is_ok());
 }

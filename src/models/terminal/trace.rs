@@ -9,9 +9,9 @@ use serde_json::json;
 use super::config::TerminalConfig;
 use super::log::{LogError, MAX_LOG_ROWS, RequestLog};
 use super::requests::{
-    Card, CollisionTrace, LoggedRequest, RequestKind, RequestRef, TracedRequest,
+    Card, CollisionTrace, Failure, LoggedRequest, RequestKind, RequestRef, TracedRequest,
 };
-use super::values::{MatchField, Scope};
+use super::values::{ClockOwner, MatchField, Scope};
 use crate::model::{EventLog, TraceError, TraceOutcome, TraceQuery};
 use crate::time::format_clock_reading;
 
@@ -50,9 +50,12 @@ fn scope(s: Scope) -> String {
 }
 
 fn row(label: &str, t: &CollisionTrace, r: &TracedRequest) -> Vec<String> {
-    vec![
-        label.into(),
-        format_clock_reading(r.at.as_nanos()),
+    let mut v = vec![label.into(), format_clock_reading(r.at.as_nanos())];
+    if let Some(c) = &r.clocks {
+        v.push(format_clock_reading(c.terminal.as_nanos()));
+        v.push(format_clock_reading(c.processor.as_nanos()));
+    }
+    v.extend([
         format!("{:03}", r.counter),
         r.position.to_string(),
         r.batch.to_string(),
@@ -63,37 +66,66 @@ fn row(label: &str, t: &CollisionTrace, r: &TracedRequest) -> Vec<String> {
         } else {
             "purchase".into()
         },
-    ]
+    ]);
+    v
 }
 
 /// Renders the collision as an incident report.
 pub(crate) fn render_collision(name: &str, replication: u64, t: &CollisionTrace) -> String {
+    let missed = t.failure == Failure::MissedDuplicate;
     let mut out = format!(
-        "{name}: replication {replication}, terminal {}, day {}: false reversal\n\n",
-        t.terminal, t.day
+        "{name}: replication {replication}, terminal {}, day {}: {}\n\n",
+        t.terminal,
+        t.day,
+        if missed {
+            "double charge (a resubmission not caught)"
+        } else {
+            "false reversal"
+        }
     );
-    let rows = vec![
-        vec![
-            "".into(),
-            "true time".into(),
-            "counter".into(),
-            "position".into(),
-            "batch".into(),
-            "card".into(),
-            "amount".into(),
-            "kind".into(),
-        ],
-        row("reversed (sale lost)", t, &t.reversed),
-        row("later request", t, &t.by),
-    ];
+    let clocks = t.reversed.clocks.is_some();
+    let mut header: Vec<String> = vec!["".into(), "true time".into()];
+    if clocks {
+        header.push("terminal clock".into());
+        header.push("processor clock".into());
+    }
+    header.extend(
+        ["counter", "position", "batch", "card", "amount", "kind"]
+            .iter()
+            .map(|h| h.to_string()),
+    );
+    let (first, second) = if missed {
+        ("original (charged)", "resubmission (charged again)")
+    } else {
+        ("reversed (sale lost)", "later request")
+    };
+    let rows = vec![header, row(first, t, &t.reversed), row(second, t, &t.by)];
     out.push_str(&crate::fmt::columns(&rows));
     let matched: Vec<&str> = t.matched_on.iter().map(|m| field(*m)).collect();
     let gap = t.by.position.abs_diff(t.reversed.position);
     out.push_str(&format!(
-        "\nrule: the processor treats two requests with the same ({}) within {} as a resubmission and reverses the earlier one\n",
+        "\nrule: the processor treats two requests with the same ({}) within {}{} as a resubmission and reverses the earlier one\n",
         matched.join(", "),
-        scope(t.scope)
+        scope(t.scope),
+        if t.scope_clock == ClockOwner::Processor && clocks {
+            " on the processor's clock"
+        } else {
+            ""
+        }
     ));
+    let days = match (&t.reversed.clocks, &t.by.clocks) {
+        (Some(a), Some(b)) => Some((a.processor_day, b.processor_day)),
+        _ => None,
+    };
+    if missed {
+        if let Some((a, b)) = days {
+            out.push_str(&format!(
+                "why: the terminal's clock put both requests on its day {}, but the processor's clock put the original on its day {a} and the resubmission on its day {b}; the processor's check takes the day from its own clock, so it never compared the two and the customer paid twice\n",
+                t.day
+            ));
+        }
+        return out;
+    }
     out.push_str(&format!(
         "why: the counter rolled over past {}: positions {} and {} are {gap} apart ({} x {}), so both carry counter {:03}; the same card bought the same item twice, and the processor took the second purchase for a resubmission of the first\n",
         t.counter_range,
@@ -103,11 +135,17 @@ pub(crate) fn render_collision(name: &str, replication: u64, t: &CollisionTrace)
         t.counter_range,
         t.by.counter
     ));
+    if let Some((a, b)) = days {
+        out.push_str(&format!(
+            "clocks: both on the terminal's day {}; on the processor's days {a} and {b}\n",
+            t.day
+        ));
+    }
     out
 }
 
 fn request_json(t: &CollisionTrace, r: &TracedRequest) -> serde_json::Value {
-    json!({
+    let mut v = json!({
         "at_ns": r.at.as_nanos(),
         "time": format_clock_reading(r.at.as_nanos()),
         "counter": r.counter,
@@ -116,7 +154,20 @@ fn request_json(t: &CollisionTrace, r: &TracedRequest) -> serde_json::Value {
         "card": masked(t.terminal, r.card),
         "amount": money(r.amount_cents),
         "resubmission": r.resubmission,
-    })
+    });
+    if let (Some(c), Some(o)) = (&r.clocks, v.as_object_mut()) {
+        o.insert(
+            "clocks".into(),
+            json!({
+                "terminal_ns": c.terminal.as_nanos(),
+                "terminal": format_clock_reading(c.terminal.as_nanos()),
+                "processor_ns": c.processor.as_nanos(),
+                "processor": format_clock_reading(c.processor.as_nanos()),
+                "processor_day": c.processor_day,
+            }),
+        );
+    }
+    v
 }
 
 /// The columns of the request log.
@@ -268,8 +319,13 @@ pub(super) fn find(
         }
     }
     Ok(TraceOutcome::NotFound(format!(
-        "{}: no false reversal in {} replication(s)",
+        "{}: no false reversal{} in {} replication(s)",
         q.scenario,
+        if cfg.clocks.is_some() {
+            " or double charge"
+        } else {
+            ""
+        },
         if q.replication.is_some() {
             1
         } else {

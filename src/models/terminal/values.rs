@@ -44,6 +44,20 @@ pub enum MatchField {
     Amount,
 }
 
+/// Whose clock decides which day (and batch) a request belongs to, for the
+/// processor's duplicate check or the alert scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockOwner {
+    /// The terminal's: its day starts when its clock reads midnight, when
+    /// its counter starts again (the only choice before clocks existed).
+    #[default]
+    Terminal,
+    /// The processor's: the day starts at the processor's midnight in its
+    /// own time zone (`processor.zone`), read on its own clock.
+    Processor,
+}
+
 /// A validated scope.
 ///
 /// Every scope stays inside one terminal-day: the terminal settles its batch
