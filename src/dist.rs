@@ -33,8 +33,8 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
 use crate::time::{SimDuration, parse_duration};
-use fit::{Level, Percentile, PercentileFit};
 use crate::units::DurationValue;
+use fit::{Level, Percentile, PercentileFit};
 
 pub mod fit;
 pub mod quad;
@@ -1066,7 +1066,9 @@ impl<S: Scalar> PercentileTable<S> {
                 },
             }
         }
-        table.points.sort_by(|a, b| a.level.p().total_cmp(&b.level.p()));
+        table
+            .points
+            .sort_by(|a, b| a.level.p().total_cmp(&b.level.p()));
         Ok(table)
     }
 
@@ -1140,7 +1142,9 @@ impl<S: Scalar> LogNormalFields<S> {
         let t = &self.0;
         match (t.points.as_slice(), t.mu, t.sigma) {
             ([low, high], None, None) => {
-                if low.level.label() == "p50" && high.level.label() == "p99" {
+                // `{ median, p99 }` as written keeps its historical form
+                let written_median = t.written.iter().any(|k| k == "median");
+                if written_median && high.level.label() == "p99" {
                     Ok(RawDist::LogNormal {
                         median: low.value.clone(),
                         p99: high.value.clone(),

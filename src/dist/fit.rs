@@ -273,7 +273,7 @@ impl PercentileFit {
                 k if k == n => (x[n - 1], f64::INFINITY),
                 k => (x[k - 1], x[k]),
             };
-            let z_hi = if k == n { f64::INFINITY } else { z[k] };
+            let z_hi = z.get(k).copied().unwrap_or(f64::INFINITY);
             pieces.push(Piece {
                 a,
                 b,
@@ -439,6 +439,90 @@ impl PercentileFit {
         let k = self.pieces.partition_point(|p| p.y_hi < v);
         let p = &self.pieces[k.min(self.pieces.len() - 1)];
         phi((v - p.a) / p.b) / p.b
+    }
+}
+
+/// A value for people: 4 significant digits, in a duration unit when
+/// `duration` (seconds otherwise plain).
+fn show(x: f64, duration: bool) -> String {
+    use crate::fmt::fmt_num;
+    if !duration || !x.is_finite() || x == 0.0 {
+        return fmt_num(x);
+    }
+    let (scale, unit) = match x {
+        x if x < 1e-6 => (1e9, "ns"),
+        x if x < 1e-3 => (1e6, "us"),
+        x if x < 1.0 => (1e3, "ms"),
+        x if x < 600.0 => (1.0, "s"),
+        x if x < 36_000.0 => (1.0 / 60.0, "m"),
+        _ => (1.0 / 3600.0, "h"),
+    };
+    format!("{}{unit}", fmt_num(x * scale))
+}
+
+impl<S: super::Scalar> super::RawDist<S> {
+    /// For a distribution given by percentiles in one of the forms of this
+    /// module (two named percentiles other than `{ median, p99 }`, a 90%
+    /// range, a fit through three or more), what `racesim validate` prints
+    /// of it: the percentiles given, the fitted parameters (`mu`, `sigma` of
+    /// the lognormal, in the log of seconds for durations; the tail
+    /// lognormals of a fit), and the implied mean and 99.9th percentile.
+    /// `None` for every other form.
+    pub fn fitted_summary(&self, dist: &Dist) -> Option<String> {
+        use super::RawDist;
+        let duration = S::IS_DURATION;
+        let given = |points: &[(String, f64)]| {
+            points
+                .iter()
+                .map(|(k, x)| format!("{k} = {}", show(*x, duration)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let params = |mu: f64, sigma: f64| {
+            format!(
+                "mu = {}, sigma = {} (median {})",
+                crate::fmt::fmt_num(mu),
+                crate::fmt::fmt_num(sigma),
+                show(mu.exp(), duration)
+            )
+        };
+        let what = match (self, dist) {
+            (RawDist::LogNormalPercentiles { low, high, range }, Dist::LogNormal(l)) => {
+                let points = [
+                    (low.level.label(), low.value.to_f64()),
+                    (high.level.label(), high.value.to_f64()),
+                ];
+                format!(
+                    "lognormal {} {}: {}",
+                    if *range {
+                        "from the 90% range"
+                    } else {
+                        "through"
+                    },
+                    given(&points),
+                    params(l.mu(), l.sigma())
+                )
+            }
+            (RawDist::Percentiles(_), Dist::Percentiles(fit)) => {
+                let points: Vec<(String, f64)> =
+                    fit.points().iter().map(|(l, x)| (l.label(), *x)).collect();
+                let ((mu0, s0), (mu1, s1)) = fit.tails();
+                format!(
+                    "piecewise lognormal through {}; below {}: lognormal {}; beyond {}: lognormal {}",
+                    given(&points),
+                    points[0].0,
+                    params(mu0, s0),
+                    points[points.len() - 1].0,
+                    params(mu1, s1)
+                )
+            }
+            _ => return None,
+        };
+        Some(format!(
+            "{what}; mean {}, p99.9 {}",
+            show(dist.mean(), duration),
+            show(dist.inverse_survival(1e-3), duration)
+        ))
     }
 }
 

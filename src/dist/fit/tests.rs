@@ -89,13 +89,20 @@ fn levels_are_read_from_their_keys() {
     assert_eq!(level("p50").z(), 0.0);
     assert_eq!(level("p05").label(), "p5");
     assert_eq!(level("p99.990").q(), 1e-4);
-    for bad in ["p0", "p100", "p", "p99.", "p-1", "q50", "p1e2", "p50 ", "P50"] {
+    for bad in [
+        "p0", "p100", "p", "p99.", "p-1", "q50", "p1e2", "p50 ", "P50",
+    ] {
         assert!(Level::parse(bad).is_none(), "{bad}");
     }
     // Φ^-1(0.99), mpmath at 50 digits: 2.3263478740408411008856061...
     assert_eq!(level("p99").z(), crate::dist::Z_99);
     // Φ^-1(1e-6) (p0.0001): -4.753424308822898...
-    close("z(p0.0001)", level("p0.0001").z(), -4.753_424_308_822_899, 1e-14);
+    close(
+        "z(p0.0001)",
+        level("p0.0001").z(),
+        -4.753_424_308_822_899,
+        1e-14,
+    );
 }
 
 #[test]
@@ -112,8 +119,18 @@ fn two_percentile_lognormals_match_mpmath() {
         close(&format!("{src} mu"), m, mu, 1e-12);
         close(&format!("{src} sigma"), s, sigma, 1e-12);
         close(&format!("{src} mean"), d.mean(), mean, 1e-9);
-        close(&format!("{src} Q({k1})"), d.inverse_survival(level(k1).q()), x1, 1e-9);
-        close(&format!("{src} Q({k2})"), d.inverse_survival(level(k2).q()), x2, 1e-9);
+        close(
+            &format!("{src} Q({k1})"),
+            d.inverse_survival(level(k1).q()),
+            x1,
+            1e-9,
+        );
+        close(
+            &format!("{src} Q({k2})"),
+            d.inverse_survival(level(k2).q()),
+            x2,
+            1e-9,
+        );
         for &[c, s_c, c_c] in rows {
             close(&format!("{src} S({c})"), d.survival(c), s_c, 1e-9);
             close(&format!("{src} C({c})"), d.stop_loss(c), c_c, 1e-9);
@@ -162,7 +179,12 @@ fn fits_through_three_or_more_percentiles_match_mpmath() {
         let fit = Dist::percentiles(points.iter().map(|&(k, x)| (level(k), x)).collect()).unwrap();
         let what = format!("{points:?}");
         close(&format!("{what} mean"), fit.mean(), mean, 1e-9);
-        close(&format!("{what} E[X^2]"), fit.expect(&|x| x * x), second, 1e-9);
+        close(
+            &format!("{what} E[X^2]"),
+            fit.expect(&|x| x * x),
+            second,
+            1e-9,
+        );
         for &[c, s, f, sl] in uppers {
             close(&format!("{what} S({c})"), fit.survival(c), s, 1e-9);
             close(&format!("{what} F({c})"), fit.cdf(c), f, 1e-9);
@@ -172,10 +194,20 @@ fn fits_through_three_or_more_percentiles_match_mpmath() {
             close(&format!("{what} L({y})"), fit.stop_loss_below(y), l, 1e-9);
         }
         for &[q, x] in quantiles {
-            close(&format!("{what} Q(1 - {q})"), fit.inverse_survival(q), x, 1e-9);
+            close(
+                &format!("{what} Q(1 - {q})"),
+                fit.inverse_survival(q),
+                x,
+                1e-9,
+            );
         }
         for &[a, b, band] in bands {
-            close(&format!("{what} band({a}, {b})"), fit.band(a, b), band, 1e-9);
+            close(
+                &format!("{what} band({a}, {b})"),
+                fit.band(a, b),
+                band,
+                1e-9,
+            );
             // and its mirror: ∫_a^b F = (b - a) - ∫_a^b S
             close(
                 &format!("{what} band_below({a}, {b})"),
@@ -186,7 +218,12 @@ fn fits_through_three_or_more_percentiles_match_mpmath() {
         }
         // the given percentiles are exact
         for &(k, x) in points {
-            close(&format!("{what} S({k})"), fit.survival(x), level(k).q(), 1e-9);
+            close(
+                &format!("{what} S({k})"),
+                fit.survival(x),
+                level(k).q(),
+                1e-9,
+            );
         }
     }
 }
