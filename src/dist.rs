@@ -2,7 +2,8 @@
 //!
 //! This module owns every random quantity a scenario can describe: the kinds
 //! of the scenario reference (constant, uniform, normal, lognormal,
-//! exponential, gamma, Weibull, Pareto, empirical, choice, mixture), their
+//! percentiles, exponential, gamma, Weibull, Pareto, empirical, choice,
+//! mixture; the forms given by percentiles are in [`fit`]), their
 //! validation, their sampling on the hot path and their closed-form moments.
 //! Its child [`tail`] gives what the back-of-envelope formulas integrate:
 //! survival functions and stop-loss transforms exact far into the tail, and

@@ -319,3 +319,47 @@ fn bad_percentiles_are_refused_with_the_key() {
         &["{ mu, sigma }", "got { mu, p99 }"],
     );
 }
+
+#[test]
+fn a_fit_through_points_of_one_lognormal_is_that_lognormal() {
+    // every piece then has the lognormal's (mu, sigma): the fit's tail
+    // functions must agree with the lognormal's closed forms
+    let (mu, sigma) = (1.5f64.ln(), 0.6);
+    let ln = Dist::lognormal(mu, sigma).unwrap();
+    let points: Vec<(Level, f64)> = ["p5", "p50", "p90", "p99", "p99.9"]
+        .iter()
+        .map(|k| (level(k), (mu + sigma * level(k).z()).exp()))
+        .collect();
+    let fit = Dist::percentiles(points).unwrap();
+    close("mean", fit.mean(), ln.mean(), 1e-12);
+    close(
+        "E[X^2]",
+        fit.expect(&|x| x * x),
+        ln.expect(&|x| x * x),
+        1e-10,
+    );
+    for c in [0.3, 1.0, 2.9, 6.0, 15.0, 40.0] {
+        close(&format!("S({c})"), fit.survival(c), ln.survival(c), 1e-10);
+        close(&format!("C({c})"), fit.stop_loss(c), ln.stop_loss(c), 1e-10);
+        close(
+            &format!("L({c})"),
+            fit.stop_loss_below(c),
+            ln.stop_loss_below(c),
+            1e-10,
+        );
+        close(
+            &format!("band({c}, +0.3)"),
+            fit.band(c, c + 0.3),
+            ln.band(c, c + 0.3),
+            1e-10,
+        );
+    }
+    for q in [0.5, 1e-3, 1e-9, 1e-15] {
+        close(
+            &format!("Q(1 - {q})"),
+            fit.inverse_survival(q),
+            ln.inverse_survival(q),
+            1e-10,
+        );
+    }
+}
