@@ -1023,9 +1023,9 @@ impl<S: Scalar> Check for NormalFields<S> {
     }
 }
 
-/// The keys of a lognormal table: two percentiles (`median` is `p50`), or
-/// `mu` and `sigma`.
-const LOGNORMAL_KEYS: &[&str] = &["median", "mu", "sigma", fit::PERCENTILE_KEY];
+/// The keys of a lognormal table: two percentiles (`median` is `p50`; the
+/// historical `{ median, p99 }` is listed on its own), or `mu` and `sigma`.
+const LOGNORMAL_KEYS: &[&str] = &["median", "p99", "mu", "sigma", fit::PERCENTILE_KEY];
 /// The keys of a `percentiles` table.
 const PERCENTILES_KEYS: &[&str] = &["median", fit::PERCENTILE_KEY];
 
