@@ -2,7 +2,8 @@
 //!
 //! This module owns every random quantity a scenario can describe: the kinds
 //! of the scenario reference (constant, uniform, normal, lognormal,
-//! exponential, gamma, Weibull, Pareto, empirical, choice, mixture), their
+//! percentiles, exponential, gamma, Weibull, Pareto, empirical, choice,
+//! mixture; the forms given by percentiles are in [`fit`]), their
 //! validation, their sampling on the hot path and their closed-form moments.
 //! Its child [`tail`] gives what the back-of-envelope formulas integrate:
 //! survival functions and stop-loss transforms exact far into the tail, and
@@ -34,7 +35,9 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
 use crate::time::{SimDuration, parse_duration};
 use crate::units::DurationValue;
+use fit::{Level, Percentile, PercentileFit};
 
+pub mod fit;
 pub mod quad;
 pub mod tail;
 
@@ -370,6 +373,8 @@ pub enum Dist {
     Normal(Normal),
     /// Lognormal.
     LogNormal(LogNormal),
+    /// Through three or more percentiles (piecewise lognormal).
+    Percentiles(PercentileFit),
     /// Exponential.
     Exponential(Exponential),
     /// Gamma.
@@ -452,6 +457,49 @@ impl Dist {
         let sigma = (p99.ln() - mu) / Z_99;
         Self::lognormal_unchecked(mu, sigma, median)
     }
+    /// Lognormal through two percentiles, given in either order: with
+    /// `z = Φ^-1(p)`, `sigma = (ln x_hi - ln x_lo) / (z_hi - z_lo)`,
+    /// `mu = ln x - sigma z` (see [`fit`]). Values positive, not decreasing
+    /// with the level (equal values give `sigma = 0`, a constant). `p50` and
+    /// `p99` give exactly [`Dist::lognormal_median_p99`].
+    pub fn lognormal_percentiles(a: (Level, f64), b: (Level, f64)) -> Result<Dist, DistError> {
+        Self::lognormal_percentiles_in(a, b, Unit::Number)
+    }
+    fn lognormal_percentiles_in(
+        a: (Level, f64),
+        b: (Level, f64),
+        unit: Unit,
+    ) -> Result<Dist, DistError> {
+        let (lo, hi) = if a.0.p() <= b.0.p() { (a, b) } else { (b, a) };
+        let points = [lo, hi];
+        fit::check_points("lognormal", &points, false, unit)?;
+        let [lo, hi] = points;
+        let p50 = Level::parse("p50").expect("a valid level");
+        let p99 = Level::parse("p99").expect("a valid level");
+        if lo.0 == p50 && hi.0 == p99 {
+            return Self::lognormal_median_p99_in(lo.1, hi.1, unit);
+        }
+        let (mu, sigma) = fit::lognormal_through((&lo.0, lo.1), (&hi.0, hi.1));
+        let median = if lo.0 == p50 {
+            lo.1
+        } else if hi.0 == p50 {
+            hi.1
+        } else {
+            mu.exp()
+        };
+        Self::lognormal_unchecked(mu, sigma, median)
+    }
+
+    /// Through three or more percentiles (any order): `ln Q(p)` piecewise
+    /// linear in `Φ^-1(p)`, with lognormal tails (see [`fit`]). Values
+    /// positive and strictly increasing with the level.
+    pub fn percentiles(points: Vec<(Level, f64)>) -> Result<Dist, DistError> {
+        Self::percentiles_in(points, Unit::Number)
+    }
+    fn percentiles_in(points: Vec<(Level, f64)>, unit: Unit) -> Result<Dist, DistError> {
+        PercentileFit::new(points, unit).map(Dist::Percentiles)
+    }
+
     fn lognormal_unchecked(mu: f64, sigma: f64, median: f64) -> Result<Dist, DistError> {
         let sampler =
             rd::LogNormal::new(mu, sigma).map_err(|e| invalid(format!("lognormal: {e}")))?;
@@ -589,6 +637,7 @@ impl Dist {
             Dist::Uniform(_) => "uniform",
             Dist::Normal(_) => "normal",
             Dist::LogNormal(_) => "lognormal",
+            Dist::Percentiles(_) => "percentiles",
             Dist::Exponential(_) => "exponential",
             Dist::Gamma(_) => "gamma",
             Dist::Weibull(_) => "weibull",
@@ -607,6 +656,7 @@ impl Dist {
             Dist::Uniform(d) => d.sampler.sample(rng),
             Dist::Normal(d) => d.sampler.sample(rng),
             Dist::LogNormal(d) => d.sampler.sample(rng),
+            Dist::Percentiles(d) => d.sample(rng),
             // Exp1 times the mean rather than rand_distr's `Exp::new(1 / mean)`,
             // which would multiply by `1 / (1 / mean)`, not always `mean`.
             Dist::Exponential(d) => {
@@ -628,6 +678,7 @@ impl Dist {
             Dist::Uniform(d) => d.low + (d.high - d.low) / 2.0,
             Dist::Normal(d) => d.mean,
             Dist::LogNormal(d) => (d.mu + d.sigma * d.sigma / 2.0).exp(),
+            Dist::Percentiles(d) => d.mean(),
             Dist::Exponential(d) => d.mean,
             Dist::Gamma(d) => d.shape * d.scale,
             Dist::Weibull(d) => d.scale * statrs::function::gamma::gamma(1.0 + 1.0 / d.shape),
@@ -656,7 +707,11 @@ impl Dist {
             Dist::Constant(c) => *c,
             Dist::Uniform(d) => d.low,
             Dist::Normal(_) => f64::NEG_INFINITY,
-            Dist::LogNormal(_) | Dist::Exponential(_) | Dist::Gamma(_) | Dist::Weibull(_) => 0.0,
+            Dist::LogNormal(_)
+            | Dist::Percentiles(_)
+            | Dist::Exponential(_)
+            | Dist::Gamma(_)
+            | Dist::Weibull(_) => 0.0,
             Dist::Pareto(d) => d.scale,
             Dist::Empirical(d) => d.min,
             Dist::Choice(d) => d
@@ -684,7 +739,11 @@ impl Dist {
             Dist::Uniform(d) => (d.low == d.high).then_some(d.low),
             Dist::Normal(d) => (d.sd == 0.0).then_some(d.mean),
             Dist::LogNormal(d) => (d.sigma == 0.0).then_some(d.median),
-            Dist::Exponential(_) | Dist::Gamma(_) | Dist::Weibull(_) | Dist::Pareto(_) => None,
+            Dist::Percentiles(_)
+            | Dist::Exponential(_)
+            | Dist::Gamma(_)
+            | Dist::Weibull(_)
+            | Dist::Pareto(_) => None,
             Dist::Empirical(d) => (d.min == d.max).then_some(d.min),
             Dist::Choice(d) => {
                 let mut live = d
@@ -813,6 +872,20 @@ pub enum RawDist<S: Scalar> {
         /// Standard deviation of the logarithm (`>= 0`).
         sigma: f64,
     },
+    /// `{ lognormal = { p90 = .., "p99.9" = .. } }`: any two percentiles
+    /// other than `{ median, p99 }` (`median` is `p50`), or a 90% range
+    /// `"1s to 8s"` (the 5th and 95th percentiles).
+    LogNormalPercentiles {
+        /// The lower percentile.
+        low: Percentile<S>,
+        /// The higher percentile.
+        high: Percentile<S>,
+        /// Written as a range, `"LOW to HIGH"`.
+        range: bool,
+    },
+    /// `{ percentiles = { p50 = .., p90 = .., p99 = .. } }`: three or more
+    /// percentiles, sorted by level.
+    Percentiles(Vec<Percentile<S>>),
     /// `{ exponential = { mean } }`.
     Exponential {
         /// Mean (`> 0`).
@@ -865,6 +938,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
             "uniform",
             "normal",
             "lognormal",
+            "percentiles",
             "exponential",
             "gamma",
             "weibull",
@@ -876,7 +950,8 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ),
     ("distribution.uniform", &["low", "high"]),
     ("distribution.normal", &["mean", "sd"]),
-    ("distribution.lognormal", &["median", "p99", "mu", "sigma"]),
+    ("distribution.lognormal", LOGNORMAL_KEYS),
+    ("distribution.percentiles", PERCENTILES_KEYS),
     ("distribution.exponential", &["mean"]),
     ("distribution.gamma", &["shape", "scale"]),
     ("distribution.weibull", &["shape", "scale"]),
@@ -948,35 +1023,151 @@ impl<S: Scalar> Check for NormalFields<S> {
     }
 }
 
-/// Both lognormal forms in one table, so a misspelled key lists all four.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LogNormalFields<S> {
-    median: Option<S>,
-    p99: Option<S>,
+/// The keys of a lognormal table: two percentiles (`median` is `p50`; the
+/// historical `{ median, p99 }` is listed on its own), or `mu` and `sigma`.
+const LOGNORMAL_KEYS: &[&str] = &["median", "p99", "mu", "sigma", fit::PERCENTILE_KEY];
+/// The keys of a `percentiles` table.
+const PERCENTILES_KEYS: &[&str] = &["median", fit::PERCENTILE_KEY];
+
+/// A table of percentiles (`p50 = "200ms"`, `median = ..`), with `mu` and
+/// `sigma` when `params` is true (a lognormal), read key by key: a key names
+/// its level, so serde's derive cannot list them.
+struct PercentileTable<S> {
+    points: Vec<Percentile<S>>,
+    /// Every key as written, in order (for messages).
+    written: Vec<String>,
     mu: Option<f64>,
     sigma: Option<f64>,
 }
+
+impl<S: Scalar> PercentileTable<S> {
+    fn read<'de, A: MapAccess<'de>>(mut map: A, params: bool) -> Result<Self, A::Error> {
+        let expected = if params {
+            LOGNORMAL_KEYS
+        } else {
+            PERCENTILES_KEYS
+        };
+        let mut table = PercentileTable {
+            points: Vec::new(),
+            written: Vec::new(),
+            mu: None,
+            sigma: None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            table.written.push(key.clone());
+            match key.as_str() {
+                "mu" if params => table.mu = Some(map.next_value()?),
+                "sigma" if params => table.sigma = Some(map.next_value()?),
+                k => match Level::parse(k) {
+                    Some(level) => {
+                        let PercentileValue(value) = map.next_value()?;
+                        table.points.push(Percentile { level, value });
+                    }
+                    None => return Err(de::Error::unknown_field(k, expected)),
+                },
+            }
+        }
+        table
+            .points
+            .sort_by(|a, b| a.level.p().total_cmp(&b.level.p()));
+        Ok(table)
+    }
+
+    fn values(&self) -> Vec<(Level, f64)> {
+        self.points
+            .iter()
+            .map(|p| (p.level.clone(), p.value.to_f64()))
+            .collect()
+    }
+}
+
+/// A percentile's value: an `S`, with a clear message for TOML's dotted
+/// key (`p99.9 = "2s"` unquoted is the key `9` inside a table `p99`).
+struct PercentileValue<S>(S);
+
+impl<'de, S: Scalar> Deserialize<'de> for PercentileValue<S> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<S>(PhantomData<S>);
+        impl<'de, S: Scalar> Visitor<'de> for V<S> {
+            type Value = S;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                if S::IS_DURATION {
+                    f.write_str("a duration like \"200ms\"")
+                } else {
+                    f.write_str("a number")
+                }
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<S, E> {
+                S::deserialize(de::value::StrDeserializer::<E>::new(s))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<S, E> {
+                S::deserialize(de::value::I64Deserializer::<E>::new(n))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<S, E> {
+                S::deserialize(de::value::U64Deserializer::<E>::new(n))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<S, E> {
+                S::deserialize(de::value::F64Deserializer::<E>::new(x))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<S, A::Error> {
+                Err(de::Error::custom(
+                    "a table where a value was expected: a level with a decimal point must be quoted in TOML (`\"p99.9\" = ..`), or written with an underscore (`p99_9 = ..`)",
+                ))
+            }
+        }
+        d.deserialize_any(V(PhantomData)).map(PercentileValue)
+    }
+}
+
+/// Both lognormal forms in one table, so a misspelled key lists them all.
+struct LogNormalFields<S>(PercentileTable<S>);
+
+impl<'de, S: Scalar> Deserialize<'de> for LogNormalFields<S> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<S>(PhantomData<S>);
+        impl<'de, S: Scalar> Visitor<'de> for V<S> {
+            type Value = LogNormalFields<S>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(LogNormalFields::<S>::EXPECTING)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                PercentileTable::read(map, true).map(LogNormalFields)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
 impl<S: Scalar> LogNormalFields<S> {
     fn to_raw(&self) -> Result<RawDist<S>, DistError> {
-        match (&self.median, &self.p99, self.mu, self.sigma) {
-            (Some(median), Some(p99), None, None) => Ok(RawDist::LogNormal {
-                median: median.clone(),
-                p99: p99.clone(),
-            }),
-            (None, None, Some(mu), Some(sigma)) => Ok(RawDist::LogNormalMuSigma { mu, sigma }),
+        let t = &self.0;
+        match (t.points.as_slice(), t.mu, t.sigma) {
+            ([low, high], None, None) => {
+                // `{ median, p99 }` as written keeps its historical form
+                let written_median = t.written.iter().any(|k| k == "median");
+                if written_median && high.level.label() == "p99" {
+                    Ok(RawDist::LogNormal {
+                        median: low.value.clone(),
+                        p99: high.value.clone(),
+                    })
+                } else {
+                    Ok(RawDist::LogNormalPercentiles {
+                        low: low.clone(),
+                        high: high.clone(),
+                        range: false,
+                    })
+                }
+            }
+            ([], Some(mu), Some(sigma)) => Ok(RawDist::LogNormalMuSigma { mu, sigma }),
             _ => {
-                let given: Vec<&str> = [
-                    ("median", self.median.is_some()),
-                    ("p99", self.p99.is_some()),
-                    ("mu", self.mu.is_some()),
-                    ("sigma", self.sigma.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(k, present)| present.then_some(k))
-                .collect();
+                let given = &t.written;
+                let more = if t.points.len() > 2 && t.mu.is_none() && t.sigma.is_none() {
+                    "; through three or more percentiles, write { percentiles = { .. } }"
+                } else {
+                    ""
+                };
                 Err(invalid(format!(
-                    "lognormal takes either {{ median, p99 }} or {{ mu, sigma }}, got {{ {} }}",
+                    "lognormal takes two percentiles ({{ median, p99 }}, {{ p90, p99 }}, {{ p5, p95 }}..., `median` is p50) or {{ mu, sigma }}, got {{ {} }}{more}",
                     given.join(", ")
                 )))
             }
@@ -984,7 +1175,8 @@ impl<S: Scalar> LogNormalFields<S> {
     }
 }
 impl<S: Scalar> Check for LogNormalFields<S> {
-    const EXPECTING: &'static str = "a table { median, p99 } or { mu, sigma }";
+    const EXPECTING: &'static str =
+        "a table of two percentiles { median, p99 }, { p90, p99 }... or { mu, sigma }";
     fn check(&self) -> Result<(), DistError> {
         match self.to_raw()? {
             RawDist::LogNormal { median, p99 } => {
@@ -992,8 +1184,37 @@ impl<S: Scalar> Check for LogNormalFields<S> {
                     .map(drop)
             }
             RawDist::LogNormalMuSigma { mu, sigma } => Dist::lognormal(mu, sigma).map(drop),
-            _ => Ok(()),
+            _ => {
+                let [a, b]: [(Level, f64); 2] =
+                    self.0.values().try_into().expect("two percentiles");
+                Dist::lognormal_percentiles_in(a, b, Unit::of::<S>()).map(drop)
+            }
         }
+    }
+}
+
+/// `{ percentiles = { p50 = .., p90 = .., p99 = .. } }`.
+struct PercentilesFields<S>(PercentileTable<S>);
+
+impl<'de, S: Scalar> Deserialize<'de> for PercentilesFields<S> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<S>(PhantomData<S>);
+        impl<'de, S: Scalar> Visitor<'de> for V<S> {
+            type Value = PercentilesFields<S>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(PercentilesFields::<S>::EXPECTING)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                PercentileTable::read(map, false).map(PercentilesFields)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+impl<S: Scalar> Check for PercentilesFields<S> {
+    const EXPECTING: &'static str = "a table of three or more percentiles { p50, p90, p99, .. }";
+    fn check(&self) -> Result<(), DistError> {
+        Dist::percentiles_in(self.0.values(), Unit::of::<S>()).map(drop)
     }
 }
 
@@ -1097,6 +1318,7 @@ enum Kind {
     Uniform,
     Normal,
     LogNormal,
+    Percentiles,
     Exponential,
     Gamma,
     Weibull,
@@ -1128,6 +1350,9 @@ impl<'de, S: Scalar> Visitor<'de> for RawDistVisitor<S> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDist<S>, E> {
+        if let Some((low, high)) = s.split_once(" to ") {
+            return range90::<S, E>(s, low.trim(), high.trim());
+        }
         if !S::IS_DURATION {
             // f64's own message would say "expected f64"; say what a scenario takes.
             return Err(E::invalid_type(de::Unexpected::Str(s), &self));
@@ -1168,6 +1393,10 @@ impl<'de, S: Scalar> Visitor<'de> for RawDistVisitor<S> {
                 let Checked(fields): Checked<LogNormalFields<S>> = map.next_value()?;
                 fields.to_raw().map_err(de::Error::custom)?
             }
+            Kind::Percentiles => {
+                let Checked(PercentilesFields(table)) = map.next_value()?;
+                RawDist::Percentiles(table.points)
+            }
             Kind::Exponential => {
                 let Checked(ExponentialFields { mean }) = map.next_value()?;
                 RawDist::Exponential { mean }
@@ -1202,6 +1431,47 @@ impl<'de, S: Scalar> Visitor<'de> for RawDistVisitor<S> {
     }
 }
 
+/// A 90% range `"LOW to HIGH"`: the lognormal whose 5th and 95th
+/// percentiles are `LOW` and `HIGH`.
+fn range90<S: Scalar, E: de::Error>(text: &str, low: &str, high: &str) -> Result<RawDist<S>, E> {
+    let end = |t: &str| -> Result<S, E> {
+        if S::IS_DURATION {
+            S::deserialize(de::value::StrDeserializer::<E>::new(t))
+        } else {
+            let x: f64 = t.parse().map_err(|_| {
+                E::custom(format!(
+                    "a 90% range \"{text}\": `{t}` is not a number (write \"LOW to HIGH\", e.g. \"2 to 40\")"
+                ))
+            })?;
+            S::deserialize(de::value::F64Deserializer::<E>::new(x))
+        }
+    };
+    let (low, high) = (end(low)?, end(high)?);
+    let (p5, p95) = Level::range_ends();
+    let (a, b) = (low.to_f64(), high.to_f64());
+    let unit = Unit::of::<S>();
+    if a >= b && a > 0.0 {
+        return Err(E::custom(format!(
+            "a 90% range \"{text}\" is written low to high, and its ends must differ ({} is not below {})",
+            unit.show(a),
+            unit.show(b)
+        )));
+    }
+    Dist::lognormal_percentiles_in((p5.clone(), a), (p95.clone(), b), unit)
+        .map_err(|e| E::custom(format!("a 90% range \"{text}\" (a lognormal): {e}")))?;
+    Ok(RawDist::LogNormalPercentiles {
+        low: Percentile {
+            level: p5,
+            value: low,
+        },
+        high: Percentile {
+            level: p95,
+            value: high,
+        },
+        range: true,
+    })
+}
+
 impl<'de, S: Scalar> Deserialize<'de> for RawDist<S> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(RawDistVisitor(PhantomData))
@@ -1221,6 +1491,18 @@ impl<S: Scalar> RawDist<S> {
                 Dist::lognormal_median_p99_in(median.to_f64(), p99.to_f64(), unit)
             }
             RawDist::LogNormalMuSigma { mu, sigma } => Dist::lognormal(*mu, *sigma),
+            RawDist::LogNormalPercentiles { low, high, .. } => Dist::lognormal_percentiles_in(
+                (low.level.clone(), low.value.to_f64()),
+                (high.level.clone(), high.value.to_f64()),
+                unit,
+            ),
+            RawDist::Percentiles(points) => Dist::percentiles_in(
+                points
+                    .iter()
+                    .map(|p| (p.level.clone(), p.value.to_f64()))
+                    .collect(),
+                unit,
+            ),
             RawDist::Exponential { mean } => Dist::exponential_in(mean.to_f64(), unit),
             RawDist::Gamma { shape, scale } => Dist::gamma_in(*shape, scale.to_f64(), unit),
             RawDist::Weibull { shape, scale } => Dist::weibull_in(*shape, scale.to_f64(), unit),
@@ -2134,8 +2416,8 @@ mod tests {
     #[test]
     fn names_a_misspelled_parameter() {
         parse_error(
-            r#"d = { lognormal = { median = "5s", p98 = "20s" } }"#,
-            &["unknown field `p98`", "`p99`"],
+            r#"d = { lognormal = { median = "5s", p99s = "20s" } }"#,
+            &["unknown field `p99s`", "`p<level>`"],
         );
         parse_error(
             r#"d = { normal = { mean = "5s", stdev = "1s" } }"#,
@@ -2185,7 +2467,7 @@ mod tests {
         );
         parse_error(
             r#"d = { lognormal = { median = "5s", sigma = 1 } }"#,
-            &["either { median, p99 } or { mu, sigma }, got { median, sigma }"],
+            &["or { mu, sigma }, got { median, sigma }"],
         );
         parse_error(
             r#"d = { choice = [ { value = "1s", weight = 0 }, { value = "2s", weight = 0 } ] }"#,

@@ -25,6 +25,7 @@
 //! |---|---|---|
 //! | normal `(μ, σ)`, `z = (c - μ)/σ` | `Φc(z)` | `σ (φ(z) - z Φc(z))` |
 //! | lognormal `(μ, σ)`, `d = (ln c - μ)/σ` | `Φc(d)` | `e^{μ+σ²/2} Φc(d - σ) - c Φc(d)` |
+//! | percentiles (pieces `ln X = a_k + b_k Z`) | the lognormal `(a_k, b_k)`'s, on `c`'s piece | the sum over the pieces above `c` of each lognormal's band ([`super::fit`]) |
 //! | exponential (mean `m`) | `e^{-c/m}` | `m e^{-c/m}` |
 //! | gamma `(k, θ)`, `x = c/θ` | `Q(k, x)` | `kθ Q(k+1, x) - c Q(k, x)` |
 //! | Weibull `(k, λ)`, `t = (c/λ)^k` | `e^{-t}` | `λ Γ(1+1/k) Q(1+1/k, t) - c e^{-t}` |
@@ -83,17 +84,17 @@ const TAIL_POINTS: [f64; 11] = [
 ];
 
 /// `P(Z > z)` for a standard normal `Z`.
-fn phic(z: f64) -> f64 {
+pub(super) fn phic(z: f64) -> f64 {
     0.5 * erfc(z / std::f64::consts::SQRT_2)
 }
 
 /// The standard normal density.
-fn phi(z: f64) -> f64 {
+pub(super) fn phi(z: f64) -> f64 {
     (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
 }
 
 /// The standard normal upper quantile: `z` with `P(Z > z) = q`.
-fn z_upper(q: f64) -> f64 {
+pub(super) fn z_upper(q: f64) -> f64 {
     std::f64::consts::SQRT_2 * erfc_inv(2.0 * q)
 }
 
@@ -231,6 +232,7 @@ impl Dist {
             Dist::LogNormal(d) if d.sigma == 0.0 => d.median,
             Dist::Normal(_)
             | Dist::LogNormal(_)
+            | Dist::Percentiles(_)
             | Dist::Exponential(_)
             | Dist::Gamma(_)
             | Dist::Weibull(_)
@@ -254,6 +256,7 @@ impl Dist {
             Dist::Normal(d) => phic((c - d.mean) / d.sd),
             Dist::LogNormal(d) if c <= 0.0 => 1.0,
             Dist::LogNormal(d) => phic((c.ln() - d.mu) / d.sigma),
+            Dist::Percentiles(d) => d.survival(c),
             Dist::Exponential(d) => (-(c.max(0.0)) / d.mean).exp(),
             Dist::Gamma(d) => upper_gamma(d.shape, c / d.scale),
             Dist::Weibull(d) if c <= 0.0 => 1.0,
@@ -280,6 +283,7 @@ impl Dist {
             Dist::Normal(d) => phic((d.mean - c) / d.sd),
             Dist::LogNormal(d) if c <= 0.0 => 0.0,
             Dist::LogNormal(d) => phic((d.mu - c.ln()) / d.sigma),
+            Dist::Percentiles(d) => d.cdf(c),
             Dist::Exponential(d) => -(-(c.max(0.0)) / d.mean).exp_m1(),
             Dist::Gamma(d) => lower_gamma(d.shape, c / d.scale),
             Dist::Weibull(d) if c <= 0.0 => 0.0,
@@ -313,6 +317,7 @@ impl Dist {
                 };
             }
             Dist::Normal(d) => return d.sd * normal_stop_loss((c - d.mean) / d.sd),
+            Dist::Percentiles(d) => return d.stop_loss(c),
             Dist::LogNormal(d) => {
                 if c <= 0.0 {
                     return self.mean() - c;
@@ -386,6 +391,7 @@ impl Dist {
             }
             // E[(y - X)^+] = σ ψ(-z) by symmetry
             Dist::Normal(d) => return d.sd * normal_stop_loss((d.mean - y) / d.sd),
+            Dist::Percentiles(d) => return d.stop_loss_below(y),
             Dist::LogNormal(d) => {
                 if y <= 0.0 {
                     return 0.0;
@@ -496,6 +502,7 @@ impl Dist {
                 below + s * self.survival(s) * factor
             }
             Dist::Mixture(m) => m.live().map(|(p, c)| p * c.band(a, b)).sum(),
+            Dist::Percentiles(d) => d.band(a, b),
             Dist::Normal(_) | Dist::LogNormal(_) | Dist::Gamma(_) | Dist::Weibull(_) => {
                 let ca = self.stop_loss(a);
                 if b == f64::INFINITY {
@@ -527,6 +534,7 @@ impl Dist {
         }
         match self {
             Dist::Mixture(m) => m.live().map(|(p, c)| p * c.band_below(a, b)).sum(),
+            Dist::Percentiles(d) => d.band_below(a, b),
             Dist::Constant(_) | Dist::Choice(_) | Dist::Empirical(_) => atoms(self)
                 .unwrap_or_default()
                 .iter()
@@ -653,6 +661,7 @@ impl Dist {
                 Var::Log,
                 Z_POINTS.iter().map(|z| d.mu + d.sigma * z).collect(),
             ),
+            Dist::Percentiles(d) => (Var::Log, d.log_points(&Z_POINTS)),
             Dist::Exponential(d) => (
                 Var::Log,
                 sides(&|p| (d.mean * -(-p).ln_1p()).ln(), &|q| {
@@ -721,6 +730,7 @@ impl Dist {
         match self {
             Dist::Normal(d) => phi((v - d.mean) / d.sd) / d.sd,
             Dist::LogNormal(d) => phi((v - d.mu) / d.sigma) / d.sigma,
+            Dist::Percentiles(d) => d.log_density(v),
             Dist::Exponential(d) => (v - d.mean.ln() - v.exp() / d.mean).exp(),
             Dist::Gamma(d) => {
                 let lx = v - d.scale.ln();
@@ -809,6 +819,7 @@ impl Dist {
             Dist::Uniform(d) => d.high - q * (d.high - d.low),
             Dist::Normal(d) => d.mean + d.sd * refine_z(z_upper(q), q),
             Dist::LogNormal(d) => (d.mu + d.sigma * refine_z(z_upper(q), q)).exp(),
+            Dist::Percentiles(d) => d.inverse_survival(q),
             Dist::Exponential(d) => -d.mean * q.ln(),
             Dist::Weibull(d) => d.scale * (-q.ln()).powf(1.0 / d.shape),
             Dist::Pareto(d) => d.scale * (-q.ln() / d.shape).exp(),
@@ -986,7 +997,7 @@ fn mills_difference(a: f64, b: f64) -> f64 {
 
 /// Two Newton steps on `ln Φc(z) = ln q`, which make `erfc_inv`'s answer
 /// exact to the last bits deep in the tail.
-fn refine_z(z: f64, q: f64) -> f64 {
+pub(super) fn refine_z(z: f64, q: f64) -> f64 {
     let mut z = z;
     for _ in 0..2 {
         let s = phic(z);

@@ -246,3 +246,64 @@ fn a_closed_pipe_ends_quietly() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// `validate` prints each distribution fitted to percentiles: the fitted
+/// parameters and the implied mean and p99.9. Checked by hand for the
+/// range: `mu = (ln 0.8 + ln 4) / 2 = 0.5816`, `sigma = ln 5 / (2 x 1.6449)
+/// = 0.4892`, mean `e^{mu + sigma²/2} = 2.016 s`, p99.9 `e^{mu + 3.0902
+/// sigma} = 8.113 s`; the others by `tests/data/fit_reference.py`'s method.
+#[test]
+fn validate_prints_the_fitted_distributions() {
+    racesim()
+        .args([
+            "validate",
+            "scenarios/lisa.toml",
+            "--set",
+            "checkout.payment_latency=800ms to 4s",
+            "--set",
+            r#"checkout.redirect_latency={ lognormal = { p90 = "3s", "p99.9" = "12s" } }"#,
+            "--set",
+            r#"checkout.retry_delay={ percentiles = { p50 = "1s", p90 = "3s", p99 = "10s" } }"#,
+        ])
+        .assert()
+        .success()
+        .stdout(
+            "scenarios/lisa.toml: ok (checkout model, 32 replications of 7days)\n\
+             \x20 checkout.payment_latency: lognormal from the 90% range p5 = 800ms, p95 = 4s: mu = 0.5816, sigma = 0.4892 (median 1.789s); mean 2.016s, p99.9 8.113s\n\
+             \x20 checkout.redirect_latency: lognormal through p90 = 3s, p99.9 = 12s: mu = 0.1163, sigma = 0.7665 (median 1.123s); mean 1.507s, p99.9 12.00s\n\
+             \x20 checkout.retry_delay: piecewise lognormal through p50 = 1s, p90 = 3s, p99 = 10s; below p50: lognormal mu = 0, sigma = 0.8573 (median 1s); beyond p99: lognormal mu = -0.3782, sigma = 1.152 (median 685.1ms); mean 1.556s, p99.9 24.12s\n",
+        );
+    // the historical form prints nothing more
+    racesim()
+        .args(["validate", "scenarios/lisa.toml"])
+        .assert()
+        .success()
+        .stdout("scenarios/lisa.toml: ok (checkout model, 32 replications of 7days)\n");
+}
+
+/// Percentiles that do not increase are refused with the file, line and key.
+#[test]
+fn percentiles_that_do_not_increase_are_refused_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/lisa.toml")
+        .unwrap()
+        .replace(
+            r#"redirect_latency = { lognormal = { median = "1500ms", p99 = "6s" } }"#,
+            r#"redirect_latency = { percentiles = { p50 = "1500ms", p90 = "1s", p99 = "6s" } }"#,
+        );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("redirect_latency"))
+        .unwrap()
+        + 1;
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    racesim()
+        .args(["validate", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("bad.toml:{line}:")))
+        .stderr(predicate::str::contains(
+            "key `checkout.redirect_latency.percentiles`: percentiles: the percentiles must increase with their level, but p90 (1s) is below p50 (1s 500ms)",
+        ));
+}
