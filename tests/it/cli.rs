@@ -268,9 +268,9 @@ fn validate_prints_the_fitted_distributions() {
         .assert()
         .success()
         .stdout(
-            "scenarios/lisa.toml: ok (checkout model, 32 replications of 7days)\n\
+            "scenarios/lisa.toml: ok (checkout model, 32 replications of 7 days)\n\
              \x20 checkout.payment_latency: lognormal from the 90% range p5 = 800ms, p95 = 4s: mu = 0.5816, sigma = 0.4892 (median 1.789s); mean 2.016s, p99.9 8.113s\n\
-             \x20 checkout.redirect_latency: lognormal through p90 = 3s, p99.9 = 12s: mu = 0.1163, sigma = 0.7665 (median 1.123s); mean 1.507s, p99.9 12.00s\n\
+             \x20 checkout.redirect_latency: lognormal through p90 = 3s, p99.9 = 12s: mu = 0.1163, sigma = 0.7665 (median 1.123s); mean 1.507s, p99.9 12s\n\
              \x20 checkout.retry_delay: piecewise lognormal through p50 = 1s, p90 = 3s, p99 = 10s; below p50: lognormal mu = 0, sigma = 0.8573 (median 1s); beyond p99: lognormal mu = -0.3782, sigma = 1.152 (median 685.1ms); mean 1.556s, p99.9 24.12s\n",
         );
     // the historical form prints nothing more
@@ -278,7 +278,7 @@ fn validate_prints_the_fitted_distributions() {
         .args(["validate", "scenarios/lisa.toml"])
         .assert()
         .success()
-        .stdout("scenarios/lisa.toml: ok (checkout model, 32 replications of 7days)\n");
+        .stdout("scenarios/lisa.toml: ok (checkout model, 32 replications of 7 days)\n");
 }
 
 /// Percentiles that do not increase are refused with the file, line and key.

@@ -217,7 +217,10 @@ fn the_reference_reader_catches_a_missing_and_an_unknown_key() {
         "accepted but not documented: host; documented but not accepted: hots"
     );
     let kinds = documented_kinds(&doc);
-    assert_eq!(kinds["lognormal"], set(&["median", "p99", "mu", "sigma"]));
+    assert_eq!(
+        kinds["lognormal"],
+        set(&["median", "p99", "p<level>", "mu", "sigma"])
+    );
     assert_eq!(kinds["choice"], set(&["value", "weight"]));
 }
 
