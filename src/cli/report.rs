@@ -1,6 +1,7 @@
 //! `racesim report FILE`: runs a scenario and writes its review page as
 //! HTML and Markdown under `OUT/NAME/` ([`racesim::pipeline::report`]);
-//! prints the paths written.
+//! `racesim report DIR` writes the page of a result folder into it, without
+//! running anything; prints the paths written.
 
 use std::path::PathBuf;
 
@@ -16,7 +17,7 @@ use super::progress::Bar;
 /// `racesim report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// Scenario file
+    /// Scenario file, or a result folder (of run, sweep or merge) to report on without rerunning
     file: PathBuf,
     /// Scenario seed (overrides the file's `seed`)
     #[arg(long)]
@@ -41,8 +42,20 @@ pub(crate) struct ReportArgs {
     guards: GuardArgs,
 }
 
-/// Runs the scenario, writes the report, prints the paths written.
+/// Runs the scenario (or reads the result folder), writes the report,
+/// prints the paths written.
 pub(crate) fn report(a: &ReportArgs) -> Result<(), Error> {
+    if a.file.is_dir() {
+        if a.seed.is_some() || a.replications.is_some() || !a.set.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} is a result folder: its report shows the figures it holds; --seed, --replications and --set need the scenario file (racesim report FILE)",
+                a.file.display()
+            )));
+        }
+        let w = racesim::pipeline::report::report_folder(&racesim::models::builtin(), &a.file)?;
+        print_written(&w, a.quiet);
+        return Ok(());
+    }
     let common = super::Common {
         seed: a.seed,
         replications: a.replications,
@@ -58,13 +71,17 @@ pub(crate) fn report(a: &ReportArgs) -> Result<(), Error> {
     let opts: Options = common.options()?;
     let bar = Bar::new(a.quiet, "report");
     let w = racesim::pipeline::report::report(&a.file, &opts, &bar)?;
-    notes(&w.notes, a.quiet);
-    if !a.quiet {
+    print_written(&w, a.quiet);
+    Ok(())
+}
+
+fn print_written(w: &racesim::pipeline::report::Written, quiet: bool) {
+    notes(&w.notes, quiet);
+    if !quiet {
         println!("wrote {}", w.dir.join("report.html").display());
         println!("wrote {}", w.dir.join("report.md").display());
         for p in &w.charts {
             println!("wrote {}", w.dir.join(p).display());
         }
     }
-    Ok(())
 }
