@@ -349,7 +349,10 @@ pub fn paragraphs(
         .iter()
         .filter(|l| l.verdict != Verdict::Pass)
         .collect();
-    ordered.extend(checks.iter().filter(|l| l.verdict == Verdict::Pass));
+    // passes spelled out only when there are few (the table lists them all)
+    if pass <= 2 {
+        ordered.extend(checks.iter().filter(|l| l.verdict == Verdict::Pass));
+    }
     let spelled: Vec<String> = ordered
         .iter()
         .take(MAX_CHECK_SENTENCES)
