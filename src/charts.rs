@@ -45,7 +45,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use axis::Axis;
 use band::BandFigure;
 use histogram::HistogramFigure;
-use lines::LinesFigure;
+use lines::{LinesFigure, PanelsFigure};
 use volume::VolumeFigure;
 
 /// The font every chart is drawn with (a DejaVu Sans subset: Latin, digits,
@@ -70,6 +70,18 @@ const LEGEND_ROW_PX: u32 = 30;
 const X_LABEL_AREA_PX: u32 = 56;
 /// Width reserved left (and right, with a second axis) for ticks and label.
 const Y_LABEL_AREA_PX: u32 = 96;
+/// Height of one panel of a small-multiples chart.
+const PANEL_PX: u32 = 150;
+/// Space above the first panel (the title).
+const PANEL_TOP_PX: u32 = 40;
+/// Height of the note under the panels (series left out as constant).
+const PANEL_NOTE_PX: u32 = 28;
+/// Space around each panel.
+const PANEL_MARGIN_PX: u32 = 6;
+/// Height of the tick labels under a panel that is not the last.
+const PANEL_TICKS_PX: u32 = 22;
+/// Ticks on a panel's y axis.
+const PANEL_Y_TICKS: usize = 4;
 /// Title font size.
 const TITLE_FONT_PX: f64 = 22.0;
 /// Axis label font size.
@@ -117,6 +129,9 @@ const VOLUME_BAR_PX: u32 = 5;
 
 /// Fraction of the data range added on either side of an axis.
 const RANGE_PAD: f64 = 0.05;
+/// A value axis turns logarithmic when every value is positive and the
+/// largest is more than this many times the smallest (two decades).
+pub const LOG_AXIS_SPAN: f64 = 100.0;
 /// Roughly how many ticks a linear axis gets.
 const LINEAR_TICKS: f64 = 8.0;
 /// Upper bound on the ticks any axis asks plotters to draw.
@@ -189,7 +204,8 @@ const PALETTE: [RGBColor; 8] = [
 pub struct Chart {
     /// The chart as a standalone SVG document.
     pub svg: String,
-    /// The chart as a PNG image (8-bit RGB, 900 x 540).
+    /// The chart as a PNG image (8-bit RGB, 900 x 540; small multiples are
+    /// taller).
     pub png: Vec<u8>,
 }
 
@@ -269,6 +285,25 @@ pub struct Bin {
     pub count: u64,
 }
 
+/// One line of a [`sweep`] chart: its legend text and points.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BandSeries {
+    /// Legend text (`key=value` of the grid's second key); unused when the
+    /// chart has one series.
+    pub name: String,
+    /// The points, in any order.
+    pub points: Vec<BandPoint>,
+}
+
+/// A horizontal limit line: an `[[expect]]` `max` or `min`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// Where the line is drawn.
+    pub value: f64,
+    /// Its label (`max 0.01`), in the legend and at the line's right end.
+    pub label: String,
+}
+
 /// A named line of `(x, y)` points.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
@@ -286,32 +321,79 @@ pub struct Series {
 ///
 /// The legend names "simulated", "95% interval" and "back-of-envelope"
 /// (each only when the chart has one). A point with a band but no finite
-/// neighbour is drawn as an interval bar.
+/// neighbour is drawn as an interval bar. The same as [`sweep`] with one
+/// line and no limit.
 pub fn metric_vs_param(
     title: &str,
     x_label: &str,
     y_label: &str,
     points: &[BandPoint],
 ) -> Result<Chart, ChartError> {
-    let mut placed: Vec<(f64, BandPoint)> = points
+    sweep(
+        title,
+        x_label,
+        y_label,
+        &[BandSeries {
+            name: String::new(),
+            points: points.to_vec(),
+        }],
+        &[],
+    )
+}
+
+/// A metric against a swept parameter, one line per series (the values of
+/// a grid's second key), with horizontal `limits` (the scenario's
+/// `[[expect]]` limits) drawn dashed red and labelled.
+///
+/// One series looks like [`metric_vs_param`]. Several are drawn in
+/// distinct colours, each with its 95% intervals as thin bars and its
+/// back-of-envelope dashed, named in the legend. The y axis is
+/// logarithmic when every value is positive and the largest is more than
+/// [`LOG_AXIS_SPAN`] times the smallest; interval bounds at or below zero
+/// are then drawn at the bottom of the plot. Nothing is drawn outside the
+/// plot area.
+pub fn sweep(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[BandSeries],
+    limits: &[Limit],
+) -> Result<Chart, ChartError> {
+    let groups = series
         .iter()
-        .filter(|p| p.x.is_finite())
-        .map(|p| (p.x, *p))
+        .map(|s| {
+            let mut placed: Vec<(f64, BandPoint)> = s
+                .points
+                .iter()
+                .filter(|p| p.x.is_finite())
+                .map(|p| (p.x, *p))
+                .collect();
+            placed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            band::Group {
+                name: s.name.clone(),
+                points: placed,
+            }
+        })
         .collect();
-    placed.sort_by(|a, b| a.0.total_cmp(&b.0));
     render(&BandFigure {
         title,
         x_label,
         y_label,
         categories: None,
-        points: placed,
-        limit: None,
+        groups,
+        limits: limits
+            .iter()
+            .filter(|l| l.value.is_finite())
+            .cloned()
+            .collect(),
     })
 }
 
 /// The CI regression chart: one point per run (label `i` for point `i`,
 /// oldest first), the value line with its 95% band and estimate, and
 /// optionally a red dashed horizontal line at `limit`, labelled "limit".
+/// A metric that is never negative is drawn from zero, so run-to-run noise
+/// does not read as a trend.
 ///
 /// The x axis is categorical; when the labels do not fit side by side only
 /// every k-th is shown, counted back from the newest so the latest run is
@@ -326,6 +408,30 @@ pub fn history(
     labels: &[String],
     points: &[BandPoint],
     limit: Option<f64>,
+) -> Result<Chart, ChartError> {
+    let limits: Vec<Limit> = limit
+        .filter(|l| l.is_finite())
+        .map(|value| Limit {
+            value,
+            label: "limit".into(),
+        })
+        .into_iter()
+        .collect();
+    history_with_limits(title, y_label, labels, points, &limits)
+}
+
+/// [`history`] with any number of labelled limits (a metric's `max` and
+/// `min`).
+///
+/// # Errors
+///
+/// [`ChartError::LengthMismatch`] when `labels` and `points` differ in length.
+pub fn history_with_limits(
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    points: &[BandPoint],
+    limits: &[Limit],
 ) -> Result<Chart, ChartError> {
     if labels.len() != points.len() {
         return Err(ChartError::LengthMismatch {
@@ -343,8 +449,15 @@ pub fn history(
         x_label: "run",
         y_label,
         categories: Some(labels),
-        points: placed,
-        limit: limit.filter(|l| l.is_finite()),
+        groups: vec![band::Group {
+            name: String::new(),
+            points: placed,
+        }],
+        limits: limits
+            .iter()
+            .filter(|l| l.value.is_finite())
+            .cloned()
+            .collect(),
     })
 }
 
@@ -375,6 +488,17 @@ pub fn series(
     lines: &[Series],
 ) -> Result<Chart, ChartError> {
     render(&LinesFigure::new(title, x_label, y_label, lines, &[], true))
+}
+
+/// Small multiples: one panel per series, stacked over a shared x axis, each
+/// with its own y axis from zero (so a series of tens is not flattened by
+/// one of thousands, and no two axes share a panel). A series that takes
+/// the same value at every point is not drawn: a note under the panels
+/// names it with its value. The image is as tall as its panels need
+/// (at least the usual height).
+pub fn panels(title: &str, x_label: &str, lines: &[Series]) -> Result<Chart, ChartError> {
+    let figure = PanelsFigure::new(title, x_label, lines);
+    render_sized(&figure, WIDTH, figure.height())
 }
 
 /// Each host's clock offset (seconds, positive = ahead) against true time
@@ -428,21 +552,26 @@ trait Figure {
 
 /// Draws `figure` as SVG and as an RGB bitmap, and encodes the bitmap as PNG.
 fn render(figure: &impl Figure) -> Result<Chart, ChartError> {
+    render_sized(figure, WIDTH, HEIGHT)
+}
+
+/// [`render`] at `width` x `height` pixels.
+fn render_sized(figure: &impl Figure, width: u32, height: u32) -> Result<Chart, ChartError> {
     ensure_font()?;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         figure.draw(&root)?;
         root.present()?;
     }
-    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
         figure.draw(&root)?;
         root.present()?;
     }
     let mut png_bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
+    let mut encoder = png::Encoder::new(&mut png_bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header()?;
@@ -487,10 +616,14 @@ enum Swatch {
     LineMarker(RGBColor),
     /// A point marker alone.
     Marker(RGBColor),
+    /// A hollow point marker.
+    Hollow(RGBColor),
     /// A dashed line.
     Dashed(RGBColor),
     /// A filled box.
     Fill(RGBColor),
+    /// A vertical interval bar.
+    Bar(RGBColor),
 }
 
 struct LegendEntry {
@@ -552,6 +685,13 @@ fn frame<DB: DrawingBackend>(
             Swatch::Marker(c) => {
                 legend_area.draw(&Circle::new(((x0 + x1) / 2, y), MARKER_PX, c.filled()))?;
             }
+            Swatch::Hollow(c) => {
+                legend_area.draw(&Circle::new(
+                    ((x0 + x1) / 2, y),
+                    MARKER_PX,
+                    c.stroke_width(1),
+                ))?;
+            }
             Swatch::Dashed(c) => {
                 let dash = (SWATCH_PX - DASH_GAP_PX as i32) / 2;
                 for start in [x0, x1 - dash] {
@@ -563,6 +703,13 @@ fn frame<DB: DrawingBackend>(
             }
             Swatch::Fill(c) => {
                 legend_area.draw(&Rectangle::new([(x0, y - 6), (x1, y + 6)], c.filled()))?;
+            }
+            Swatch::Bar(c) => {
+                let mid = (x0 + x1) / 2;
+                legend_area.draw(&PathElement::new(
+                    vec![(mid, y - 8), (mid, y + 8)],
+                    c.stroke_width(LINE_PX),
+                ))?;
             }
         }
         legend_area.draw(&Text::new(
@@ -1336,6 +1483,225 @@ mod tests {
             &volume("all zero", &zeros, &[(999.0, 0.0)], Some(999.0)).unwrap(),
             &["counter range R = 999"],
         );
+    }
+
+    /// `#RRGGBB` of a colour, as plotters writes it in SVG.
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+    }
+
+    /// The numbers of attribute `name` in an SVG element's text.
+    fn attr(element: &str, name: &str) -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = element.find(&key)? + key.len();
+        let end = element[start..].find('"')? + start;
+        Some(element[start..end].to_string())
+    }
+
+    /// Every point of every element in `svg` drawn in one of `colours`
+    /// (stroke or fill): polyline and polygon points, circle centres, rect
+    /// corners, line ends.
+    fn points_in(svg: &str, colours: &[RGBColor]) -> Vec<(f64, f64)> {
+        elements_in(svg, colours).into_iter().flatten().collect()
+    }
+
+    /// [`points_in`], one list per element.
+    fn elements_in(svg: &str, colours: &[RGBColor]) -> Vec<Vec<(f64, f64)>> {
+        let wanted: Vec<String> = colours.iter().map(|c| hex(*c)).collect();
+        let mut all = Vec::new();
+        for element in svg.split('<').skip(1) {
+            let mut out = Vec::new();
+            let paint = [attr(element, "stroke"), attr(element, "fill")];
+            if !paint.iter().flatten().any(|p| wanted.contains(p)) {
+                continue;
+            }
+            let num = |n: &str| attr(element, n).and_then(|v| v.parse::<f64>().ok());
+            if let Some(points) = attr(element, "points") {
+                for xy in points.split_whitespace() {
+                    if let Some((x, y)) = xy.split_once(',') {
+                        out.push((x.parse().unwrap(), y.parse().unwrap()));
+                    }
+                }
+            } else if let (Some(x), Some(y)) = (num("cx"), num("cy")) {
+                out.push((x, y));
+            } else if let (Some(a), Some(b), Some(c), Some(d)) =
+                (num("x1"), num("y1"), num("x2"), num("y2"))
+            {
+                out.push((a, b));
+                out.push((c, d));
+            } else if let (Some(x), Some(y), Some(w), Some(h)) =
+                (num("x"), num("y"), num("width"), num("height"))
+            {
+                out.push((x, y));
+                out.push((x + w, y + h));
+            }
+            if !out.is_empty() {
+                all.push(out);
+            }
+        }
+        all
+    }
+
+    /// The plot area: the extent of the grid lines, which span it.
+    fn plot_rect(svg: &str) -> (f64, f64, f64, f64) {
+        let grid = points_in(svg, &[GRID]);
+        assert!(!grid.is_empty(), "no grid lines");
+        let xs = grid.iter().map(|p| p.0);
+        let ys = grid.iter().map(|p| p.1);
+        (
+            xs.clone().fold(f64::INFINITY, f64::min),
+            ys.clone().fold(f64::INFINITY, f64::min),
+            xs.fold(f64::NEG_INFINITY, f64::max),
+            ys.fold(f64::NEG_INFINITY, f64::max),
+        )
+    }
+
+    /// Asserts that every data mark of `chart` lies inside its plot area
+    /// (one pixel of tolerance for rounding and stroke).
+    #[track_caller]
+    fn inside_the_plot(name: &str, chart: &Chart) {
+        let (x0, y0, x1, y1) = plot_rect(&chart.svg);
+        let mut data = vec![
+            SIMULATED, BAND, BAND_BAR, ESTIMATE, LIMIT, ERROR_BAR, OK_BAR, MIXED_BAR,
+        ];
+        data.extend(PALETTE);
+        // the legend row, above the plot, holds swatches in the data colours
+        let legend = (y0 - (MARGIN_PX + LEGEND_ROW_PX) as f64 - 1.0)..=(y0 - MARGIN_PX as f64);
+        let elements: Vec<Vec<(f64, f64)>> = elements_in(&chart.svg, &data)
+            .into_iter()
+            .filter(|e| !e.iter().all(|p| legend.contains(&p.1)))
+            .collect();
+        assert!(!elements.is_empty(), "{name}: nothing drawn");
+        for (x, y) in elements.into_iter().flatten() {
+            assert!(
+                (x0 - 1.0..=x1 + 1.0).contains(&x) && (y0 - 1.0..=y1 + 1.0).contains(&y),
+                "{name}: ({x}, {y}) outside the plot [{x0}, {x1}] x [{y0}, {y1}]"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_is_drawn_outside_the_plot_area() {
+        // a limit far above the data, a sweep over four decades (log axis),
+        // intervals reaching below zero
+        let decades: Vec<BandPoint> = (0..6)
+            .map(|i| point(i as f64, 10f64.powi(-i), 10f64.powi(-i), None))
+            .collect();
+        let limits = [Limit {
+            value: 5.0,
+            label: "max 5".into(),
+        }];
+        let series = [BandSeries {
+            name: "one".into(),
+            points: decades.clone(),
+        }];
+        let log = sweep("decades", "x", "rate", &series, &limits).unwrap();
+        inside_the_plot("sweep_log", &log);
+        assert!(log.svg.contains("1e-5"), "a log axis labels decades");
+        // several lines, one per value of a second key
+        let two = [
+            BandSeries {
+                name: "b=1".into(),
+                points: skew_sweep(),
+            },
+            BandSeries {
+                name: "b=2".into(),
+                points: skew_sweep()
+                    .into_iter()
+                    .map(|p| BandPoint {
+                        value: p.value * 2.0,
+                        ..p
+                    })
+                    .collect(),
+            },
+        ];
+        let grid = sweep("grid", "skew", "rate", &two, &limits).unwrap();
+        inside_the_plot("sweep_lines", &grid);
+        assert!(grid.svg.contains("b=1") && grid.svg.contains("b=2"));
+        inside_the_plot("histogram", &histogram("h", "margin (s)", &bins()).unwrap());
+        let (points, curve) = volume_bins();
+        inside_the_plot(
+            "volume",
+            &volume("v", &points, &curve, Some(999.0)).unwrap(),
+        );
+        let wild = Series {
+            name: "wild".into(),
+            points: (0..50)
+                .map(|h| (h as f64, ((h * 37) % 11) as f64 - 5.0))
+                .collect(),
+        };
+        let marks = vec![(10.0, "sync".to_string()), (60.0, "late".to_string())];
+        inside_the_plot(
+            "clocks",
+            &clocks("c", std::slice::from_ref(&wild), &marks).unwrap(),
+        );
+        let history_points: Vec<BandPoint> = (0..60)
+            .map(|i| point(0.0, 0.005 + 0.0001 * ((i % 3) as f64), 0.0002, None))
+            .collect();
+        let h = history("h", "rate", &labels(60), &history_points, Some(0.01)).unwrap();
+        inside_the_plot("history", &h);
+    }
+
+    #[test]
+    fn histogram_counts_over_decades_get_a_log_axis() {
+        let chart = histogram("h", "margin (s)", &bins()).unwrap();
+        assert!(chart.svg.contains("count (log scale)"));
+        let even = [
+            Bin {
+                low: -1.0,
+                high: 0.0,
+                count: 40,
+            },
+            Bin {
+                low: 0.0,
+                high: 1.0,
+                count: 90,
+            },
+        ];
+        let linear = histogram("h", "margin (s)", &even).unwrap();
+        assert!(!linear.svg.contains("log scale"));
+    }
+
+    #[test]
+    fn panels_give_each_series_its_own_axis_and_name_the_constant_ones() {
+        let users = Series {
+            name: "users".into(),
+            points: (0..30)
+                .map(|d| (d as f64, 2800.0 + (d % 7) as f64 * 40.0))
+                .collect(),
+        };
+        let errors = Series {
+            name: "error pages".into(),
+            points: (0..30).map(|d| (d as f64, (d % 5) as f64)).collect(),
+        };
+        let zero = Series {
+            name: "false alerts".into(),
+            points: (0..30).map(|d| (d as f64, 0.0)).collect(),
+        };
+        let chart = panels("p", "day", &[users, errors, zero]).unwrap();
+        check(
+            "panels",
+            &chart,
+            &[
+                "users",
+                "error pages",
+                "the same every day: false alerts = 0",
+            ],
+        );
+        inside_the_plot("panels", &chart);
+        assert!(!chart.svg.contains("right axis"));
+        let (w, h, _) = decode(&chart.png);
+        assert_eq!((w, h), (WIDTH, HEIGHT));
+        let many: Vec<Series> = (0..6)
+            .map(|i| Series {
+                name: format!("s{i}"),
+                points: (0..10).map(|d| (d as f64, (d * (i + 1)) as f64)).collect(),
+            })
+            .collect();
+        let tall = panels("many", "day", &many).unwrap();
+        let (_, h, _) = decode(&tall.png);
+        assert!(h > HEIGHT, "six panels need more height ({h})");
+        assert!(tall.svg.contains(&format!("height=\"{h}\"")));
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub mod sensitivity;
 pub mod shards;
 pub mod solve;
 pub mod summary;
+pub mod sweepchart;
 pub mod table;
+pub mod verdict;
 
 use crate::experiment::{MetricResult, Warning};
 use crate::fmt::fmt_num;

@@ -78,6 +78,8 @@ pub(super) enum Scale {
     SymLog {
         unit: f64,
     },
+    /// `log10(x)`, for positive values only.
+    Log,
 }
 
 impl Scale {
@@ -85,6 +87,7 @@ impl Scale {
         match self {
             Scale::Linear => x,
             Scale::SymLog { unit } => x.signum() * (x.abs() / unit).ln_1p() / LN_10,
+            Scale::Log => x.log10(),
         }
     }
 
@@ -92,6 +95,7 @@ impl Scale {
         match self {
             Scale::Linear => y,
             Scale::SymLog { unit } => y.signum() * unit * (y.abs() * LN_10).exp_m1(),
+            Scale::Log => 10f64.powf(y),
         }
     }
 }
@@ -172,6 +176,92 @@ impl Axis {
         }
     }
 
+    /// A logarithmic axis over `[lo, hi]` (`0 < lo < hi`) with a tick at each
+    /// power of ten (every other one past 8 decades) and, over less than
+    /// three decades, at 2 and 5 times each.
+    pub(super) fn log(lo: f64, hi: f64) -> Axis {
+        let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        let decades = k1 - k0;
+        let stride = if decades > 8 { 2 } else { 1 };
+        let steps: &[f64] = if decades < 3 {
+            &[1.0, 2.0, 5.0]
+        } else {
+            &[1.0]
+        };
+        let mut ticks = Vec::new();
+        for k in (k0..=k1).filter(|k| (k - k0) % stride == 0) {
+            for m in steps {
+                let v = m * 10f64.powi(k);
+                if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
+                    let sci = !(SCI_BELOW..SCI_FROM).contains(&v);
+                    ticks.push((v, fmt_tick(v, v, sci)));
+                }
+            }
+        }
+        Axis {
+            lo,
+            hi,
+            scale: Scale::Log,
+            ticks,
+        }
+    }
+
+    /// A logarithmic axis when the `values` (the lines) are all positive and
+    /// span more than [`LOG_AXIS_SPAN`]; it covers the positive `extent`
+    /// (values, interval bounds, limits), padded by 5% of its decades.
+    pub(super) fn log_if_spread(values: &[f64], extent: &[f64]) -> Option<Axis> {
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        if finite.is_empty() || finite.iter().any(|v| *v <= 0.0) {
+            return None;
+        }
+        let (vlo, vhi) = finite_extent(finite)?;
+        if vhi <= vlo * LOG_AXIS_SPAN {
+            return None;
+        }
+        let (lo, hi) = finite_extent(extent.iter().copied().filter(|v| *v > 0.0))?;
+        let (a, b) = (lo.log10(), hi.log10());
+        let d = (b - a) * RANGE_PAD;
+        Some(Axis::log(10f64.powf(a - d), 10f64.powf(b + d)))
+    }
+
+    /// The same range with about [`PANEL_Y_TICKS`] ticks (a small panel).
+    pub(super) fn with_few_ticks(self) -> Axis {
+        if !matches!(self.scale, Scale::Linear) || self.ticks.len() <= PANEL_Y_TICKS + 1 {
+            return self;
+        }
+        let raw = (self.hi - self.lo) / PANEL_Y_TICKS as f64;
+        let magnitude = 10f64.powf(raw.log10().floor());
+        let step = magnitude
+            * [1.0, 2.0, 2.5, 5.0, 10.0]
+                .into_iter()
+                .find(|m| raw / magnitude <= m * (1.0 + 1e-9))
+                .unwrap_or(10.0);
+        let first = (self.lo / step).ceil();
+        let values: Vec<f64> = (0..=MAX_TICKS)
+            .map(|i| (first + i as f64) * step)
+            .take_while(|v| *v <= self.hi + step * 1e-9)
+            .collect();
+        let biggest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scientific = !(SCI_BELOW..SCI_FROM).contains(&biggest);
+        Axis {
+            ticks: values
+                .into_iter()
+                .map(|v| (v, fmt_tick(v, step, scientific)))
+                .collect(),
+            ..self
+        }
+    }
+
+    /// The lower end of the axis.
+    pub(super) fn lo(&self) -> f64 {
+        self.lo
+    }
+
+    /// The upper end of the axis.
+    pub(super) fn hi(&self) -> f64 {
+        self.hi
+    }
+
     /// A category axis: position `i` is `labels[i]`; every `stride`-th label
     /// is shown, counted back from the last.
     pub(super) fn categories(labels: &[String], stride: usize) -> Axis {
@@ -199,9 +289,11 @@ impl Ranged for Axis {
         let a = self.scale.forward(self.lo);
         let b = self.scale.forward(self.hi);
         let f = (self.scale.forward(*value) - a) / (b - a);
-        // Far-off or NaN values land just outside the plot instead of at
-        // coordinates no backend can hold.
-        let f = if f.is_nan() { 0.0 } else { f.clamp(-2.0, 3.0) };
+        // Nothing is drawn outside the plot area: a value beyond the axis
+        // (or NaN, or zero on a log axis) lands on its edge. Figures clip
+        // what they know can go beyond (intervals cut at the top) before
+        // this; the clamp is the guarantee.
+        let f = if f.is_nan() { 0.0 } else { f.clamp(0.0, 1.0) };
         (f64::from(limit.0) + f * f64::from(limit.1 - limit.0)).round() as i32
     }
 
@@ -335,6 +427,33 @@ mod tests {
                 "100", "1000"
             ]
         );
+    }
+
+    #[test]
+    fn log_axes_tick_decades_and_only_when_values_spread() {
+        let labels = |a: &Axis| a.ticks.iter().map(|t| t.1.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            labels(&Axis::log(1e-6, 0.5)),
+            ["1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1"]
+        );
+        assert_eq!(
+            labels(&Axis::log(1.0, 100.0)),
+            ["1", "2", "5", "10", "20", "50", "100"]
+        );
+        let scale = Scale::Log;
+        assert!((scale.forward(1000.0) - 3.0).abs() < 1e-12);
+        assert!((scale.inverse(-2.0) - 0.01).abs() < 1e-15);
+        // three decades of positive values: log
+        let axis = Axis::log_if_spread(&[1e-5, 3e-3, 0.02], &[0.0, 1e-5, 0.03]).unwrap();
+        assert!(axis.lo < 1e-5 && axis.lo > 1e-6 && axis.hi > 0.03);
+        // a zero value cannot sit on a log axis; a narrow spread needs none
+        assert!(Axis::log_if_spread(&[0.0, 1e-5, 0.02], &[0.02]).is_none());
+        assert!(Axis::log_if_spread(&[1.0, 99.0], &[1.0, 99.0]).is_none());
+        // the map never leaves the plot
+        let a = Axis::linear(0.0, 10.0);
+        assert_eq!(a.map(&-5.0, (100, 200)), 100);
+        assert_eq!(a.map(&50.0, (100, 200)), 200);
+        assert_eq!(a.map(&f64::NAN, (100, 200)), 100);
     }
 
     #[test]

@@ -1,55 +1,124 @@
-//! The band charts: a metric against a swept parameter, and the CI history.
+//! The band charts: a metric against a swept parameter (one line per value
+//! of a grid's second key), and the CI history.
 
 use super::axis::Fit;
 use super::*;
 
-/// A value line over its 95% band, with the estimate and an optional limit:
-/// [`metric_vs_param`] on a linear x axis, [`history`] on categories.
+/// One line of a band chart with its points at their resolved x position,
+/// sorted by it.
+pub(super) struct Group {
+    pub(super) name: String,
+    pub(super) points: Vec<(f64, BandPoint)>,
+}
+
+/// Value lines over their 95% intervals, with the estimate and horizontal
+/// limits: [`sweep`] on a linear x axis, [`history`] on categories.
+///
+/// One group draws its interval as a shaded band; several groups draw each
+/// in its own colour with its intervals as bars (bands would hide each
+/// other). The y axis is logarithmic when every value is positive and they
+/// span more than [`LOG_AXIS_SPAN`]; a history of a non-negative metric
+/// starts at zero (so run-to-run noise is not magnified into a trend).
 pub(super) struct BandFigure<'a> {
     pub(super) title: &'a str,
     pub(super) x_label: &'a str,
     pub(super) y_label: &'a str,
     /// `Some` for the history chart: point `i` sits at category `i`.
     pub(super) categories: Option<&'a [String]>,
-    /// Points with their resolved x position, sorted by it.
-    pub(super) points: Vec<(f64, BandPoint)>,
-    pub(super) limit: Option<f64>,
+    pub(super) groups: Vec<Group>,
+    /// Horizontal lines (an `[[expect]]` limit) with their labels.
+    pub(super) limits: Vec<Limit>,
 }
 
-impl Figure for BandFigure<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let value_runs = runs(&self.points, |(x, p)| finite_point(*x, p.value));
-        let estimate_runs = runs(&self.points, |(x, p)| finite_point(*x, p.estimate?));
-        let band_runs = runs(&self.points, |(x, p)| {
+/// The drawable parts of one group.
+struct Parts {
+    colour: RGBColor,
+    values: Vec<Vec<(f64, f64)>>,
+    estimates: Vec<Vec<(f64, f64)>>,
+    bands: Vec<Vec<(f64, f64, f64)>>,
+}
+
+fn parts(g: &Group, colour: RGBColor) -> Parts {
+    Parts {
+        colour,
+        values: runs(&g.points, |(x, p)| finite_point(*x, p.value)),
+        estimates: runs(&g.points, |(x, p)| finite_point(*x, p.estimate?)),
+        bands: runs(&g.points, |(x, p)| {
             (x.is_finite() && p.low.is_finite() && p.high.is_finite()).then_some((
                 *x,
                 p.low.min(p.high),
                 p.low.max(p.high),
             ))
-        });
-        let has_data = !value_runs.is_empty() || !estimate_runs.is_empty() || !band_runs.is_empty();
-        let markers = value_runs.iter().map(Vec::len).sum::<usize>() <= MARKERS_UP_TO;
+        }),
+    }
+}
+
+impl Figure for BandFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let single = self.groups.len() <= 1;
+        let drawn: Vec<(&Group, Parts)> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let colour = if single {
+                    SIMULATED
+                } else {
+                    PALETTE[i % PALETTE.len()]
+                };
+                (g, parts(g, colour))
+            })
+            .collect();
+        let any = |f: fn(&Parts) -> bool| drawn.iter().any(|(_, p)| f(p));
+        let has_values = any(|p| !p.values.is_empty());
+        let has_bands = any(|p| !p.bands.is_empty());
+        let has_estimates = any(|p| !p.estimates.is_empty());
+        let has_data = has_values || has_bands || has_estimates;
+        let markers = drawn
+            .iter()
+            .flat_map(|(_, p)| &p.values)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+            <= MARKERS_UP_TO;
 
         let mut legend = Vec::new();
-        if !value_runs.is_empty() {
-            let swatch = if markers {
-                Swatch::LineMarker(SIMULATED)
-            } else {
-                Swatch::Line(SIMULATED)
-            };
-            legend.push(LegendEntry::new("simulated", swatch));
+        if single {
+            if has_values {
+                let swatch = if markers {
+                    Swatch::LineMarker(SIMULATED)
+                } else {
+                    Swatch::Line(SIMULATED)
+                };
+                legend.push(LegendEntry::new("simulated", swatch));
+            }
+            if has_bands {
+                legend.push(LegendEntry::new("95% interval", Swatch::Fill(BAND)));
+            }
+            if has_estimates {
+                legend.push(LegendEntry::new(
+                    "back-of-envelope",
+                    Swatch::Dashed(ESTIMATE),
+                ));
+            }
+        } else {
+            for (g, p) in &drawn {
+                if !p.values.is_empty() || !p.bands.is_empty() {
+                    legend.push(LegendEntry::new(
+                        shorten(&g.name, LABEL_MAX_CHARS),
+                        Swatch::LineMarker(p.colour),
+                    ));
+                }
+            }
+            if has_bands {
+                legend.push(LegendEntry::new("95% interval", Swatch::Bar(MUTED)));
+            }
+            if has_estimates {
+                legend.push(LegendEntry::new("back-of-envelope", Swatch::Dashed(MUTED)));
+            }
         }
-        if !band_runs.is_empty() {
-            legend.push(LegendEntry::new("95% interval", Swatch::Fill(BAND)));
-        }
-        if !estimate_runs.is_empty() {
-            legend.push(LegendEntry::new(
-                "back-of-envelope",
-                Swatch::Dashed(ESTIMATE),
-            ));
-        }
-        if self.limit.is_some() {
-            legend.push(LegendEntry::new("limit", Swatch::Dashed(LIMIT)));
+        for l in &self.limits {
+            legend.push(LegendEntry::new(l.label.clone(), Swatch::Dashed(LIMIT)));
         }
         let area = frame(root, self.title, &legend)?;
 
@@ -73,24 +142,42 @@ impl Figure for BandFigure<'_> {
                 Axis::categories(labels, stride as usize)
             }
             None => Axis::fit(
-                self.points.iter().filter_map(|(x, p)| {
-                    let shown = p.value.is_finite()
-                        || p.estimate.is_some_and(f64::is_finite)
-                        || (p.low.is_finite() && p.high.is_finite());
-                    shown.then_some(*x)
-                }),
+                self.groups
+                    .iter()
+                    .flat_map(|g| &g.points)
+                    .filter_map(|(x, p)| {
+                        let shown = p.value.is_finite()
+                            || p.estimate.is_some_and(f64::is_finite)
+                            || (p.low.is_finite() && p.high.is_finite());
+                        shown.then_some(*x)
+                    }),
                 Fit::Data,
             ),
         };
-        let mut ys: Vec<f64> = value_runs
+        let values: Vec<f64> = drawn
             .iter()
-            .chain(&estimate_runs)
+            .flat_map(|(_, p)| p.values.iter().chain(&p.estimates))
             .flatten()
             .map(|p| p.1)
             .collect();
-        ys.extend(band_runs.iter().flatten().flat_map(|b| [b.1, b.2]));
-        ys.extend(self.limit);
-        let y_axis = Axis::fit(ys, Fit::KeepSign);
+        let mut ys = values.clone();
+        ys.extend(
+            drawn
+                .iter()
+                .flat_map(|(_, p)| &p.bands)
+                .flatten()
+                .flat_map(|b| [b.1, b.2]),
+        );
+        ys.extend(self.limits.iter().map(|l| l.value));
+        let y_axis = if let Some(axis) = Axis::log_if_spread(&values, &ys) {
+            axis
+        } else if self.categories.is_some() && ys.iter().all(|y| *y >= 0.0) {
+            Axis::fit(ys, Fit::FromZero)
+        } else {
+            Axis::fit(ys, Fit::KeepSign)
+        };
+        let (y_lo, y_hi) = (y_axis.lo(), y_axis.hi());
+        let clamp = |y: f64| y.clamp(y_lo, y_hi);
 
         let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN_PX)
@@ -103,61 +190,75 @@ impl Figure for BandFigure<'_> {
             return draw_no_data(&chart);
         }
 
-        for run in &band_runs {
-            if let [(x, low, high)] = run[..] {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x, low), (x, high)],
-                    BAND_BAR.stroke_width(LONE_BAND_PX),
-                )))?;
-            } else {
-                // Upper edge forward, lower edge back: one closed shape.
-                let outline: Vec<(f64, f64)> = run
-                    .iter()
-                    .map(|b| (b.0, b.2))
-                    .chain(run.iter().rev().map(|b| (b.0, b.1)))
-                    .collect();
-                chart.draw_series(std::iter::once(Polygon::new(outline, BAND.filled())))?;
+        for (_, p) in &drawn {
+            for run in &p.bands {
+                if single && run.len() > 1 {
+                    // Upper edge forward, lower edge back: one closed shape.
+                    let outline: Vec<(f64, f64)> = run
+                        .iter()
+                        .map(|b| (b.0, clamp(b.2)))
+                        .chain(run.iter().rev().map(|b| (b.0, clamp(b.1))))
+                        .collect();
+                    chart.draw_series(std::iter::once(Polygon::new(outline, BAND.filled())))?;
+                } else {
+                    let (colour, width) = if single {
+                        (BAND_BAR, LONE_BAND_PX)
+                    } else {
+                        (p.colour, 1)
+                    };
+                    chart.draw_series(run.iter().map(|&(x, low, high)| {
+                        PathElement::new(
+                            vec![(x, clamp(low)), (x, clamp(high))],
+                            colour.stroke_width(width),
+                        )
+                    }))?;
+                }
             }
         }
-        for run in &estimate_runs {
-            if let [p] = run[..] {
-                chart.draw_series(std::iter::once(Cross::new(
-                    p,
-                    MARKER_PX + 1,
-                    ESTIMATE.stroke_width(LINE_PX),
-                )))?;
-            } else {
-                chart.draw_series(DashedLineSeries::new(
-                    run.iter().copied(),
-                    DASH_PX,
-                    DASH_GAP_PX,
-                    ESTIMATE.stroke_width(LINE_PX),
+        for (_, p) in &drawn {
+            let colour = if single { ESTIMATE } else { p.colour };
+            for run in &p.estimates {
+                if let [(x, y)] = run[..] {
+                    chart.draw_series(std::iter::once(Cross::new(
+                        (x, clamp(y)),
+                        MARKER_PX + 1,
+                        colour.stroke_width(LINE_PX),
+                    )))?;
+                } else {
+                    chart.draw_series(DashedLineSeries::new(
+                        run.iter().map(|&(x, y)| (x, clamp(y))),
+                        DASH_PX,
+                        DASH_GAP_PX,
+                        colour.stroke_width(if single { LINE_PX } else { 1 }),
+                    ))?;
+                }
+            }
+        }
+        for (_, p) in &drawn {
+            for run in &p.values {
+                chart.draw_series(LineSeries::new(
+                    run.iter().map(|&(x, y)| (x, clamp(y))),
+                    p.colour.stroke_width(LINE_PX),
                 ))?;
+                let markers = markers || run.len() == 1;
+                chart.draw_series(
+                    run.iter()
+                        .filter(|_| markers)
+                        .map(|&(x, y)| Circle::new((x, clamp(y)), MARKER_PX, p.colour.filled())),
+                )?;
             }
         }
-        for run in &value_runs {
-            chart.draw_series(LineSeries::new(
-                run.iter().copied(),
-                SIMULATED.stroke_width(LINE_PX),
-            ))?;
-            let markers = markers || run.len() == 1;
-            chart.draw_series(
-                run.iter()
-                    .filter(|_| markers)
-                    .map(|p| Circle::new(*p, MARKER_PX, SIMULATED.filled())),
-            )?;
-        }
-        if let Some(limit) = self.limit {
+        for l in &self.limits {
             let x = chart.x_range();
             chart.draw_series(DashedLineSeries::new(
-                [(x.start, limit), (x.end, limit)],
+                [(x.start, l.value), (x.end, l.value)],
                 DASH_PX,
                 DASH_GAP_PX,
                 LIMIT.stroke_width(LINE_PX),
             ))?;
-            let label = EmptyElement::at((x.end, limit))
+            let label = EmptyElement::at((x.end, l.value))
                 + Text::new(
-                    "limit",
+                    shorten(&l.label, LABEL_MAX_CHARS),
                     (-6, -4),
                     text(NOTE_FONT_PX, &LIMIT).pos(Pos::new(HPos::Right, VPos::Bottom)),
                 );

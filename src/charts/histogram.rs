@@ -94,7 +94,20 @@ impl Figure for HistogramFigure<'_> {
             self.unit,
         );
         let top = counted.iter().map(|b| b.2).max().unwrap_or(0);
-        let y_axis = Axis::linear(0.0, if top == 0 { 1.0 } else { top as f64 * 1.12 });
+        // Counts spanning more than two decades (a few hundred error pages
+        // beside tens of thousands of safe reads) get a log axis, so the
+        // small bars are seen; bars then rise from 0.5, under a count of 1.
+        let smallest = counted.iter().map(|b| b.2).filter(|c| *c > 0).min();
+        let log = smallest.is_some_and(|s| top as f64 > LOG_AXIS_SPAN * s as f64);
+        let (base, y_axis, y_label) = if log {
+            (0.5, Axis::log(0.5, top as f64 * 4.0), "count (log scale)")
+        } else {
+            (
+                0.0,
+                Axis::linear(0.0, if top == 0 { 1.0 } else { top as f64 * 1.12 }),
+                "count",
+            )
+        };
 
         let mut chart = ChartBuilder::on(&area)
             .margin(MARGIN_PX)
@@ -102,16 +115,16 @@ impl Figure for HistogramFigure<'_> {
             .x_label_area_size(X_LABEL_AREA_PX)
             .y_label_area_size(Y_LABEL_AREA_PX)
             .build_cartesian_2d(x_axis, y_axis)?;
-        draw_mesh(&mut chart, self.x_label, "count")?;
+        draw_mesh(&mut chart, self.x_label, y_label)?;
         chart.draw_series(counted.iter().map(|&&(low, high, count)| {
             Rectangle::new(
-                [(low, 0.0), (high, count as f64)],
+                [(low, base), (high, count as f64)],
                 colour(low, high).filled(),
             )
         }))?;
         // A paper-coloured outline keeps neighbouring bars of one colour apart.
         chart.draw_series(counted.iter().map(|&&(low, high, count)| {
-            Rectangle::new([(low, 0.0), (high, count as f64)], PAPER.stroke_width(1))
+            Rectangle::new([(low, base), (high, count as f64)], PAPER.stroke_width(1))
         }))?;
 
         if counted.is_empty() {
@@ -119,7 +132,7 @@ impl Figure for HistogramFigure<'_> {
         }
         let y_top = chart.y_range().end;
         chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (0.0, y_top)],
+            vec![(0.0, base), (0.0, y_top)],
             INK.stroke_width(LINE_PX),
         )))?;
         // The share on each side, so a thin red sliver still reads as a number.

@@ -206,3 +206,145 @@ impl Figure for LinesFigure<'_> {
         Ok(())
     }
 }
+
+/// One panel per series, stacked, sharing the x axis (small multiples): the
+/// figure behind [`panels`]. Series that are constant are listed in a note
+/// under the panels instead of drawn flat.
+pub(super) struct PanelsFigure<'a> {
+    pub(super) title: &'a str,
+    pub(super) x_label: &'a str,
+    /// (name, points sorted by x) of the series drawn.
+    pub(super) drawn: Vec<(String, Vec<(f64, f64)>)>,
+    /// "name = value" of the constant series.
+    pub(super) constant: Vec<String>,
+}
+
+impl<'a> PanelsFigure<'a> {
+    pub(super) fn new(title: &'a str, x_label: &'a str, series: &[Series]) -> Self {
+        let mut drawn = Vec::new();
+        let mut constant = Vec::new();
+        for s in series {
+            let mut points: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let first = points[0].1;
+            if points.len() > 1 && points.iter().all(|p| p.1 == first) {
+                constant.push(format!(
+                    "{} = {}",
+                    shorten(&s.name, LABEL_MAX_CHARS),
+                    crate::fmt::fmt_num(first)
+                ));
+            } else {
+                drawn.push((s.name.clone(), points));
+            }
+        }
+        PanelsFigure {
+            title,
+            x_label,
+            drawn,
+            constant,
+        }
+    }
+
+    /// The image height: room for every panel.
+    pub(super) fn height(&self) -> u32 {
+        let n = self.drawn.len().max(1) as u32;
+        (PANEL_TOP_PX + n * PANEL_PX + X_LABEL_AREA_PX + PANEL_NOTE_PX).max(HEIGHT)
+    }
+}
+
+impl Figure for PanelsFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let area = frame(root, self.title, &[])?;
+        let (area, note) = if self.constant.is_empty() {
+            (area, None)
+        } else {
+            let h = area.dim_in_pixel().1;
+            let (a, n) = area.split_vertically(h.saturating_sub(PANEL_NOTE_PX));
+            (a, Some(n))
+        };
+        let x_axis = Axis::fit(
+            self.drawn.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)),
+            Fit::Data,
+        );
+        if self.drawn.is_empty() {
+            let chart = ChartBuilder::on(&area)
+                .margin(MARGIN_PX)
+                .x_label_area_size(X_LABEL_AREA_PX)
+                .y_label_area_size(Y_LABEL_AREA_PX)
+                .build_cartesian_2d(x_axis, Axis::linear(0.0, 1.0))?;
+            draw_no_data(&chart)?;
+        } else {
+            let n = self.drawn.len();
+            let h = area.dim_in_pixel().1;
+            // equal plots: the last panel also holds the x-axis label
+            let per = (h.saturating_sub(X_LABEL_AREA_PX - PANEL_TICKS_PX) / n as u32).max(1);
+            let mut rest = area;
+            for (i, (name, points)) in self.drawn.iter().enumerate() {
+                let last = i + 1 == n;
+                let (panel, below) = if last {
+                    (rest.clone(), rest.clone())
+                } else {
+                    rest.split_vertically(per)
+                };
+                let mut chart = ChartBuilder::on(&panel)
+                    .margin(PANEL_MARGIN_PX)
+                    .margin_right(MARGIN_RIGHT_PX)
+                    .caption(shorten(name, TITLE_MAX_CHARS), text(AXIS_FONT_PX, &INK))
+                    .x_label_area_size(if last {
+                        X_LABEL_AREA_PX
+                    } else {
+                        PANEL_TICKS_PX
+                    })
+                    .y_label_area_size(Y_LABEL_AREA_PX)
+                    .build_cartesian_2d(
+                        x_axis.clone(),
+                        Axis::fit(points.iter().map(|p| p.1), Fit::FromZero).with_few_ticks(),
+                    )?;
+                chart
+                    .configure_mesh()
+                    .x_labels(MAX_TICKS)
+                    .y_labels(PANEL_Y_TICKS)
+                    .bold_line_style(GRID.stroke_width(1))
+                    .axis_style(INK.stroke_width(1))
+                    .label_style(text(TICK_FONT_PX, &INK))
+                    .axis_desc_style(text(AXIS_FONT_PX, &INK))
+                    .x_desc(if last { self.x_label } else { "" })
+                    .draw()?;
+                let colour = PALETTE[i % PALETTE.len()];
+                chart.draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    colour.stroke_width(LINE_PX),
+                ))?;
+                if points.len() <= MARKERS_UP_TO {
+                    chart.draw_series(
+                        points
+                            .iter()
+                            .map(|p| Circle::new(*p, MARKER_PX - 1, colour.filled())),
+                    )?;
+                }
+                rest = below;
+            }
+        }
+        if let Some(note) = note {
+            let style = text(LEGEND_FONT_PX, &MUTED).pos(Pos::new(HPos::Left, VPos::Center));
+            let (_, h) = note.dim_in_pixel();
+            note.draw(&Text::new(
+                shorten(
+                    &format!("the same every day: {}", self.constant.join(", ")),
+                    TITLE_MAX_CHARS + 30,
+                ),
+                (MARGIN_PX as i32, h as i32 / 2),
+                style,
+            ))?;
+        }
+        Ok(())
+    }
+}

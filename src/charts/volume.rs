@@ -26,13 +26,37 @@ impl Figure for VolumeFigure<'_> {
             .iter()
             .filter_map(|p| finite_point(p.0, p.1))
             .collect();
+        // Bins with few terminal-days have intervals far taller than any
+        // value: they say "not enough data", not "risk". Such a bin (its
+        // upper bound above a multiple of the largest value) gets no bar,
+        // and its point is drawn hollow and grey.
+        let top = values
+            .iter()
+            .chain(&curve)
+            .map(|p| p.1)
+            .fold(0.0f64, f64::max);
+        let cap = if top > 0.0 {
+            top * VOLUME_BAND_CAP
+        } else {
+            f64::INFINITY
+        };
+        let informative = |p: &BandPoint| p.low.max(p.high) <= cap;
         let bands = runs(&self.points, |p| {
-            (p.x.is_finite() && p.low.is_finite() && p.high.is_finite()).then_some((
-                p.x,
-                p.low.min(p.high),
-                p.low.max(p.high),
-            ))
+            (p.x.is_finite() && p.low.is_finite() && p.high.is_finite() && informative(p))
+                .then_some((p.x, p.low.min(p.high), p.low.max(p.high)))
         });
+        let sparse: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .filter(|p| !informative(p))
+            .filter_map(|p| finite_point(p.x, p.value))
+            .collect();
+        let values: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .filter(|p| informative(p))
+            .filter_map(|p| finite_point(p.x, p.value))
+            .collect();
 
         let mut legend = Vec::new();
         if !values.is_empty() {
@@ -43,6 +67,12 @@ impl Figure for VolumeFigure<'_> {
         }
         if !bands.is_empty() {
             legend.push(LegendEntry::new("95% interval", Swatch::Fill(BAND_BAR)));
+        }
+        if !sparse.is_empty() {
+            legend.push(LegendEntry::new(
+                "too few days to tell",
+                Swatch::Hollow(MUTED),
+            ));
         }
         if !curve.is_empty() {
             legend.push(LegendEntry::new(
@@ -57,28 +87,18 @@ impl Figure for VolumeFigure<'_> {
                 .iter()
                 .map(|p| p.0)
                 .chain(bands.iter().flatten().map(|b| b.0))
+                .chain(sparse.iter().map(|p| p.0))
                 .chain(curve.iter().map(|p| p.0))
                 .chain(self.range.filter(|r| r.is_finite())),
             Fit::Data,
         );
-        // Bins with few terminal-days have tall intervals; cut them at a
-        // multiple of the largest value so they do not flatten the rest.
-        let top = values
-            .iter()
-            .chain(&curve)
-            .map(|p| p.1)
-            .fold(0.0f64, f64::max);
-        let cap = if top > 0.0 {
-            top * VOLUME_BAND_CAP
-        } else {
-            f64::INFINITY
-        };
         let (y_lo, y_hi) = fit_range(
             values
                 .iter()
                 .chain(&curve)
+                .chain(&sparse)
                 .map(|p| p.1)
-                .chain(bands.iter().flatten().map(|b| b.2.min(cap)))
+                .chain(bands.iter().flatten().map(|b| b.2))
                 .chain(std::iter::once(0.0)),
             Fit::KeepSign,
         );
@@ -93,7 +113,7 @@ impl Figure for VolumeFigure<'_> {
             "purchases per terminal-day (N, mean of the bin)",
             "false reversals per terminal-day",
         )?;
-        if values.is_empty() && curve.is_empty() && bands.is_empty() {
+        if values.is_empty() && curve.is_empty() && bands.is_empty() && sparse.is_empty() {
             return draw_no_data(&chart);
         }
         // One interval bar per bin: the bins are independent, and their
@@ -135,6 +155,11 @@ impl Figure for VolumeFigure<'_> {
                 ESTIMATE.stroke_width(LINE_PX),
             )))?;
         }
+        chart.draw_series(
+            sparse
+                .iter()
+                .map(|p| Circle::new(*p, MARKER_PX, MUTED.stroke_width(1))),
+        )?;
         chart.draw_series(
             values
                 .iter()

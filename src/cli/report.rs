@@ -1,6 +1,7 @@
 //! `racesim report FILE`: runs a scenario and writes its review page as
 //! HTML and Markdown under `OUT/NAME/` ([`racesim::pipeline::report`]);
-//! lists the paths written on standard error.
+//! `racesim report DIR` writes the page of a result folder into it, without
+//! running anything; lists the paths written on standard error.
 
 use std::path::PathBuf;
 
@@ -16,7 +17,7 @@ use super::{Ui, notes};
 /// `racesim report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// Scenario file
+    /// Scenario file, or a result folder (of run, sweep or merge) to report on without rerunning
     file: PathBuf,
     /// Scenario seed (overrides the file's `seed`)
     #[arg(long)]
@@ -38,8 +39,20 @@ pub(crate) struct ReportArgs {
     guards: GuardArgs,
 }
 
-/// Runs the scenario, writes the report, prints the paths written.
+/// Runs the scenario (or reads the result folder), writes the report,
+/// prints the paths written.
 pub(crate) fn report(a: &ReportArgs, ui: &Ui) -> Result<(), Error> {
+    if a.file.is_dir() {
+        if a.seed.is_some() || a.replications.is_some() || !a.set.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} is a result folder: its report shows the figures it holds; --seed, --replications and --set need the scenario file (racesim report FILE)",
+                a.file.display()
+            )));
+        }
+        let w = racesim::pipeline::report::report_folder(&racesim::models::builtin(), &a.file)?;
+        print_written(&w, ui);
+        return Ok(());
+    }
     let common = super::Common {
         inputs: super::Inputs {
             seed: a.seed,
@@ -55,6 +68,11 @@ pub(crate) fn report(a: &ReportArgs, ui: &Ui) -> Result<(), Error> {
     let opts: Options = common.options()?;
     let bar = Bar::new(ui.quiet, "report");
     let w = racesim::pipeline::report::report(&a.file, &opts, &bar)?;
+    print_written(&w, ui);
+    Ok(())
+}
+
+fn print_written(w: &racesim::pipeline::report::Written, ui: &Ui) {
     notes(&w.notes, ui);
     if !ui.quiet {
         eprintln!("wrote {}", w.dir.join("report.html").display());
@@ -63,5 +81,4 @@ pub(crate) fn report(a: &ReportArgs, ui: &Ui) -> Result<(), Error> {
             eprintln!("wrote {}", w.dir.join(p).display());
         }
     }
-    Ok(())
 }

@@ -335,16 +335,15 @@ fn point_overrides(meta: &ShardMeta, pi: usize) -> Result<Vec<Override>, Error> 
         .map(Option::unwrap_or_default)
 }
 
-/// Merges the shards `files` and writes the result folder under `out`
-/// (`replace` says what happens to an earlier one), with charts when
-/// `charts`; `registry` knows the models.
-pub fn merge(
-    registry: &Registry,
-    files: &[PathBuf],
-    out: &Path,
-    replace: Replace,
-    charts: bool,
-) -> Result<Merged, Error> {
+/// The shards `files`, read and checked, and the points they make.
+struct Loaded {
+    shards: Vec<Shard>,
+    source: Source,
+    parts: Option<Vec<Parts>>,
+    results: Vec<PointResult>,
+}
+
+fn load(registry: &Registry, files: &[PathBuf]) -> Result<Loaded, Error> {
     let shards: Vec<Shard> = files
         .iter()
         .map(|f| read_shard(f))
@@ -432,6 +431,67 @@ pub fn merge(
             metrics,
         });
     }
+    Ok(Loaded {
+        shards,
+        source,
+        parts,
+        results,
+    })
+}
+
+/// A whole result folder (of `run`, `sweep` or `merge`) read back without
+/// running anything: its scenario (the file it ran, which must still be
+/// there unchanged, relative to the current folder), the metadata of its
+/// `replications.csv`, and its points with every figure recomputed from the
+/// replications, as `merge` does. A shard's folder is refused (merge the
+/// shards first), and so is a partial result.
+pub fn read_result(
+    registry: &Registry,
+    dir: &Path,
+) -> Result<(Source, ShardMeta, Vec<PointResult>), Error> {
+    let retitle = |e: Error| match e {
+        Error::Usage(m) => Error::Usage(
+            m.replacen(
+                "cannot merge:",
+                &format!("cannot report on {}:", dir.display()),
+                1,
+            )
+            .replace("run merge from that folder", "run report from that folder")
+            .replace("the shards ran", "it ran"),
+        ),
+        other => other,
+    };
+    let shard = read_shard(dir).map_err(retitle)?;
+    if let Some((k, n)) = shard.meta.shard {
+        return Err(Error::Usage(format!(
+            "cannot report on {}: it is shard {k} of {n}, not a whole result; merge the shards first (racesim merge) and report on the merged folder",
+            dir.display()
+        )));
+    }
+    let loaded = load(registry, &[dir.to_path_buf()]).map_err(retitle)?;
+    let meta = loaded.shards[0].meta.clone();
+    Ok((loaded.source, meta, loaded.results))
+}
+
+/// Merges the shards `files` and writes the result folder under `out`
+/// (`replace` says what happens to an earlier one), with charts when
+/// `charts`; `registry` knows the models.
+pub fn merge(
+    registry: &Registry,
+    files: &[PathBuf],
+    out: &Path,
+    replace: Replace,
+    charts: bool,
+) -> Result<Merged, Error> {
+    let Loaded {
+        shards,
+        source: _,
+        parts,
+        results,
+    } = load(registry, files)?;
+    let meta = &shards[0].meta;
+    let model = &*results[0].scenario.model;
+    let columns = model.columns();
     let swept = !results[0].params.is_empty();
     // daily series and the model's tables: sums of the shards' sums, read
     // and checked before anything is written (a split of replications has

@@ -1,4 +1,5 @@
-//! `racesim report FILE` as a library function: runs a scenario and writes
+//! `racesim report FILE` as a library function: runs a scenario (or reads a
+//! result folder back: [`report_folder`]) and writes
 //! the page a back-of-envelope risk review wants, as one self-contained HTML
 //! file and as Markdown with its charts beside it, under `OUT/NAME/`:
 //!
@@ -14,9 +15,14 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::experiment::{PointResult, Reporter};
+use crate::input::{self, Table};
+use crate::model::Registry;
 use crate::output::write_atomic;
+use crate::report::daily::DailyTable;
+use crate::report::html::{ChartSection, Page};
+use crate::report::page::Detail;
 use crate::report::{html, page};
-use crate::scenario::Source;
+use crate::scenario::{Override, Source};
 
 use super::{Options, Save, run_file};
 
@@ -46,15 +52,8 @@ pub fn report(file: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Wr
     let source = Source::read(file)?;
     let written = std::cell::RefCell::new(Vec::new());
     let extra = |dir: &Path, results: &[PointResult], swept: bool| -> Result<(), Error> {
-        let page = page::build(&source, results, swept, &opts.overrides)?;
-        let mut names = Vec::new();
-        for c in &page.charts {
-            write_atomic(&dir.join(&c.file), c.svg.as_bytes())?;
-            names.push(PathBuf::from(&c.file));
-        }
-        write_atomic(&dir.join("report.md"), html::to_markdown(&page).as_bytes())?;
-        write_atomic(&dir.join("report.html"), html::to_html(&page).as_bytes())?;
-        *written.borrow_mut() = names;
+        let page = page::build(&source, results, swept, &opts.overrides, Detail::Simulated)?;
+        *written.borrow_mut() = write_page(dir, &page)?;
         Ok(())
     };
     let run = run_file(file, &opts, None, Save::FolderWith(&extra), reporter)?;
@@ -63,4 +62,119 @@ pub fn report(file: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Wr
         charts: written.into_inner(),
         notes: run.notes,
     })
+}
+
+/// Writes the page's charts, `report.md` and `report.html` into `dir`;
+/// gives the chart files written.
+fn write_page(dir: &Path, page: &Page) -> Result<Vec<PathBuf>, Error> {
+    let mut names = Vec::new();
+    for c in &page.charts {
+        write_atomic(&dir.join(&c.file), c.svg.as_bytes())?;
+        names.push(PathBuf::from(&c.file));
+    }
+    write_atomic(&dir.join("report.md"), html::to_markdown(page).as_bytes())?;
+    write_atomic(&dir.join("report.html"), html::to_html(page).as_bytes())?;
+    Ok(names)
+}
+
+/// `racesim report DIR`: the page of a result folder (of `run`, `sweep` or
+/// `merge`), without running anything. The figures are recomputed from its
+/// `replications.csv` exactly as `merge` does (so they equal the folder's
+/// `summary.csv`); the detail charts are drawn from its `daily.csv` and the
+/// model's tables (`margin.csv`, `volume.csv`) where present. The scenario
+/// file it ran must still be there, unchanged (its hash is checked),
+/// relative to the current folder. The report files are written into `dir`.
+pub fn report_folder(registry: &Registry, dir: &Path) -> Result<Written, Error> {
+    let (source, meta, results) = super::merge::read_result(registry, dir)?;
+    let Some(first) = results.first() else {
+        return Err(Error::Usage(format!(
+            "cannot report on {}: it holds no point",
+            dir.display()
+        )));
+    };
+    let swept = !first.params.is_empty();
+    let name = &first.scenario.name;
+    let reps = first.reps.len();
+    // the overrides the run was given: the first point's, without the sweep's own keys
+    let swept_keys: Vec<&str> = first.params.iter().map(|(k, _)| k.as_str()).collect();
+    let overrides: Vec<Override> = meta
+        .points
+        .first()
+        .map(|o| {
+            o.iter()
+                .filter_map(|o| Override::parse(o).ok())
+                .filter(|o| !swept_keys.contains(&o.path.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut sections = Vec::new();
+    let at = if swept {
+        " Drawn for the first sweep point, as the folder's files hold it."
+    } else {
+        ""
+    };
+    let kinds = registry
+        .get(first.scenario.model.kind())
+        .map(|k| k.tables())
+        .unwrap_or_default();
+    for kind in kinds {
+        let Some(t) = read_table(dir, kind.file())? else {
+            continue;
+        };
+        let table = kind
+            .parse(&t)
+            .map_err(|m| Error::Usage(format!("cannot report on {}: {m}", dir.display())))?;
+        for (stem, chart) in table.charts(name)? {
+            sections.push(ChartSection {
+                title: format!("{} ({})", stem, kind.file()),
+                caption: format!(
+                    "Drawn from {} in the result folder, as racesim plot draws it.{at}",
+                    kind.file()
+                ),
+                file: format!("report-{stem}.svg"),
+                svg: chart.svg,
+            });
+        }
+    }
+    if let Some(t) = read_table(dir, "daily.csv")? {
+        let daily = DailyTable::parse(&t)
+            .map_err(|m| Error::Usage(format!("cannot report on {}: {m}", dir.display())))?
+            .with_replications(reps);
+        for (_, chart) in daily.charts(name)? {
+            sections.push(ChartSection {
+                title: "Daily series".into(),
+                caption: format!(
+                    "Each column of daily.csv per simulated day, the mean over {reps} replications, one panel each on its own axis; a series that is the same every day is named under the panels instead of drawn.{at}"
+                ),
+                file: "report-daily.svg".into(),
+                svg: chart.svg,
+            });
+        }
+    }
+    let page = page::build(
+        &source,
+        &results,
+        swept,
+        &overrides,
+        Detail::Files(sections),
+    )?;
+    let charts = write_page(dir, &page)?;
+    Ok(Written {
+        dir: dir.to_path_buf(),
+        charts,
+        notes: Vec::new(),
+    })
+}
+
+/// The CSV `file` of the folder `dir`, parsed, if it is there.
+fn read_table(dir: &Path, file: &str) -> Result<Option<Table>, Error> {
+    let path = dir.join(file);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = input::read_text(&path, "the result file", input::MAX_RESULT_BYTES)
+        .map_err(|m| Error::Usage(format!("cannot report on {}: {m}", dir.display())))?;
+    Table::parse(&text, &path.display().to_string(), "the CSV")
+        .map(Some)
+        .map_err(|m| Error::Usage(format!("cannot report on {}: {m}", dir.display())))
 }

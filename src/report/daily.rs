@@ -24,6 +24,9 @@ pub struct DailyTable {
     params: Vec<String>,
     columns: Vec<String>,
     rows: Vec<Row>,
+    /// Replications per point, when known (a run's results; not a file
+    /// read back): the chart then shows means per replication.
+    replications: Option<usize>,
 }
 
 /// How `merge` adds up shards' `daily.csv`.
@@ -42,6 +45,7 @@ impl DailyTable {
                 params: Vec::new(),
                 columns: Vec::new(),
                 rows: Vec::new(),
+                replications: None,
             };
         };
         let mut rows = Vec::new();
@@ -75,6 +79,7 @@ impl DailyTable {
                 .map(|c| c.to_string())
                 .collect(),
             rows,
+            replications: Some(first.reps.len()).filter(|n| *n > 0),
         }
     }
 
@@ -132,6 +137,7 @@ impl DailyTable {
             });
         }
         Ok(DailyTable {
+            replications: None,
             params: t.header[1..day]
                 .iter()
                 .map(|h| unescape_cell(h).to_string())
@@ -141,8 +147,21 @@ impl DailyTable {
         })
     }
 
-    /// The daily series of the first point (sums over the replications).
+    /// The same table, charted as means over `n` replications (a table read
+    /// back from a result folder whose replications are known).
+    pub fn with_replications(mut self, n: usize) -> Self {
+        self.replications = Some(n).filter(|n| *n > 0);
+        self
+    }
+
+    /// The daily series of the first point as small multiples (one panel
+    /// per column, each on its own axis; a column that is the same every
+    /// day is named under the panels instead). With the replications known
+    /// (a run) each day is the mean per replication, what one simulated
+    /// system sees in a day; read back from `daily.csv` alone it is the sum
+    /// over the replications, and the title says so.
     pub fn charts(&self, title: &str) -> Result<Vec<NamedChart>, ChartError> {
+        let n = self.replications.map_or(1.0, |n| n as f64);
         let lines: Vec<Series> = self
             .columns
             .iter()
@@ -153,16 +172,20 @@ impl DailyTable {
                     .rows
                     .iter()
                     .filter(|r| r.point == 0)
-                    .map(|r| (r.day as f64, r.values.get(i).copied().unwrap_or(f64::NAN)))
+                    .map(|r| {
+                        (
+                            r.day as f64,
+                            r.values.get(i).copied().unwrap_or(f64::NAN) / n,
+                        )
+                    })
                     .collect(),
             })
             .collect();
-        let chart = charts::series(
-            &format!("{title}: per day (all replications)"),
-            "day",
-            "count per day",
-            &lines,
-        )?;
+        let what = match self.replications {
+            Some(n) => format!("per day, mean of {n} replications"),
+            None => "per day, summed over the replications".to_string(),
+        };
+        let chart = charts::panels(&format!("{title}: {what}"), "day", &lines)?;
         Ok(vec![("daily".into(), chart)])
     }
 }

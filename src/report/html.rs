@@ -36,6 +36,10 @@ pub struct Page {
     pub description: String,
     /// The leading comment of the scenario file, one string per paragraph.
     pub question: Vec<String>,
+    /// The answer in words, generated from the figures
+    /// ([`crate::report::verdict`]): the first paragraph starts with the
+    /// outcome (`Pass:`, `Fail:`, `Inconclusive:` or `No ...`).
+    pub verdict: Vec<String>,
     /// The headline figures, one group per sweep point (one without a sweep).
     pub points: Vec<PointFigures>,
     /// Notes about the figures (e.g. why a closed form does not apply).
@@ -82,6 +86,8 @@ pub struct Figure {
     pub estimate: Option<f64>,
     /// The naive back-of-envelope (terminal model), where one applies.
     pub estimate_naive: Option<f64>,
+    /// What the metric counts, in one line (from `docs/metrics.md`).
+    pub definition: Option<String>,
 }
 
 /// What reproduces the figures.
@@ -327,6 +333,32 @@ fn prose_md(s: &str) -> String {
         .collect()
 }
 
+/// Splits the verdict's first paragraph into its outcome word and the rest
+/// (`("Pass", " all 2 ...")`), with the CSS class of the outcome.
+fn verdict_lead(s: &str) -> Option<(&str, &str, &'static str)> {
+    let (word, rest) = s.split_once(':')?;
+    let class = match word {
+        "Pass" => "pass",
+        "Fail" => "fail",
+        "Inconclusive" => "inconclusive",
+        _ => return None,
+    };
+    Some((word, rest, class))
+}
+
+/// The metrics of the page with their definitions, in first-seen order.
+fn definitions(p: &Page) -> Vec<(&str, &str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for f in p.points.iter().flat_map(|pt| &pt.figures) {
+        if let Some(d) = &f.definition
+            && !out.iter().any(|(m, _)| *m == f.metric)
+        {
+            out.push((&f.metric, d));
+        }
+    }
+    out
+}
+
 // ---- HTML ----
 
 /// Escapes text for HTML element content and attribute values.
@@ -429,6 +461,25 @@ pub fn to_html(p: &Page) -> String {
         );
     }
 
+    if !p.verdict.is_empty() {
+        o.push_str("<section id=\"verdict\">\n<h2>Verdict</h2>\n");
+        for (i, para) in p.verdict.iter().enumerate() {
+            match verdict_lead(para).filter(|_| i == 0) {
+                Some((word, rest, class)) => {
+                    let _ = writeln!(
+                        o,
+                        "<p><strong class=\"{class}\">{}</strong>:{}</p>",
+                        e(word),
+                        prose_html(rest)
+                    );
+                }
+                None => {
+                    let _ = writeln!(o, "<p>{}</p>", prose_html(para));
+                }
+            }
+        }
+        o.push_str("</section>\n");
+    }
     o.push_str("<section id=\"question\">\n<h2>The question</h2>\n");
     if p.question.is_empty() {
         let _ = writeln!(
@@ -463,6 +514,19 @@ pub fn to_html(p: &Page) -> String {
             })
             .collect();
         html_table(&mut o, &header, &rows, &classes);
+    }
+    let defs = definitions(p);
+    if !defs.is_empty() {
+        o.push_str("<dl class=\"definitions\">\n");
+        for (m, d) in defs {
+            let _ = writeln!(
+                o,
+                "<dt><code>{}</code></dt><dd>{}</dd>",
+                e(m),
+                prose_html(d)
+            );
+        }
+        o.push_str("</dl>\n");
     }
     for n in &p.notes {
         let _ = writeln!(o, "<p><em>{}</em></p>", e(n));
@@ -649,21 +713,93 @@ fn md_table(out: &mut String, header: &[&str], rows: &[Vec<String>], numeric: &[
     out.push('\n');
 }
 
-/// Renders the page as Markdown; chart `i` is linked as `charts[i].file`,
-/// which the caller writes beside the Markdown file.
+/// Renders the page as GitHub-flavoured Markdown that reads as a pull-request
+/// comment: the verdict first, then the figures and the expectations as
+/// tables; the question, the charts, the scenario text and what reproduces
+/// it folded in `<details>`. Charts are named, not embedded (an image link
+/// to a sibling file is broken in a comment): the SVG files lie beside
+/// `report.md`, and `report.html` shows them inline. The page carries no
+/// absolute path.
 pub fn to_markdown(p: &Page) -> String {
     let m = escape_md;
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# {} ({} model, racesim report)\n",
+        "## {} ({} model, racesim report)\n",
         m(&p.name),
         m(&p.model)
     );
     if !p.description.trim().is_empty() {
         let _ = writeln!(o, "{}\n", prose_md(p.description.trim()));
     }
-    o.push_str("## The question\n\n");
+    for (i, para) in p.verdict.iter().enumerate() {
+        match verdict_lead(para).filter(|_| i == 0) {
+            Some((word, rest, _)) => {
+                let _ = writeln!(o, "**{}**:{}\n", m(word), prose_md(rest));
+            }
+            None => {
+                let _ = writeln!(o, "{}\n", prose_md(para));
+            }
+        }
+    }
+
+    o.push_str("### Figures\n\n");
+    // compact: the interval method, ratio and difference are in report.html
+    let naive = has_naive(p);
+    let full = figure_header(naive);
+    let keep: Vec<usize> = full
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            !matches!(
+                **h,
+                "interval method" | "simulated ÷ estimate" | "difference"
+            )
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let header: Vec<&str> = keep.iter().map(|&i| full[i]).collect();
+    for pt in &p.points {
+        if !pt.label.is_empty() {
+            let _ = writeln!(o, "**{}**\n", m(&pt.label));
+        }
+        let rows: Vec<Vec<String>> = pt
+            .figures
+            .iter()
+            .map(|f| {
+                let cells = figure_cells(f, naive);
+                keep.iter().map(|&i| cells[i].clone()).collect()
+            })
+            .collect();
+        // the metric and the comparison verdict read as text
+        let numeric: Vec<bool> = (0..header.len())
+            .map(|i| i > 0 && i + 1 < header.len())
+            .collect();
+        md_table(&mut o, &header, &rows, &numeric);
+    }
+    let defs = definitions(p);
+    if !defs.is_empty() {
+        for (metric, d) in defs {
+            let _ = writeln!(o, "- {}: {}", md_code(metric), prose_md(d));
+        }
+        o.push('\n');
+    }
+    for n in &p.notes {
+        let _ = writeln!(o, "_{}_\n", m(n));
+    }
+
+    if !p.checks.is_empty() {
+        o.push_str("### Expectations\n\n");
+        let rows: Vec<Vec<String>> = p.checks.iter().map(check_cells).collect();
+        md_table(
+            &mut o,
+            &CHECK_HEADER,
+            &rows,
+            &[false, false, false, false, true, true, false],
+        );
+    }
+
+    o.push_str("<details><summary>The question</summary>\n\n");
     if p.question.is_empty() {
         let _ = writeln!(
             o,
@@ -674,86 +810,64 @@ pub fn to_markdown(p: &Page) -> String {
     for para in &p.question {
         let _ = writeln!(o, "{}\n", prose_md(para));
     }
-
-    o.push_str("## Headline figures\n\n");
-    let _ = writeln!(o, "{}\n", m(INTRO_FIGURES));
-    let naive = has_naive(p);
-    let header = figure_header(naive);
-    for pt in &p.points {
-        if !pt.label.is_empty() {
-            let _ = writeln!(o, "### {}\n", m(&pt.label));
-        }
-        let rows: Vec<Vec<String>> = pt.figures.iter().map(|f| figure_cells(f, naive)).collect();
-        // metric and method read as text, the comparison verdict too
-        let numeric: Vec<bool> = header
-            .iter()
-            .enumerate()
-            .map(|(i, h)| i > 0 && *h != "interval method" && i + 1 < header.len())
-            .collect();
-        md_table(&mut o, &header, &rows, &numeric);
-    }
-    for n in &p.notes {
-        let _ = writeln!(o, "_{}_\n", m(n));
-    }
-
-    if !p.checks.is_empty() {
-        o.push_str("## Expectations\n\n");
-        let passed = p.checks.iter().all(|l| l.verdict == Verdict::Pass);
-        let _ = writeln!(
-            o,
-            "The scenario's `[[expect]]` limits against the 95% interval, as `racesim check` judges them: **{}**.\n",
-            if passed { "all pass" } else { "not all pass" }
-        );
-        let rows: Vec<Vec<String>> = p.checks.iter().map(check_cells).collect();
-        md_table(
-            &mut o,
-            &CHECK_HEADER,
-            &rows,
-            &[false, false, false, false, true, true, false],
-        );
-    }
+    o.push_str("</details>\n\n");
 
     if !p.charts.is_empty() {
-        o.push_str("## Charts\n\n");
+        let _ = writeln!(
+            o,
+            "<details><summary>Charts ({} SVG files beside report.md, inline in report.html)</summary>\n",
+            p.charts.len()
+        );
         for c in &p.charts {
-            let _ = writeln!(o, "### {}\n", m(&c.title));
-            // the link target is a file name racesim chose: no spaces or
-            // brackets, but angle brackets keep any name a valid destination
-            let _ = writeln!(o, "![{}](<{}>)\n", m(&c.title), c.file);
-            let _ = writeln!(o, "{}\n", m(&c.caption));
+            let _ = writeln!(
+                o,
+                "- {} {}: {}",
+                md_code(&c.file),
+                m(&c.title),
+                m(&c.caption)
+            );
         }
+        o.push_str("\n</details>\n\n");
     }
 
-    o.push_str("## Assumptions\n\n");
+    let _ = writeln!(
+        o,
+        "<details><summary>Scenario file {} and overrides</summary>\n",
+        escape_html(&p.file)
+    );
     let _ = writeln!(o, "{}\n", m(INTRO_ASSUMPTIONS));
-    let _ = writeln!(o, "### Scenario file {}\n", md_code(&p.file));
     md_fenced(&mut o, "toml", &p.scenario_text);
-    o.push_str("\n### Overrides\n\n");
+    o.push('\n');
     if p.overrides.is_empty() {
-        o.push_str("None: the file as it stands.\n\n");
+        o.push_str("Overrides: none, the file as it stands.\n\n");
     } else {
+        o.push_str("Overrides:\n\n");
         for ov in &p.overrides {
             let _ = writeln!(o, "- {}", md_code(ov));
         }
         o.push('\n');
     }
     if !p.sweep.is_empty() {
-        o.push_str("### Sweep\n\n");
+        o.push_str("Sweep:\n\n");
         for (k, vs) in &p.sweep {
             let _ = writeln!(o, "- {} = {}", md_code(k), m(&vs.join(", ")));
         }
         o.push('\n');
     }
+    o.push_str("</details>\n\n");
 
     let r = &p.reproduce;
-    o.push_str("## Reproduce\n\n");
-    for (k, v) in reproduce_items(r) {
-        let _ = writeln!(o, "- {}: {}", k, md_code(&v));
-    }
+    o.push_str("<details><summary>Reproduce</summary>\n\n");
+    let items: Vec<String> = reproduce_items(r)
+        .into_iter()
+        .map(|(k, v)| format!("{k} {}", md_code(&v)))
+        .collect();
+    let _ = writeln!(o, "{}.\n", items.join(", "));
     o.push_str(
-        "\nThe same scenario file, seed and version give the same figures, whatever the thread count:\n\n",
+        "The same scenario file, seed and version give the same figures, whatever the thread count:\n\n",
     );
     md_fenced(&mut o, "console", &r.command);
+    o.push_str("\n</details>\n");
     o
 }
 
@@ -771,6 +885,7 @@ mod tests {
             method: "ratio-t".into(),
             estimate,
             estimate_naive: None,
+            definition: Some("the share of users who see an `error` page".into()),
         }
     }
 
@@ -781,6 +896,10 @@ mod tests {
             file: "scenarios/lisa.toml".into(),
             description: "Transfer host \"6 min\" ahead".into(),
             question: vec!["Does a <script> survive?".into(), "Second & last.".into()],
+            verdict: vec![
+                "Pass: the one expectation holds with 95% confidence.".into(),
+                "`error_page_rate`: about 1 in 210.".into(),
+            ],
             points: vec![PointFigures {
                 label: String::new(),
                 figures: vec![figure(0.0048, 0.0024, 0.0086, Some(0.005))],
@@ -878,21 +997,50 @@ mod tests {
         assert!(h.contains("<td class=\"pass\">pass</td>"));
         assert!(h.contains("<td class=\"text\">ratio-t</td>"));
         assert!(h.contains("xoshiro256++/splitmix64-v1"));
+        // the verdict opens the page, its outcome coloured
+        let verdict = h.find("<section id=\"verdict\">").unwrap();
+        assert!(verdict < h.find("<section id=\"question\">").unwrap());
+        assert!(h.contains("<p><strong class=\"pass\">Pass</strong>: the one expectation"));
+        assert!(h.contains(
+            "<dt><code>error_page_rate</code></dt><dd>the share of users who see an <code>error</code> page</dd>"
+        ));
     }
 
     #[test]
-    fn markdown_links_charts_and_fences_the_scenario() {
+    fn markdown_reads_as_a_pr_comment() {
         let md = to_markdown(&page());
-        assert!(md.starts_with("# lisa \\<&\\> (checkout model, racesim report)\n"));
-        assert!(md.contains("![Margin](<report-margin.svg>)"));
+        assert!(md.starts_with("## lisa \\<&\\> (checkout model, racesim report)\n"));
+        // the verdict comes first, its outcome in bold
+        let verdict = md.find("**Pass**: the one expectation holds").unwrap();
+        assert!(verdict < md.find("### Figures").unwrap());
+        assert!(md.contains("`error_page_rate`: about 1 in 210."));
+        // charts are named, never linked as images (broken in a comment)
+        assert!(!md.contains("!["), "{md}");
+        assert!(md.contains("- `report-margin.svg` Margin: red = error pages"));
         assert!(!md.contains("<svg"), "charts are sibling files");
+        // definitions, and the scenario text folded
+        assert!(md.contains("- `error_page_rate`: the share of users who see an `error` page\n"));
+        let details = md
+            .find("<details><summary>Scenario file scenarios/lisa.toml")
+            .unwrap();
+        assert!(md[details..].contains("````toml"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
         // the scenario text holds a ``` run: the fence must be longer
         assert!(
             md.contains("````toml\nname = \"lisa\" # a <b>\n```\n````\n"),
             "{md}"
         );
-        assert!(md.contains("| error\\_page\\_rate | 0.0048 | \\[0.0024, 0.0086\\] |"));
-        assert!(md.contains("- seed: `1`"));
+        assert!(md.contains(
+            "| error\\_page\\_rate | 0.0048 | \\[0.0024, 0.0086\\] | 0.005 | yes |"
+        ));
+        assert!(
+            !md.contains("ratio-t"),
+            "the compact table leaves the method to the HTML"
+        );
+        assert!(md.contains("seed `1`, replications `3`"));
         assert!(md.contains("- `horizon=\"6h\"`"));
     }
 

@@ -27,8 +27,18 @@ use crate::engine::GENERATOR;
 use crate::experiment::{MetricResult, PointResult};
 use crate::report::check::{self, CheckLine};
 use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
-use crate::report::{axis_value, point_warnings};
+use crate::report::sweepchart::{self, SweepRow};
+use crate::report::{clocks, point_warnings, verdict};
 use crate::scenario::{Override, Source};
+
+/// Where the detail charts (the model's own, the daily series) come from.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    /// From the replications in memory (a run that just finished).
+    Simulated,
+    /// Drawn already, from a result folder's files (`report DIR`).
+    Files(Vec<ChartSection>),
+}
 
 /// Most sweep charts drawn per metric when a grid has several swept keys.
 pub const MAX_SWEEP_GROUPS: usize = 6;
@@ -43,6 +53,7 @@ pub fn build(
     results: &[PointResult],
     swept: bool,
     overrides: &[Override],
+    detail: Detail,
 ) -> Result<Page, ChartError> {
     let Some(first) = results.first() else {
         return Err(ChartError::Draw("no results to report".into()));
@@ -66,14 +77,28 @@ pub fn build(
     } else {
         String::new()
     };
-    charts_out.extend(
-        point
-            .scenario
-            .model
-            .report_charts(&point.view(), &sc.name, &at)?,
-    );
-    if let Some(c) = daily_chart(&sc.name, point, &at)? {
-        charts_out.push(c);
+    if !sc.hosts.is_empty() && sc.hosts.values().any(|h| !h.is_ideal()) {
+        let chart = clocks::clock_chart(&sc.name, &sc.hosts, sc.seed, 0, sc.horizon)?;
+        charts_out.push(ChartSection {
+            title: "Host clocks".into(),
+            caption: "Each host's clock offset from true time in replication 0 (positive = ahead), with its syncs, steps and outages marked: the clock picture behind the figures (racesim trace FILE --clocks lists every sync).".into(),
+            file: "report-clocks.svg".into(),
+            svg: chart.svg,
+        });
+    }
+    match detail {
+        Detail::Simulated => {
+            charts_out.extend(
+                point
+                    .scenario
+                    .model
+                    .report_charts(&point.view(), &sc.name, &at)?,
+            );
+            if let Some(c) = daily_chart(&sc.name, point, &at)? {
+                charts_out.push(c);
+            }
+        }
+        Detail::Files(sections) => charts_out.extend(sections),
     }
 
     let sweep = if swept {
@@ -92,10 +117,18 @@ pub fn build(
     } else {
         Vec::new()
     };
+    let checks = checks(results);
+    let where_ = if swept && !point.params.is_empty() {
+        format!("At {}, the sweep point where it is worst: ", label(point))
+    } else {
+        String::new()
+    };
+    let verdict = verdict::paragraphs(results, &headline, focus, &where_, &checks);
     Ok(Page {
         name: sc.name.clone(),
         model: sc.model_name().into(),
-        file: source.path.display().to_string(),
+        file: shown_path(&source.path),
+        verdict,
         description: sc.description.trim().to_string(),
         question: leading_comment(&source.text),
         points: results
@@ -106,7 +139,7 @@ pub fn build(
             })
             .collect(),
         notes: notes(results),
-        checks: checks(results),
+        checks,
         charts: charts_out,
         sweep,
         overrides: overrides.iter().map(Override::to_string).collect(),
@@ -173,6 +206,20 @@ fn figure(m: &MetricResult) -> Figure {
         method: m.figure.ci.method.as_str().into(),
         estimate: m.closed_form,
         estimate_naive: m.closed_form_naive,
+        definition: verdict::short_definition(&m.name),
+    }
+}
+
+/// A path as the page shows it: as given when relative, only its file name
+/// when absolute (a page is shared: a local folder means nothing to its
+/// reader and may say more than it should).
+pub fn shown_path(path: &std::path::Path) -> String {
+    if path.is_absolute() {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        path.display().to_string()
     }
 }
 
@@ -290,21 +337,6 @@ fn checks(results: &[PointResult]) -> Vec<CheckLine> {
     lines
 }
 
-/// The unit a duration axis reads best in: (name, seconds per unit).
-fn duration_unit(max_abs_s: f64) -> (&'static str, f64) {
-    if max_abs_s >= 2.0 * 86_400.0 {
-        ("d", 86_400.0)
-    } else if max_abs_s >= 2.0 * 3600.0 {
-        ("h", 3600.0)
-    } else if max_abs_s >= 120.0 {
-        ("min", 60.0)
-    } else if max_abs_s >= 2.0 {
-        ("s", 1.0)
-    } else {
-        ("ms", 1e-3)
-    }
-}
-
 fn sweep_charts(
     name: &str,
     results: &[PointResult],
@@ -313,99 +345,88 @@ fn sweep_charts(
     let Some(first) = results.first() else {
         return Ok(Vec::new());
     };
-    let Some((key, _)) = first.params.first() else {
+    let keys: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
+    let Some(key) = keys.first() else {
         return Ok(Vec::new());
     };
-    // points grouped by the values of the other swept keys, in sweep order
-    let mut groups: Vec<(String, Vec<&PointResult>)> = Vec::new();
-    for p in results {
-        let rest = p.params[1..]
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        match groups.iter_mut().find(|(g, _)| *g == rest) {
-            Some((_, v)) => v.push(p),
-            None => groups.push((rest, vec![p])),
-        }
-    }
-    let shown = groups.len().min(MAX_SWEEP_GROUPS);
+    let rows: Vec<SweepRow> = results
+        .iter()
+        .filter_map(|p| {
+            let m = p.metric(metric)?;
+            Some(SweepRow {
+                params: p.params.iter().map(|(_, v)| v.clone()).collect(),
+                figures: BandPoint {
+                    x: f64::NAN,
+                    value: m.figure.value,
+                    low: m.figure.ci.low,
+                    high: m.figure.ci.high,
+                    estimate: m.closed_form,
+                },
+            })
+        })
+        .collect();
     let unit = first
         .metric(metric)
         .map(|m| m.unit.as_ref())
         .filter(|u| !u.is_empty())
         .map(|u| format!(" ({u})"))
         .unwrap_or_default();
+    let limits = sweepchart::limits_of(&first.scenario.expects, metric);
+    let drawn = sweepchart::charts_of(
+        name,
+        &keys,
+        &rows,
+        metric,
+        &format!("{metric}{unit}"),
+        &limits,
+        MAX_SWEEP_GROUPS,
+    )?;
+    let shown = drawn.charts.len();
+    let by = keys.get(1).map(|k| format!(" by {k}")).unwrap_or_default();
     let mut out = Vec::new();
-    for (gi, (rest, pts)) in groups.iter().take(shown).enumerate() {
-        let values: Vec<Option<(f64, bool)>> =
-            pts.iter().map(|p| axis_value(&p.params[0].1)).collect();
-        let numeric = values.iter().all(Option::is_some);
-        let durations = numeric && values.iter().flatten().any(|(_, d)| *d);
-        let (x_label, scale) = if !numeric {
-            (format!("{key} (point number, see the table)"), 1.0)
-        } else if durations {
-            let max = values
-                .iter()
-                .flatten()
-                .map(|(v, _)| v.abs())
-                .fold(0.0, f64::max);
-            let (u, s) = duration_unit(max);
-            (format!("{key} ({u})"), s)
-        } else {
-            (key.clone(), 1.0)
-        };
-        let band: Vec<BandPoint> = pts
-            .iter()
-            .zip(&values)
-            .enumerate()
-            .filter_map(|(i, (p, v))| {
-                let m = p.metric(metric)?;
-                let x = match v {
-                    Some((x, _)) => x / scale,
-                    None => i as f64,
-                };
-                Some(BandPoint {
-                    x,
-                    value: m.figure.value,
-                    low: m.figure.ci.low,
-                    high: m.figure.ci.high,
-                    estimate: m.closed_form,
-                })
-            })
-            .collect();
-        let title = if rest.is_empty() {
-            format!("{name}: {metric} against {key}")
-        } else {
-            format!("{name}: {metric} against {key} ({rest})")
-        };
-        let chart = charts::metric_vs_param(&title, &x_label, &format!("{metric}{unit}"), &band)?;
-        let file = if groups.len() == 1 {
+    for (gi, c) in drawn.charts.into_iter().enumerate() {
+        let file = if shown == 1 && drawn.left_out == 0 {
             format!("report-sweep-{metric}.svg")
         } else {
             format!("report-sweep-{metric}-{}.svg", gi + 1)
         };
-        let mut caption = format!(
-            "{metric} at each sweep point (line), its 95% interval (band) and the back-of-envelope (dashed orange, where it applies)."
-        );
-        if !rest.is_empty() {
-            caption.push_str(&format!(" Other swept keys held at {rest}."));
+        let mut caption = if keys.len() > 1 {
+            format!(
+                "{metric} at each sweep point, one line per value of {} with its 95% intervals (bars) and the back-of-envelope (dashed, where it applies).",
+                keys[1]
+            )
+        } else {
+            format!(
+                "{metric} at each sweep point (line), its 95% interval (band) and the back-of-envelope (dashed orange, where it applies)."
+            )
+        };
+        if !limits.is_empty() {
+            caption.push_str(" The red dashed line is the scenario's [[expect]] limit.");
         }
-        if gi + 1 == shown && groups.len() > shown {
+        if !c.held.is_empty() {
+            caption.push_str(&format!(" Other swept keys held at {}.", c.held));
+        }
+        if gi + 1 == shown && drawn.left_out > 0 {
             caption.push_str(&format!(
                 " {} more combinations of the other swept keys are in summary.csv.",
-                groups.len() - shown
+                drawn.left_out
+            ));
+        }
+        if gi + 1 == shown && drawn.lines_left_out > 0 {
+            caption.push_str(&format!(
+                " {} more values of the second key are in summary.csv.",
+                drawn.lines_left_out
             ));
         }
         out.push(ChartSection {
-            title: if rest.is_empty() {
-                format!("{metric} against {key}")
+            title: if c.held.is_empty() {
+                format!("{metric} against {key}{by}")
             } else {
-                format!("{metric} against {key} ({rest})")
+                format!("{metric} against {key}{by} ({})", c.held)
             },
             caption,
             file,
-            svg: chart.svg,
+            svg: c.chart.svg,
         });
     }
     Ok(out)
@@ -440,17 +461,16 @@ fn daily_chart(name: &str, p: &PointResult, at: &str) -> Result<Option<ChartSect
     if series.is_empty() {
         return Ok(None);
     }
-    let chart = charts::series(
-        &format!("{name}: per simulated day"),
+    let chart = charts::panels(
+        &format!("{name}: per simulated day, mean per replication"),
         "day (0 = the first)",
-        "mean per replication",
         &series,
     )?;
     let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
     Ok(Some(ChartSection {
         title: "Daily series".into(),
         caption: format!(
-            "{} per simulated day, the mean over {} replications (daily.csv holds the sums). A small series is drawn against the right-hand axis.{at}",
+            "{} per simulated day, the mean over {} replications (daily.csv holds the sums), one panel each on its own axis; a series that is the same every day is named under the panels instead of drawn.{at}",
             names.join(", "),
             p.reps.len()
         ),
@@ -477,7 +497,7 @@ fn command(source: &Source, seed: u64, replications: u32, overrides: &[Override]
     let mut parts = vec![
         "racesim".to_string(),
         "report".into(),
-        shell_quote(&source.path.display().to_string()),
+        shell_quote(&shown_path(&source.path)),
         "--seed".into(),
         seed.to_string(),
         "--replications".into(),
@@ -527,11 +547,5 @@ mod tests {
             command(&src, 9, 4, &ovs),
             "racesim report 'my dir/lisa.toml' --seed 9 --replications 4 --set transfer.grace=10m"
         );
-    }
-
-    #[test]
-    fn duration_axes_pick_a_readable_unit() {
-        assert_eq!(duration_unit(600.0), ("min", 60.0));
-        assert_eq!(duration_unit(0.5), ("ms", 1e-3));
     }
 }

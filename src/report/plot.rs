@@ -172,7 +172,7 @@ mod tests {
         let c = plot(summary).unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].0, "sweep-m");
-        assert!(c[0].1.svg.contains("(minutes)"));
+        assert!(c[0].1.svg.contains("x (min)"), "a duration axis in minutes");
         let no_sweep = "m,m_ci_low,m_ci_high,m_estimate\n0.1,0.05,0.2,0.1\n";
         assert!(plot(no_sweep).unwrap().is_empty());
         let daily = "point,day,users,error_pages\n0,0,10,1\n0,1,12,0\n";

@@ -3,11 +3,12 @@
 //! results, read back from the file by `plot`, and charted by one function
 //! either way (each metric against the first swept key).
 
-use crate::charts::{self, BandPoint, ChartError, NamedChart};
+use crate::charts::{BandPoint, ChartError, NamedChart};
 use crate::experiment::PointResult;
 use crate::fmt::{csv_text, csv_writer, escape_cell, fmt_exact, unescape_cell};
 use crate::input::Table;
-use crate::report::{axis_value, metric_warnings};
+use crate::report::metric_warnings;
+use crate::report::sweepchart::{self, SweepRow};
 
 /// One metric's figures at one point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -194,50 +195,52 @@ impl SummaryTable {
     }
 
     /// One chart per metric against the first swept key, with its 95% band
-    /// and the back-of-envelope curve; with several swept keys, the other
-    /// keys are held at the values of the first point. Nothing without a
-    /// sweep.
+    /// and the back-of-envelope curve, one line per value of the second
+    /// key, one chart per combination of the third and later keys (at most
+    /// [`crate::report::page::MAX_SWEEP_GROUPS`], numbered `sweep-METRIC-K`).
+    /// A metric that does not vary over the sweep gets none; so does a run
+    /// without a sweep.
     pub fn charts(&self, title: &str) -> Result<Vec<NamedChart>, ChartError> {
-        let Some(first) = self.rows.first() else {
-            return Ok(Vec::new());
-        };
         if self.params.is_empty() {
             return Ok(Vec::new()); // not a sweep: nothing to draw against
         }
-        let rows: Vec<&Row> = self
-            .rows
-            .iter()
-            .filter(|r| r.params[1..] == first.params[1..])
-            .collect();
-        let is_duration = rows
-            .iter()
-            .any(|r| axis_value(&r.params[0]).is_some_and(|v| v.1));
-        let x_label = if is_duration {
-            format!("{} (minutes)", self.params[0])
-        } else {
-            self.params[0].clone()
-        };
         let mut out = Vec::new();
         for (i, h) in self.metrics.iter().enumerate() {
-            let points: Vec<BandPoint> = rows
+            let rows: Vec<SweepRow> = self
+                .rows
                 .iter()
                 .filter_map(|r| {
-                    let (x, dur) = axis_value(&r.params[0])?;
                     let f = r.figures.get(i)?;
-                    Some(BandPoint {
-                        x: if dur { x / 60.0 } else { x },
-                        value: f.value,
-                        low: f.low,
-                        high: f.high,
-                        estimate: f.closed_form.filter(|v| v.is_finite()),
+                    Some(SweepRow {
+                        params: r.params.clone(),
+                        figures: BandPoint {
+                            x: f64::NAN,
+                            value: f.value,
+                            low: f.low,
+                            high: f.high,
+                            estimate: f.closed_form.filter(|v| v.is_finite()),
+                        },
                     })
                 })
                 .collect();
-            if points.is_empty() {
-                continue;
+            let drawn = sweepchart::charts_of(
+                title,
+                &self.params,
+                &rows,
+                h,
+                h,
+                &[],
+                crate::report::page::MAX_SWEEP_GROUPS,
+            )?;
+            let single = drawn.charts.len() == 1 && drawn.left_out == 0;
+            for (k, c) in drawn.charts.into_iter().enumerate() {
+                let stem = if single {
+                    format!("sweep-{h}")
+                } else {
+                    format!("sweep-{h}-{}", k + 1)
+                };
+                out.push((stem, c.chart));
             }
-            let chart = charts::metric_vs_param(&format!("{title}: {h}"), &x_label, h, &points)?;
-            out.push((format!("sweep-{h}"), chart));
         }
         Ok(out)
     }

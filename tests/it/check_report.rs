@@ -358,11 +358,23 @@ fn report_writes_a_self_contained_html_page_and_markdown() {
     assert!(html.contains(env!("CARGO_PKG_VERSION")));
 
     let md = std::fs::read_to_string(lisa.join("report.md")).unwrap();
-    assert!(md.starts_with("# lisa"));
+    assert!(md.starts_with("## lisa"));
+    // the verdict first, in words: the rate as 1 in N, the traffic, the clocks' share
+    let verdict = ["**Pass**", "**Fail**", "**Inconclusive**"]
+        .iter()
+        .find_map(|v| md.find(v))
+        .expect("a verdict");
+    assert!(verdict < md.find("### Figures").unwrap());
+    assert!(md.contains("`error_page_rate`: about 1 in "), "{md}");
+    assert!(md.contains("`error_pages` a day"), "{md}");
+    assert!(md.contains("of it is `skew_error_rate` (the error pages the clocks cause)"));
     assert!(md.contains("| error\\_page\\_rate |"), "{md}");
-    assert!(!md.contains("<svg"), "Markdown links its charts");
-    for svg in ["report-margin.svg", "report-daily.svg"] {
-        assert!(md.contains(&format!("](<{svg}>)")), "{svg} linked");
+    assert!(!md.contains("<svg"), "Markdown names its charts");
+    assert!(!md.contains("!["), "no image links: broken in a PR comment");
+    assert!(md.contains("<details><summary>Scenario file scenarios/lisa.toml"));
+    assert!(!md.contains(&std::env::current_dir().unwrap().display().to_string()));
+    for svg in ["report-margin.svg", "report-daily.svg", "report-clocks.svg"] {
+        assert!(md.contains(&format!("- `{svg}`")), "{svg} named");
         let text = std::fs::read_to_string(lisa.join(svg)).unwrap();
         assert!(text.contains("<svg"), "{svg}");
     }
@@ -392,7 +404,7 @@ fn report_of_a_terminal_scenario_has_the_volume_chart() {
         "the chart is inline"
     );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("](<report-volume.svg>)"), "{md}");
+    assert!(md.contains("- `report-volume.svg`"), "{md}");
     assert!(
         std::fs::read_to_string(out.join("report-volume.svg"))
             .unwrap()
@@ -422,8 +434,71 @@ fn report_of_a_sweep_has_the_sweep_chart() {
     assert!(html.matches("<svg").count() >= 3);
     assert_eq!(external_references(&html), Vec::<String>::new());
     let md = std::fs::read_to_string(lisa.join("report.md")).unwrap();
-    assert!(md.contains("](<report-sweep-error_page_rate.svg>)"), "{md}");
+    assert!(md.contains("- `report-sweep-error_page_rate.svg`"), "{md}");
     assert!(lisa.join("report-sweep-error_page_rate.svg").exists());
+    // users do not vary over the sweep: no chart of them
+    assert!(!lisa.join("report-sweep-users.svg").exists());
+}
+
+#[test]
+fn report_reads_a_result_folder_without_rerunning() {
+    let dir = tempfile::tempdir().unwrap();
+    racesim()
+        .args(["run", "scenarios/lisa.toml", "--replications", "3"])
+        .args(["--set", "horizon=\"6h\"", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let lisa = dir.path().join("lisa");
+    let summary = std::fs::read_to_string(lisa.join("summary.csv")).unwrap();
+    racesim()
+        .arg("report")
+        .arg(&lisa)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("report.html"));
+    // nothing rerun: the run's files are as they were
+    assert_eq!(
+        std::fs::read_to_string(lisa.join("summary.csv")).unwrap(),
+        summary
+    );
+    let md = std::fs::read_to_string(lisa.join("report.md")).unwrap();
+    // the figures are the folder's: the value in summary.csv is on the page
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = summary.lines().nth(1).unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "users").unwrap();
+    assert!(md.contains(&format!("| users | {} |", row[col])), "{md}");
+    assert!(md.contains("- `report-margin.svg`") && lisa.join("report-daily.svg").exists());
+    // the overrides the run was given are shown; a folder takes no new ones
+    assert!(md.contains("horizon=\"6h\""), "{md}");
+    racesim()
+        .arg("report")
+        .arg(&lisa)
+        .args(["--seed", "3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a result folder"));
+    // a shard is not a whole result
+    racesim()
+        .args([
+            "run",
+            "scenarios/lisa.toml",
+            "--replications",
+            "2",
+            "--shard",
+            "1/2",
+        ])
+        .args(["--set", "horizon=\"1h\"", "--quiet", "--out"])
+        .arg(dir.path().join("shard"))
+        .assert()
+        .success();
+    let shard = dir.path().join("shard").join("lisa").join("shard-1-of-2");
+    racesim()
+        .arg("report")
+        .arg(&shard)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shard 1 of 2"));
 }
 
 #[test]
