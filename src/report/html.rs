@@ -1033,9 +1033,9 @@ mod tests {
             md.contains("````toml\nname = \"lisa\" # a <b>\n```\n````\n"),
             "{md}"
         );
-        assert!(md.contains(
-            "| error\\_page\\_rate | 0.0048 | \\[0.0024, 0.0086\\] | 0.005 | yes |"
-        ));
+        assert!(
+            md.contains("| error\\_page\\_rate | 0.0048 | \\[0.0024, 0.0086\\] | 0.005 | yes |")
+        );
         assert!(
             !md.contains("ratio-t"),
             "the compact table leaves the method to the HTML"
