@@ -11,6 +11,27 @@
 /// (`4,031,000`), and in scientific notation below 0.001 or from 10^15
 /// (`5.722e-6`, `1e-4`).
 pub fn fmt_num(x: f64) -> String {
+    fmt_sig(x, 4)
+}
+
+/// The two ends of an interval for people, as [`fmt_num`] but with as many
+/// more significant digits (up to 12) as it takes for ends that differ to
+/// read differently: a narrow interval such as `[9.9991e-8, 9.9994e-8]`
+/// never prints as `[9.999e-8, 9.999e-8]`, which would claim a width of zero.
+pub fn fmt_interval(low: f64, high: f64) -> (String, String) {
+    let mut sig = 4;
+    loop {
+        let (l, h) = (fmt_sig(low, sig), fmt_sig(high, sig));
+        if l != h || low == high || sig >= 12 {
+            return (l, h);
+        }
+        sig += 1;
+    }
+}
+
+/// [`fmt_num`] with `sig` significant digits (at least 1).
+fn fmt_sig(x: f64, sig: usize) -> String {
+    let sig = sig.max(1);
     if x.is_nan() {
         return "n/a".into();
     }
@@ -23,18 +44,25 @@ pub fn fmt_num(x: f64) -> String {
     let a = x.abs();
     let sign = if x < 0.0 { "-" } else { "" };
     if !(1e-3..1e15).contains(&a) {
-        return sci(x);
+        return sci(x, sig);
     }
     if x.fract() == 0.0 {
         return format!("{sign}{}", grouped(a as u64));
     }
-    // 4 significant digits: round in decimal text, then read the text back
-    let rounded: f64 = format!("{a:.3e}").parse().unwrap_or(a);
-    if rounded >= 1000.0 {
-        return format!("{sign}{}", grouped(rounded.round() as u64));
+    // `sig` significant digits: round in decimal text, then read the text back
+    let rounded: f64 = format!("{a:.prec$e}", prec = sig - 1).parse().unwrap_or(a);
+    let digits = (sig as i32 - 1 - rounded.log10().floor() as i32).max(0) as usize;
+    let text = trim_zeros(&format!("{rounded:.digits$}"));
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let int = int
+        .parse::<u64>()
+        .map(grouped)
+        .unwrap_or_else(|_| int.to_string());
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
     }
-    let digits = (3 - rounded.log10().floor() as i32).max(0) as usize;
-    format!("{sign}{}", trim_zeros(&format!("{rounded:.digits$}")))
 }
 
 /// Formats a value a person wrote (a limit, a swept value) without the noise
@@ -48,10 +76,10 @@ pub fn fmt_clean(x: f64) -> String {
     format!("{cleaned}")
 }
 
-/// Scientific notation with 4 significant digits, trailing zeros trimmed:
-/// `5.722e-6`, `1e-4`, `-2.5e15`.
-fn sci(x: f64) -> String {
-    let t = format!("{x:.3e}");
+/// Scientific notation with `sig` significant digits, trailing zeros
+/// trimmed: `5.722e-6`, `1e-4`, `-2.5e15` (4 digits).
+fn sci(x: f64, sig: usize) -> String {
+    let t = format!("{x:.prec$e}", prec = sig - 1);
     match t.split_once('e') {
         Some((mantissa, exp)) => format!("{}e{exp}", trim_zeros(mantissa)),
         None => t,
@@ -161,6 +189,27 @@ pub fn columns(rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_ends_that_differ_read_differently() {
+        // four digits would print [9.999e-8, 9.999e-8]: a width of zero
+        assert_eq!(
+            fmt_interval(9.99912e-8, 9.99941e-8),
+            ("9.9991e-8".to_string(), "9.9994e-8".to_string())
+        );
+        assert_eq!(
+            fmt_interval(0.0012345, 0.0056),
+            ("0.001234".to_string(), "0.0056".to_string())
+        );
+        assert_eq!(
+            fmt_interval(642_812.4, 642_814.9),
+            ("642,812".to_string(), "642,815".to_string())
+        );
+        assert_eq!(
+            fmt_interval(0.5, 0.5),
+            ("0.5".to_string(), "0.5".to_string())
+        );
+    }
 
     #[test]
     fn numbers_for_people() {

@@ -167,7 +167,8 @@ fn with_unit(x: f64, unit: &str) -> String {
 
 fn interval_text(f: &Figure) -> String {
     if f.low.is_finite() && f.high.is_finite() {
-        format!("[{}, {}]", fmt_num(f.low), fmt_num(f.high))
+        let (l, h) = crate::fmt::fmt_interval(f.low, f.high);
+        format!("[{l}, {h}]")
     } else {
         "undefined".into()
     }
@@ -272,7 +273,10 @@ fn check_cells(l: &CheckLine) -> Vec<String> {
         l.metric.clone(),
         l.rule.clone(),
         fmt_num(l.value),
-        format!("[{}, {}]", fmt_num(l.ci_low), fmt_num(l.ci_high)),
+        {
+            let (lo, hi) = crate::fmt::fmt_interval(l.ci_low, l.ci_high);
+            format!("[{lo}, {hi}]")
+        },
         l.note.clone(),
     ]
 }

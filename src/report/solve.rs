@@ -29,7 +29,10 @@ pub fn verdict(s: &Solution) -> String {
     let Some(e) = s.figure() else {
         return "no simulated figure".into();
     };
-    let ci = format!("[{}, {}]", fmt_num(e.ci.low), fmt_num(e.ci.high));
+    let ci = {
+        let (l, h) = crate::fmt::fmt_interval(e.ci.low, e.ci.high);
+        format!("[{l}, {h}]")
+    };
     let x = s.target.bound_text();
     let n = s.point.reps.len();
     let est = s.estimator.name();

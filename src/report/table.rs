@@ -51,11 +51,8 @@ pub fn metrics(p: &PointResult) -> String {
                 // the value column reads 0: "0, impossible under ..."
                 "impossible under these distributions".into()
             } else {
-                format!(
-                    "[{}, {}]",
-                    fmt_num(m.figure.ci.low),
-                    fmt_num(m.figure.ci.high)
-                )
+                let (l, h) = crate::fmt::fmt_interval(m.figure.ci.low, m.figure.ci.high);
+                format!("[{l}, {h}]")
             },
             m.closed_form.map(fmt_num).unwrap_or_else(|| "-".into()),
         ];

@@ -113,7 +113,8 @@ fn one_in(p: f64) -> String {
 fn interval(m: &MetricResult) -> String {
     let ci = &m.figure.ci;
     if ci.low.is_finite() && ci.high.is_finite() {
-        format!("95% interval {} to {}", fmt_num(ci.low), fmt_num(ci.high))
+        let (l, h) = crate::fmt::fmt_interval(ci.low, ci.high);
+        format!("95% interval {l} to {h}")
     } else {
         "no interval".into()
     }
@@ -255,11 +256,8 @@ pub fn check_sentence(l: &CheckLine) -> String {
         format!(" at {}", l.point)
     };
     let interval = if l.ci_low.is_finite() && l.ci_high.is_finite() {
-        format!(
-            "95% interval {} to {}",
-            fmt_num(l.ci_low),
-            fmt_num(l.ci_high)
-        )
+        let (lo, hi) = crate::fmt::fmt_interval(l.ci_low, l.ci_high);
+        format!("95% interval {lo} to {hi}")
     } else {
         "no interval".into()
     };
