@@ -258,10 +258,25 @@ pub(super) enum Watch {
     Item(u64),
 }
 
+/// One replication's clocks, in copies by who asks: every copy of a host's
+/// clock is the same clock (drawn from the same stream), but a clock answers
+/// cheaply only near the times it was last asked about, so each kind of
+/// query, whose times grow with the items' arrivals, keeps its own copy.
+struct Clocks {
+    /// `at[i][h]`: host `h`'s clock read at instant `i` (stamps, failures).
+    at: Vec<Vec<Clock>>,
+    /// `deadline[i]`: the clock instant `i`'s deadline inverts.
+    deadline: Vec<Option<Clock>>,
+    /// `poll[k]`: poller `k`'s clock.
+    poll: Vec<Clock>,
+    /// Every host's clock, for a trace's readings.
+    trace: Vec<Clock>,
+}
+
 /// One replication's state.
 struct Run<'a> {
     cfg: &'a RaceConfig,
-    clocks: Vec<Clock>,
+    clocks: Clocks,
     slab: Slab,
     end: i64,
     values: Vec<f64>,
@@ -290,10 +305,10 @@ impl Run<'_> {
                     a => a.saturating_add(row.delay(i)),
                 },
                 InstantKind::Deadline {
-                    host,
                     stamp,
                     plus,
                     not_before,
+                    ..
                 } => {
                     let ts = row.t(w, *stamp);
                     let nb = not_before.map_or(ts, |k| row.t(w, k));
@@ -305,7 +320,9 @@ impl Run<'_> {
                         let v = row.stamp(w, *stamp).saturating_add(plus.as_nanos());
                         let t0 = ts.max(nb);
                         if w == 0 {
-                            self.clocks[*host]
+                            self.clocks.deadline[i]
+                                .as_mut()
+                                .expect("a deadline has its clock")
                                 .first_reading_at_least(
                                     SimTime::from_nanos(v),
                                     SimTime::from_nanos(t0),
@@ -328,7 +345,9 @@ impl Run<'_> {
             if inst.stamp && t != NEVER {
                 let s = if w == 0 {
                     let h = inst.hosts[row.host(i)];
-                    self.clocks[h].local(SimTime::from_nanos(t)).as_nanos()
+                    self.clocks.at[i][h]
+                        .local(SimTime::from_nanos(t))
+                        .as_nanos()
                 } else {
                     t
                 };
@@ -346,7 +365,9 @@ impl Run<'_> {
             return t;
         }
         let h = clock.unwrap_or_else(|| self.cfg.instants[at].hosts[row.host(at)]);
-        self.clocks[h].local(SimTime::from_nanos(t)).as_nanos()
+        self.clocks.at[at][h]
+            .local(SimTime::from_nanos(t))
+            .as_nanos()
     }
 
     /// Scores a complete item and frees its slot.
@@ -446,6 +467,7 @@ impl Run<'_> {
                     Vec::new()
                 } else {
                     self.clocks
+                        .trace
                         .iter_mut()
                         .map(|c| c.local(SimTime::from_nanos(t)).as_nanos())
                         .collect()
@@ -471,12 +493,27 @@ pub(super) struct Outcome {
 /// Runs one replication of `cfg` on `streams`.
 pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> Outcome {
     let n = cfg.instants.len();
-    let clocks: Vec<Clock> = cfg
-        .clocks
-        .iter()
-        .zip(&cfg.hosts)
-        .map(|(spec, name)| Clock::of_host(spec, streams, name))
-        .collect();
+    let all = || -> Vec<Clock> {
+        cfg.clocks
+            .iter()
+            .zip(&cfg.hosts)
+            .map(|(spec, name)| Clock::of_host(spec, streams, name))
+            .collect()
+    };
+    let one = |h: usize| Clock::of_host(&cfg.clocks[h], streams, &cfg.hosts[h]);
+    let clocks = Clocks {
+        at: cfg.instants.iter().map(|_| all()).collect(),
+        deadline: cfg
+            .instants
+            .iter()
+            .map(|i| match i.kind {
+                InstantKind::Deadline { host, .. } => Some(one(host)),
+                _ => None,
+            })
+            .collect(),
+        poll: cfg.pollers.iter().map(|p| one(p.host)).collect(),
+        trace: if watch.is_some() { all() } else { Vec::new() },
+    };
     let days = super::days(cfg.horizon);
     let mut run = Run {
         cfg,
@@ -711,7 +748,7 @@ fn poll_at(run: &mut Run<'_>, pr: &mut PollerRun, k: usize, t: SimTime) {
             });
         }
         let now = if w == 0 {
-            run.clocks[p.host].local(t).as_nanos()
+            run.clocks.poll[k].local(t).as_nanos()
         } else {
             t.as_nanos()
         };
