@@ -129,7 +129,7 @@ pub fn charts_of(
         keys.iter()
             .zip(&r.params)
             .skip(range.start)
-            .take(range.end - range.start)
+            .take(range.end.saturating_sub(range.start))
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(", ")
