@@ -155,7 +155,7 @@ fn check_case(name: &str, text: &str, overrides: &[(&str, &str)], metric: &str, 
 /// A checkout where a poll lands in the race window `L - D - c` with
 /// `c = grace - skew`. Poisson arrivals, lognormal redirect latency (median
 /// 1.5 s, p99 6 s), polls every 5 minutes, grace 5 minutes, move delay 0.2 s.
-const CHECKOUT: &str = r#"
+pub(crate) const CHECKOUT: &str = r#"
 name = "coverage"
 model = "checkout"
 replications = 10

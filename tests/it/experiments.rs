@@ -374,28 +374,19 @@ fn interval_coverage_of_the_error_page_rate() {
         return;
     }
     const SEEDS: u64 = 1000;
-    const CASE: &str = r#"
-name = "coverage"
-model = "checkout"
-replications = 10
-horizon = "12h"
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "6m" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "600/h" }
-redirect_latency = { lognormal = { median = "1500ms", p99 = "6s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-move_delay = "200ms"
-"#;
     let mut covered = 0;
     let mut truth = f64::NAN;
     for seed in 1..=SEEDS {
-        let p = run_text(CASE, &[("seed", &seed.to_string())]);
+        // the coverage study's checkout, with the offset past the grace
+        // period and half a day per replication
+        let p = run_text(
+            crate::coverage::CHECKOUT,
+            &[
+                ("hosts.transfer.clock.offset", "\"6m\""),
+                ("horizon", "\"12h\""),
+                ("seed", &seed.to_string()),
+            ],
+        );
         truth = cf_of(&p).error_rate;
         let e = p.metric("error_page_rate").unwrap().figure;
         if e.ci.low <= truth && truth <= e.ci.high {
