@@ -1012,6 +1012,8 @@ pub(super) fn refine_z(z: f64, q: f64) -> f64 {
 }
 
 #[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
 pub(crate) mod reference;
 #[cfg(test)]
 mod tests;
