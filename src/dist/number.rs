@@ -15,7 +15,7 @@ use super::{DistError, Z_99};
 /// A validated distribution over `f64`.
 ///
 /// Build one with the checking constructors ([`Dist::uniform`],
-/// [`Dist::normal`]...) or from a scenario through [`RawDist::build`]. The
+/// [`Dist::normal`]...) or from a scenario through [`RawDist::build`](super::RawDist::build). The
 /// variants other than [`Dist::Constant`] hold opaque types whose parameters
 /// are readable but cannot be changed.
 #[derive(Debug, Clone)]
@@ -118,7 +118,7 @@ impl Dist {
     }
     /// Lognormal through two percentiles, given in either order: with
     /// `z = Φ^-1(p)`, `sigma = (ln x_hi - ln x_lo) / (z_hi - z_lo)`,
-    /// `mu = ln x - sigma z` (see [`fit`]). Values positive, not decreasing
+    /// `mu = ln x - sigma z` (see [`fit`](super::fit)). Values positive, not decreasing
     /// with the level (equal values give `sigma = 0`, a constant). `p50` and
     /// `p99` give exactly [`Dist::lognormal_median_p99`].
     pub fn lognormal_percentiles(a: (Level, f64), b: (Level, f64)) -> Result<Dist, DistError> {
@@ -150,7 +150,7 @@ impl Dist {
     }
 
     /// Through three or more percentiles (any order): `ln Q(p)` piecewise
-    /// linear in `Φ^-1(p)`, with lognormal tails (see [`fit`]). Values
+    /// linear in `Φ^-1(p)`, with lognormal tails (see [`fit`](super::fit)). Values
     /// positive and strictly increasing with the level.
     pub fn percentiles(points: Vec<(Level, f64)>) -> Result<Dist, DistError> {
         Self::percentiles_in(points, Unit::Number)
