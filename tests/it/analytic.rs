@@ -2,31 +2,36 @@
 
 use racesim::models::checkout::closed_form;
 
-use crate::util::{check_within, run_text};
+use crate::util::{check_within, checkout_tables, edit, run_text};
 
-/// A small checkout system: 600 users an hour for 2 days, 16 replications.
-const BASE: &str = r#"
-name = "analytic"
-model = "checkout"
-replications = 16
-horizon = "2d"
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "6m" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "600/h" }
-payment_latency = { exponential = { mean = "1s" } }
-redirect_latency = { lognormal = { median = "2s", p99 = "10s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-move_delay = "200ms"
-"#;
+/// A small checkout system: the shared checkout tables with 600 users an
+/// hour, a payment latency, a slower redirect and a move delay, for 2 days,
+/// 16 replications.
+fn base() -> String {
+    edit(
+        concat!(
+            "name = \"analytic\"\nmodel = \"checkout\"\nreplications = 16\nhorizon = \"2d\"\n",
+            checkout_tables!()
+        ),
+        &[
+            (
+                "rate = \"120/h\" }",
+                "rate = \"600/h\" }\npayment_latency = { exponential = { mean = \"1s\" } }",
+            ),
+            (
+                "median = \"1s\", p99 = \"5s\"",
+                "median = \"2s\", p99 = \"10s\"",
+            ),
+            (
+                "grace = \"5m\"\n",
+                "grace = \"5m\"\nmove_delay = \"200ms\"\n",
+            ),
+        ],
+    )
+}
 
 fn agree(overrides: &[(&str, &str)]) -> f64 {
-    let p = run_text(BASE, overrides);
+    let p = run_text(&base(), overrides);
     let cfg = racesim::models::checkout::Checkout::config_of(&*p.scenario.model)
         .expect("a checkout scenario");
     let cf = closed_form(cfg).expect("closed form applies");
@@ -58,7 +63,7 @@ fn no_skew_gives_no_error_page() {
     // bound, so the exact closed form is tiny but not 0
     let rate = agree(&[("hosts.transfer.clock.offset", "\"0s\"")]);
     assert!(rate > 1e-14 && rate < 1e-13, "{rate:e}");
-    let p = run_text(BASE, &[("hosts.transfer.clock.offset", "\"0s\"")]);
+    let p = run_text(&base(), &[("hosts.transfer.clock.offset", "\"0s\"")]);
     let m = p.metric("error_page_rate").unwrap();
     assert_eq!(m.figure.value, 0.0);
     assert_eq!(m.figure.ci.low, 0.0);
@@ -91,7 +96,7 @@ fn agreement_holds_with_another_seed() {
 
 #[test]
 fn conditional_estimator_agrees_with_the_closed_form() {
-    let p = run_text(BASE, &[("estimator", "\"conditional\"")]);
+    let p = run_text(&base(), &[("estimator", "\"conditional\"")]);
     let cfg = racesim::models::checkout::Checkout::config_of(&*p.scenario.model)
         .expect("a checkout scenario");
     let cf = closed_form(cfg).unwrap();

@@ -21,7 +21,7 @@
 
 use racesim::experiment::{PointResult, Warning};
 
-use crate::util::run_text;
+use crate::util::{checkout_tables, edit, run_text, terminal_tables};
 
 /// Seeds per case in the default test run.
 const FAST_SEEDS: u64 = 40;
@@ -153,26 +153,30 @@ fn check_case(name: &str, text: &str, overrides: &[(&str, &str)], metric: &str, 
 }
 
 /// A checkout where a poll lands in the race window `L - D - c` with
-/// `c = grace - skew`. Poisson arrivals, lognormal redirect latency (median
-/// 1.5 s, p99 6 s), polls every 5 minutes, grace 5 minutes, move delay 0.2 s.
-pub(crate) const CHECKOUT: &str = r#"
-name = "coverage"
-model = "checkout"
-replications = 10
-horizon = "24h"
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "4m55s" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "600/h" }
-redirect_latency = { lognormal = { median = "1500ms", p99 = "6s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-move_delay = "200ms"
-"#;
+/// `c = grace - skew`: the shared checkout tables with Poisson arrivals at
+/// 600 an hour, lognormal redirect latency (median 1.5 s, p99 6 s), the
+/// transfer clock 4m55s ahead, polls every 5 minutes, grace 5 minutes, move
+/// delay 0.2 s.
+pub(crate) fn checkout() -> String {
+    edit(
+        concat!(
+            "name = \"coverage\"\nmodel = \"checkout\"\nreplications = 10\nhorizon = \"24h\"\n",
+            checkout_tables!()
+        ),
+        &[
+            ("offset = \"6m\"", "offset = \"4m55s\""),
+            ("rate = \"120/h\"", "rate = \"600/h\""),
+            (
+                "median = \"1s\", p99 = \"5s\"",
+                "median = \"1500ms\", p99 = \"6s\"",
+            ),
+            (
+                "grace = \"5m\"\n",
+                "grace = \"5m\"\nmove_delay = \"200ms\"\n",
+            ),
+        ],
+    )
+}
 
 /// The checkout error rate with the transfer clock 4m55s ahead (c = 5 s):
 /// `(SL(D + c) - SL(D + c + P)) / P` with `SL(k) = E[(L - k)^+]` the
@@ -192,7 +196,7 @@ const OFFSET_RATE: f64 = 0.002_814_948_311_744_977_8;
 fn rare_events_plain_sampling_coverage() {
     check_case(
         "rare events, plain sampling (10 replications, ~12 events)",
-        CHECKOUT,
+        &checkout(),
         &[],
         "error_page_rate",
         PLAIN_RATE,
@@ -206,7 +210,7 @@ fn rare_events_plain_sampling_coverage() {
 fn clock_offset_per_replication_coverage() {
     check_case(
         "clock offset drawn per replication (8 replications, ~16 events)",
-        CHECKOUT,
+        &checkout(),
         &[
             (
                 "hosts.transfer.clock.offset",
@@ -226,7 +230,7 @@ fn clock_offset_per_replication_coverage() {
 fn conditional_estimator_coverage() {
     check_case(
         "conditional estimator, rare events (10 replications)",
-        CHECKOUT,
+        &checkout(),
         &[("estimator", "\"conditional\""), ("horizon", "\"6h\"")],
         "error_page_rate",
         PLAIN_RATE,
@@ -239,7 +243,7 @@ fn conditional_estimator_coverage() {
 fn conditional_estimator_clustered_coverage() {
     check_case(
         "conditional estimator, clock offset per replication (8 replications)",
-        CHECKOUT,
+        &checkout(),
         &[
             ("estimator", "\"conditional\""),
             (
@@ -262,7 +266,7 @@ fn conditional_estimator_clustered_coverage() {
 fn importance_estimator_coverage() {
     check_case(
         "importance estimator, rare events (10 replications)",
-        CHECKOUT,
+        &checkout(),
         &[("estimator", "\"importance\""), ("horizon", "\"6h\"")],
         "error_page_rate",
         PLAIN_RATE,
@@ -275,7 +279,7 @@ fn importance_estimator_coverage() {
 fn importance_estimator_clustered_coverage() {
     check_case(
         "importance estimator, clock offset per replication (8 replications)",
-        CHECKOUT,
+        &checkout(),
         &[
             ("estimator", "\"importance\""),
             (
@@ -293,27 +297,23 @@ fn importance_estimator_clustered_coverage() {
 
 /// A fleet whose terminals draw their mean daily volume once per
 /// replication: overflow days come from the few busy terminals, in clusters
-/// of up to 20 days.
-const FLEET: &str = r#"
-name = "fleet"
-model = "terminal"
-replications = 8
-horizon = "20d"
-[terminal]
-terminals = 30
-daily_transactions = { lognormal = { median = 850, p99 = 1100 } }
-day_to_day = "poisson"
-counter_digits = 3
-[terminal.customers]
-regular_share = 0.3
-regulars = 100
-return_visit = 0.05
-same_order = 0.7
-[terminal.menu]
-prices = [ { price = "3.40", weight = 1 } ]
-[terminal.resubmit]
-probability = 0.002
-"#;
+/// of up to 20 days. The shared terminal tables with 30 terminals, means
+/// lognormal (median 850, p99 1100), Poisson days and a 3-digit counter.
+fn fleet() -> String {
+    edit(
+        concat!(
+            "name = \"fleet\"\nmodel = \"terminal\"\nreplications = 8\nhorizon = \"20d\"\n",
+            terminal_tables!()
+        ),
+        &[
+            ("terminals = 2", "terminals = 30"),
+            (
+                "daily_transactions = 300\n",
+                "daily_transactions = { lognormal = { median = 850, p99 = 1100 } }\nday_to_day = \"poisson\"\ncounter_digits = 3\n",
+            ),
+        ],
+    )
+}
 
 /// `P(N > 999)` per terminal-day with `N ~ Poisson(m)`, `m ~ lognormal(median
 /// 850, p99 1100)`: `∫ phi(z) P(Poisson(e^(mu + sigma z)) > 999) dz` by scipy
@@ -327,7 +327,7 @@ fn terminal_means_per_replication_coverage() {
     let truth = FLEET_OVERFLOW_PER_TERMINAL_DAY * 30.0 * 20.0 * 8.0;
     check_case(
         "terminal means drawn per replication (8 replications, overflow_days)",
-        FLEET,
+        &fleet(),
         &[],
         "overflow_days",
         truth,
@@ -348,7 +348,7 @@ fn unseen_clusters_are_flagged() {
     // FLEET_OVERFLOW_PER_TERMINAL_DAY with median 600 and p99 1000.
     let truth = 0.010_716_713_759_503_999 * 10.0 * 100.0 * 8.0;
     let t = measure(
-        FLEET,
+        &fleet(),
         &[
             (
                 "terminal.daily_transactions",
@@ -416,12 +416,12 @@ const CINNAMON_FALSE_REVERSALS_PER_YEAR: f64 = 76.324_015_884_000_27;
 /// independent computation where it applies.
 #[test]
 fn exact_values_agree_with_the_closed_form() {
-    let p = run_text(CHECKOUT, &[("replications", "2"), ("horizon", "\"1h\"")]);
+    let p = run_text(&checkout(), &[("replications", "2"), ("horizon", "\"1h\"")]);
     let cf = p.metric("error_page_rate").unwrap().closed_form.unwrap();
     // racesim's closed form integrates the latency by quadrature, 0.2% from
     // the exact stop-loss transform here
     assert!((cf / PLAIN_RATE - 1.0).abs() < 5e-3, "{cf} vs {PLAIN_RATE}");
-    let p = run_text(FLEET, &[("replications", "2"), ("horizon", "\"1d\"")]);
+    let p = run_text(&fleet(), &[("replications", "2"), ("horizon", "\"1d\"")]);
     let cf = p.metric("overflow_days").unwrap().closed_form.unwrap();
     let exact = FLEET_OVERFLOW_PER_TERMINAL_DAY * 30.0 * 2.0;
     assert!((cf / exact - 1.0).abs() < 1e-6, "{cf} vs {exact}");

@@ -380,7 +380,7 @@ fn interval_coverage_of_the_error_page_rate() {
         // the coverage study's checkout, with the offset past the grace
         // period and half a day per replication
         let p = run_text(
-            crate::coverage::CHECKOUT,
+            &crate::coverage::checkout(),
             &[
                 ("hosts.transfer.clock.offset", "\"6m\""),
                 ("horizon", "\"12h\""),

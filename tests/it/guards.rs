@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::racesim;
+use crate::util::{checkout_tables, racesim};
 
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("racesim")
@@ -328,22 +328,12 @@ fn a_rerun_keeps_exactly_one_previous_result() {
     assert_eq!(entries(out.path()), ["lisa", "lisa.previous"]);
 }
 
-const BASE: &str = r#"name = "base"
-model = "checkout"
-horizon = "2h"
-replications = 2
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "6m" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "120/h" }
-redirect_latency = { lognormal = { median = "1s", p99 = "5s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-"#;
+/// A small checkout scenario: the shared checkout tables, 2 hours, 2
+/// replications.
+const BASE: &str = concat!(
+    "name = \"base\"\nmodel = \"checkout\"\nhorizon = \"2h\"\nreplications = 2\n",
+    checkout_tables!()
+);
 
 /// Two runs into the same `--out` at the same time (the issue's reproducer:
 /// `run base.toml --seed 11 --out X & run base.toml --seed 12 --out X`):

@@ -11,40 +11,33 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::util::{Measured, measured};
+use crate::util::{Measured, checkout_tables, edit, measured, terminal_tables};
 
-/// A small checkout scenario.
-const BASE: &str = r#"name = "base"
-model = "checkout"
-horizon = "1d"
-replications = 4
-[hosts.web]
-[hosts.transfer]
-clock = { offset = "6m" }
-[checkout]
-stamp_host = "web"
-arrivals = { rate = "120/h" }
-redirect_latency = { lognormal = { median = "1s", p99 = "5s" } }
-[transfer]
-host = "transfer"
-poll_interval = "5m"
-grace = "5m"
-"#;
+/// A small checkout scenario: the shared checkout tables, 4 replications.
+const BASE: &str = concat!(
+    "name = \"base\"\nmodel = \"checkout\"\nhorizon = \"1d\"\nreplications = 4\n",
+    checkout_tables!()
+);
 
-/// A small terminal scenario.
-const FLEET: &str = r#"name = "fleet"
-model = "terminal"
-horizon = "2d"
-replications = 2
-[terminal]
-terminals = 3
-daily_transactions = 300
-[terminal.customers]
-regular_share = 0.3
-regulars = 100
-[terminal.menu]
-prices = [ { price = "3.40", weight = 1 }, { price = "4.50", weight = 1 } ]
-"#;
+/// A small terminal scenario: the shared terminal tables with three
+/// terminals, two prices, the default return visits and no resubmissions.
+fn fleet() -> String {
+    edit(
+        concat!(
+            "name = \"fleet\"\nmodel = \"terminal\"\nhorizon = \"2d\"\nreplications = 2\n",
+            terminal_tables!()
+        ),
+        &[
+            ("terminals = 2", "terminals = 3"),
+            ("return_visit = 0.05\nsame_order = 0.7\n", ""),
+            (
+                "{ price = \"3.40\", weight = 1 } ]",
+                "{ price = \"3.40\", weight = 1 }, { price = \"4.50\", weight = 1 } ]",
+            ),
+            ("[terminal.resubmit]\nprobability = 0.002\n", ""),
+        ],
+    )
+}
 
 /// A folder holding `files`.
 fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -264,7 +257,7 @@ fn time_limit_stops_a_clock_with_a_fast_sync() {
 /// One terminal with ten million purchases a day on a one-digit counter.
 #[test]
 fn time_limit_stops_a_huge_terminal_day() {
-    let dir = folder(&[("fleet.toml", FLEET)]);
+    let dir = folder(&[("fleet.toml", &fleet())]);
     let m = run(
         dir.path(),
         &[
@@ -332,7 +325,7 @@ fn plot_refuses_short_rows_with_the_line() {
             "base.toml",
             &format!("{BASE}[sweep]\ntransfer.grace = [\"1m\", \"5m\"]\n"),
         ),
-        ("fleet.toml", FLEET),
+        ("fleet.toml", &fleet()),
     ]);
     for f in ["base.toml", "fleet.toml"] {
         let m = run(dir.path(), &["run", f, "-q", "--no-charts", "--out", "out"]);
@@ -667,7 +660,7 @@ fn merge_from_another_folder_says_where_to_run_it() {
 /// metric of `null`, `"NaN"` or `"abc"`, compared nothing and passed.
 #[test]
 fn check_refuses_a_baseline_it_cannot_compare_with() {
-    let dir = folder(&[("base.toml", BASE), ("fleet.toml", FLEET)]);
+    let dir = folder(&[("base.toml", BASE), ("fleet.toml", &fleet())]);
     ended(
         &run(
             dir.path(),
@@ -878,7 +871,7 @@ fn a_shard_without_replications_is_refused_before_anything_is_written() {
 #[test]
 fn messages_say_what_is_wrong() {
     let dir = folder(&[
-        ("fleet.toml", FLEET),
+        ("fleet.toml", &fleet()),
         ("base.toml", BASE),
         ("nomodel.toml", &BASE.replace("model = \"checkout\"\n", "")),
         (

@@ -17,40 +17,14 @@
 //! numeric range, non-finite numbers, data files, the command line and files
 //! that are not scenarios at all.
 
-use crate::util::racesim;
+use crate::util::{edit, racesim};
 
 /// A valid checkout scenario; each case breaks one thing in it. Line numbers
 /// below refer to this text.
 const CHECKOUT: &str = crate::util::CHECKOUT_BASE;
 
 /// A valid terminal scenario, for the model's probabilities.
-const TERMINAL: &str = r#"name = "t"
-model = "terminal"
-horizon = "2d"
-[terminal]
-terminals = 2
-daily_transactions = 300
-[terminal.customers]
-regular_share = 0.3
-regulars = 100
-return_visit = 0.05
-same_order = 0.7
-[terminal.menu]
-prices = [ { price = "3.40", weight = 1 } ]
-[terminal.resubmit]
-probability = 0.002
-"#;
-
-/// `base` with each `(from, to)` replaced once; `from` must occur.
-#[track_caller]
-fn edit(base: &str, edits: &[(&str, &str)]) -> String {
-    let mut text = base.to_string();
-    for (from, to) in edits {
-        assert!(text.contains(from), "the base text has no {from:?}");
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
+const TERMINAL: &str = crate::util::TERMINAL_BASE;
 
 /// Runs racesim in a fresh folder holding `files`, with `args` (where `{dir}`
 /// stands for the folder), asserts exit code 2 and no panic, and returns

@@ -44,12 +44,13 @@ pub fn racesim() -> assert_cmd::Command {
     c
 }
 
-/// A small valid checkout scenario; tests break one thing in it, and their
-/// expected line numbers refer to this text (grace is on line 14).
-pub const CHECKOUT_BASE: &str = r#"name = "t"
-model = "checkout"
-horizon = "1d"
-[hosts.web]
+/// The tables of a small valid checkout scenario (two hosts, the transfer
+/// clock 6 minutes ahead, 120 users an hour, polls every 5 minutes, grace 5
+/// minutes), as a literal so that `concat!` can put top-level keys before
+/// it in a `const`.
+macro_rules! checkout_tables {
+    () => {
+        r#"[hosts.web]
 [hosts.transfer]
 clock = { offset = "6m" }
 [checkout]
@@ -60,7 +61,59 @@ redirect_latency = { lognormal = { median = "1s", p99 = "5s" } }
 host = "transfer"
 poll_interval = "5m"
 grace = "5m"
-"#;
+"#
+    };
+}
+pub(crate) use checkout_tables;
+
+/// The tables of a small valid terminal scenario (two terminals, 300
+/// transactions a day each, regulars, one price, resubmissions), as a
+/// literal for `concat!`.
+macro_rules! terminal_tables {
+    () => {
+        r#"[terminal]
+terminals = 2
+daily_transactions = 300
+[terminal.customers]
+regular_share = 0.3
+regulars = 100
+return_visit = 0.05
+same_order = 0.7
+[terminal.menu]
+prices = [ { price = "3.40", weight = 1 } ]
+[terminal.resubmit]
+probability = 0.002
+"#
+    };
+}
+pub(crate) use terminal_tables;
+
+/// A small valid checkout scenario; tests break one thing in it, and their
+/// expected line numbers refer to this text (grace is on line 14).
+pub const CHECKOUT_BASE: &str = concat!(
+    "name = \"t\"\nmodel = \"checkout\"\nhorizon = \"1d\"\n",
+    checkout_tables!()
+);
+
+/// A small valid terminal scenario (line numbers as in [`CHECKOUT_BASE`]:
+/// the tables start on line 4).
+pub const TERMINAL_BASE: &str = concat!(
+    "name = \"t\"\nmodel = \"terminal\"\nhorizon = \"2d\"\n",
+    terminal_tables!()
+);
+
+/// `base` with each `(from, to)` replaced once; `from` must occur, so a
+/// fixture that drifts from its base fails loudly instead of silently
+/// testing another scenario.
+#[track_caller]
+pub fn edit(base: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = base.to_string();
+    for (from, to) in edits {
+        assert!(text.contains(from), "the base text has no {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
 
 /// What a run of the racesim binary did.
 #[derive(Debug)]

@@ -10,28 +10,26 @@
 
 use predicates::prelude::*;
 
-use crate::util::racesim;
+use crate::util::{edit, racesim, terminal_tables};
 
-const FLEET: &str = r#"# A fleet whose busy terminals are rare.
-name = "fleet"
-model = "terminal"
-replications = 8
-horizon = "30d"
-[terminal]
-terminals = 10
-daily_transactions = { lognormal = { median = 600, p99 = 1000 } }
-day_to_day = "poisson"
-counter_digits = 3
-[terminal.customers]
-regular_share = 0.3
-regulars = 100
-return_visit = 0.05
-same_order = 0.7
-[terminal.menu]
-prices = [ { price = "3.40", weight = 1 } ]
-[terminal.resubmit]
-probability = 0.002
-"#;
+/// A fleet whose busy terminals are rare: the shared terminal tables with 10
+/// terminals, means lognormal (median 600, p99 1000), Poisson days and a
+/// 3-digit counter, for 30 days.
+fn fleet() -> String {
+    edit(
+        concat!(
+            "# A fleet whose busy terminals are rare.\nname = \"fleet\"\nmodel = \"terminal\"\nreplications = 8\nhorizon = \"30d\"\n",
+            terminal_tables!()
+        ),
+        &[
+            ("terminals = 2", "terminals = 10"),
+            (
+                "daily_transactions = 300\n",
+                "daily_transactions = { lognormal = { median = 600, p99 = 1000 } }\nday_to_day = \"poisson\"\ncounter_digits = 3\n",
+            ),
+        ],
+    )
+}
 
 const DISAGREES: &str = "overflow_days: the back-of-envelope 25.72 lies above the simulated 95% interval [0.02454, 12.88] (the simulation found less): look at the assumptions of the back-of-envelope and of the scenario";
 
@@ -40,7 +38,7 @@ const CONCENTRATED: &str = "overflow_days: 100% of the events came from 1 of 8 r
 fn scenario() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fleet.toml");
-    std::fs::write(&file, FLEET).unwrap();
+    std::fs::write(&file, fleet()).unwrap();
     (dir, file)
 }
 
