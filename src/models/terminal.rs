@@ -11,7 +11,8 @@
 //!   cost the guards count.
 //! - `sim`: the model on the engine, one event per terminal-day; `day`: one
 //!   terminal-day played in a tight loop over reused buffers (`state`),
-//!   times of day from `times`; `tally`: exact sums.
+//!   times of day from `times`; `tally`: exact sums; `streams`: the random
+//!   streams' names.
 //! - `closed_form`: the back-of-envelope, `E[max(0, N - R)] * q`, and the
 //!   naive version that treats card and amount as independent; `envelope`:
 //!   the `estimate` command's report.
@@ -68,6 +69,7 @@ mod raw;
 mod requests;
 mod sim;
 mod state;
+mod streams;
 mod tally;
 mod times;
 mod trace;

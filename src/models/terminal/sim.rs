@@ -46,6 +46,7 @@ use super::state::{
     Buffers, Counts, Derived, LONG_CHAINS, NONE, NS_PER_DAY, Pick, TWO_POW_53, TerminalState,
     threshold,
 };
+use super::streams as stream;
 use super::tally::Tally;
 use super::times::{all_times, keyed_times, segments};
 use super::values::ClockOwner;
@@ -226,7 +227,7 @@ impl<'c> TerminalSim<'c> {
             Counts::Zero => 0,
             Counts::Fixed(n) => *n,
             Counts::Poisson(p) => {
-                let x: f64 = p.sample(&mut streams.indexed("counts", idx));
+                let x: f64 = p.sample(&mut streams.indexed(stream::COUNTS, idx));
                 x.min(f64::from(u32::MAX - 1)) as u32
             }
         };
@@ -281,7 +282,7 @@ impl<'c> TerminalSim<'c> {
         // geometric skips (one logarithm per resubmission, not per purchase).
         w.resub_pos.clear();
         if cfg.resubmit_probability > 0.0 {
-            let mut rng = streams.indexed("resubmit", idx);
+            let mut rng = streams.indexed(stream::RESUBMIT, idx);
             let p = cfg.resubmit_probability;
             let ln_q = (-p).ln_1p();
             let mut i: u64 = 0;
@@ -326,11 +327,16 @@ impl<'c> TerminalSim<'c> {
         // Times of day at the keyed positions (only when something depends
         // on them).
         if d.needs_times {
-            keyed_times(w, &d.segments, n, &mut streams.indexed("times", idx));
+            keyed_times(w, &d.segments, n, &mut streams.indexed(stream::TIMES, idx));
         }
         let logging = self.log.is_some();
         if logging || d.clocked {
-            all_times(w, &d.segments, n, &mut streams.indexed("log_times", idx));
+            all_times(
+                w,
+                &d.segments,
+                n,
+                &mut streams.indexed(stream::LOG_TIMES, idx),
+            );
         }
         if d.clocked {
             let zone = cfg.clocks.as_ref().map_or(0, |c| c.zone.as_nanos());
@@ -395,7 +401,7 @@ impl<'c> TerminalSim<'c> {
             w.paid_by_usual.resize(cfg.menu.cents.len(), 0);
         }
 
-        let mut amounts = streams.indexed("amounts", idx);
+        let mut amounts = streams.indexed(stream::AMOUNTS, idx);
         let mut play = DayPlay {
             cfg,
             d,
@@ -407,7 +413,7 @@ impl<'c> TerminalSim<'c> {
             log: self.log.as_mut(),
             terminal,
             day,
-            card_key: streams.indexed("cards", idx).next_u64(),
+            card_key: streams.indexed(stream::CARDS, idx).next_u64(),
             amount_key: amounts.next_u64(),
             menu_key: amounts.next_u64(),
             long_chains,
@@ -538,7 +544,7 @@ impl engine::Model for TerminalSim<'_> {
         for t in 0..cfg.terminals {
             let mean = cfg
                 .daily
-                .sample(&mut ctx.rng_indexed("volume", u64::from(t)))
+                .sample(&mut ctx.rng_indexed(stream::VOLUME, u64::from(t)))
                 .clamp(0.0, MAX_DAILY_MEAN);
             // NaN (never from a validated distribution) would clamp to NaN.
             let mean = if mean.is_nan() { 0.0 } else { mean };
@@ -549,7 +555,7 @@ impl engine::Model for TerminalSim<'_> {
                     Err(_) => Counts::Zero,
                 },
             };
-            let usual_key = ctx.rng_indexed("usual", u64::from(t)).next_u64();
+            let usual_key = ctx.rng_indexed(stream::USUAL, u64::from(t)).next_u64();
             let usual_count = if self.d.track_usual {
                 let mut v = vec![0u32; cfg.menu.cents.len()];
                 for r in 0..cfg.regulars {
@@ -571,7 +577,7 @@ impl engine::Model for TerminalSim<'_> {
         if self.d.clocked
             && let Some(c) = &cfg.clocks
         {
-            let processor = Clock::new(&c.processor, ctx.rng_indexed("clock/processor", 0));
+            let processor = Clock::new(&c.processor, ctx.rng_indexed(stream::PROCESSOR_CLOCK, 0));
             // Before the first purchase of any clock within two days of true
             // time.
             let last = SimTime::from_nanos(-2 * NS_PER_DAY);
@@ -579,7 +585,7 @@ impl engine::Model for TerminalSim<'_> {
                 .map(|t| TermClocks {
                     terminal: Clock::new(
                         &c.terminal,
-                        ctx.rng_indexed("clock/terminal", u64::from(t)),
+                        ctx.rng_indexed(stream::TERMINAL_CLOCK, u64::from(t)),
                     ),
                     processor: processor.clone(),
                     last,
