@@ -25,6 +25,10 @@ pub enum Error {
     /// A bug or a broken installation: a chart could not be drawn.
     #[error("internal error: {0}; please report it with the scenario file")]
     Chart(#[from] ChartError),
+    /// A bug: something racesim built itself could not be used (the manual
+    /// page could not be rendered).
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
     /// The system refused a resource the run needs (worker threads).
     #[error("internal error: {0}")]
     System(String),
@@ -60,7 +64,7 @@ impl Error {
         match self {
             Error::CheckFailed(_) | Error::NotFound(_) | Error::Incomplete(_) => 1,
             Error::Scenario(_) | Error::Usage(_) | Error::Write(_) => 2,
-            Error::Simulation(_) | Error::Chart(_) | Error::System(_) => 3,
+            Error::Simulation(_) | Error::Chart(_) | Error::Internal(_) | Error::System(_) => 3,
         }
     }
 }
@@ -81,6 +85,13 @@ mod tests {
         );
         assert_eq!(Error::Chart(ChartError::Font).exit_code(), 3);
         assert_eq!(Error::System(String::new()).exit_code(), 3);
+        assert_eq!(Error::Internal(String::new()).exit_code(), 3);
+        let write = Error::from(WriteError {
+            path: "out/t.csv".into(),
+            source: std::io::Error::other("disk full"),
+        });
+        assert_eq!(write.exit_code(), 2);
+        assert_eq!(write.to_string(), "cannot write out/t.csv: disk full");
         let e = Error::Chart(ChartError::Draw("backend".into()));
         assert!(
             e.to_string()

@@ -48,7 +48,7 @@ fn page(command: Option<&str>) -> Result<Vec<u8>, Error> {
         .source(format!("racesim {}", env!("CARGO_PKG_VERSION")))
         .manual("racesim manual")
         .render(&mut out)
-        .map_err(|e| Error::Usage(format!("cannot render the manual page: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot render the manual page: {e}")))?;
     Ok(out)
 }
 

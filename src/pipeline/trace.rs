@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::model::{EventLog, Registry, TraceError, TraceOutcome, TraceQuery};
-use crate::output::AtomicFile;
+use crate::output::{AtomicFile, WriteError};
 use crate::report::clocks;
 use crate::scenario::{self, Override, Source};
 
@@ -99,7 +99,8 @@ pub fn trace(
 fn write_events(log: &mut dyn EventLog, path: &Path) -> Result<u64, Error> {
     let file = AtomicFile::create(path)?;
     let mut w = csv::Writer::from_writer(file);
-    let io = |e: csv::Error| Error::Usage(format!("cannot write {}: {e}", path.display()));
+    // csv's error turned back into the I/O error it wraps: the same message
+    let io = |e: csv::Error| write_error(path, e.into());
     w.write_record(log.header()).map_err(io)?;
     let mut rows = 0u64;
     while let Some(batch) = log.next_rows().map_err(|e| match e {
@@ -113,7 +114,15 @@ fn write_events(log: &mut dyn EventLog, path: &Path) -> Result<u64, Error> {
     }
     let file = w
         .into_inner()
-        .map_err(|e| Error::Usage(format!("cannot write {}: {}", path.display(), e.error())))?;
+        .map_err(|e| write_error(path, e.into_error()))?;
     file.commit()?;
     Ok(rows)
+}
+
+/// A failure to write the event log: the output's fault, not the scenario's.
+fn write_error(path: &Path, source: std::io::Error) -> Error {
+    Error::from(WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
 }
