@@ -8,9 +8,12 @@ use std::path::Path;
 
 use crate::util::{racesim, run_text};
 
-/// `margin.csv` rows: (low_s, high_s, counts per failure), open ends as
-/// infinities.
-fn margin_rows(text: &str) -> (Vec<String>, Vec<(f64, f64, Vec<u64>)>) {
+/// A `margin.csv` row: low_s, high_s (open ends as infinities), the count
+/// of each failure.
+type MarginRow = (f64, f64, Vec<u64>);
+
+/// `margin.csv`'s count columns and rows.
+fn margin_rows(text: &str) -> (Vec<String>, Vec<MarginRow>) {
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
     let lo = header.iter().position(|h| h == "low_s").unwrap();
@@ -119,43 +122,43 @@ fn margins_below_zero_add_up_to_the_failures_exactly() {
 /// `z99 = sqrt(2) erfinv(0.98)`: computed with mpmath at 40 digits,
 /// independently of racesim, for every bin of the checkout model's edges
 /// (0, +/- {1, 2, 5} x 10^k s, 1 ms to 100000 s) with a probability above
-/// 1e-12.
+/// 1e-12 (printed as the nearest f64).
 const QUEUE_BINS: [(f64, f64, f64); 35] = [
-    (-2000.0, -1000.0, 1.0947718650930031e-12),
-    (-1000.0, -500.0, 6.7376284344319843e-10),
-    (-500.0, -200.0, 6.0212997840830578e-7),
-    (-200.0, -100.0, 2.7282730271029673e-5),
-    (-100.0, -50.0, 0.00040907933248587785),
+    (-2000.0, -1000.0, 1.094771865093003e-12),
+    (-1000.0, -500.0, 6.737628434431984e-10),
+    (-500.0, -200.0, 6.021299784083058e-07),
+    (-200.0, -100.0, 2.7282730271029673e-05),
+    (-100.0, -50.0, 0.0004090793324858779),
     (-50.0, -20.0, 0.003600880573213837),
-    (-20.0, -10.0, 0.0059621545591926221),
-    (-10.0, -5.0, 0.0064485825437375739),
-    (-5.0, -2.0, 0.0060967873174237753),
-    (-2.0, -1.0, 0.0025745585223285791),
-    (-1.0, -0.5, 0.0014112878107124393),
-    (-0.5, -0.2, 0.00088986207011662331),
-    (-0.2, -0.1, 0.00030410729791450169),
+    (-20.0, -10.0, 0.005962154559192622),
+    (-10.0, -5.0, 0.006448582543737574),
+    (-5.0, -2.0, 0.006096787317423775),
+    (-2.0, -1.0, 0.002574558522328579),
+    (-1.0, -0.5, 0.0014112878107124392),
+    (-0.5, -0.2, 0.0008898620701166233),
+    (-0.2, -0.1, 0.0003041072979145017),
     (-0.1, -0.05, 0.00015348704319601038),
-    (-0.05, -0.02, 9.2554778595138818e-5),
-    (-0.02, -0.01, 3.0929009556865197e-5),
-    (-0.01, -0.005, 1.5479050949185021e-5),
-    (-0.005, -0.002, 9.2920892606564592e-6),
-    (-0.002, -0.001, 3.0981398620247259e-6),
-    (-0.001, 0.0, 3.0985283403557881e-6),
-    (0.0, 0.001, 3.0989168731563399e-6),
-    (0.001, 0.002, 3.0993054604347995e-6),
-    (0.002, 0.005, 9.3002484498805329e-6),
-    (0.005, 0.01, 1.5508190915750404e-5),
-    (0.01, 0.02, 3.1045569502046053e-5),
-    (0.02, 0.05, 9.3370701746999151e-5),
-    (0.05, 0.1, 0.00015640110496164429),
+    (-0.05, -0.02, 9.255477859513882e-05),
+    (-0.02, -0.01, 3.0929009556865195e-05),
+    (-0.01, -0.005, 1.547905094918502e-05),
+    (-0.005, -0.002, 9.29208926065646e-06),
+    (-0.002, -0.001, 3.0981398620247257e-06),
+    (-0.001, 0.0, 3.098528340355788e-06),
+    (0.0, 0.001, 3.09891687315634e-06),
+    (0.001, 0.002, 3.0993054604347994e-06),
+    (0.002, 0.005, 9.300248449880532e-06),
+    (0.005, 0.01, 1.5508190915750404e-05),
+    (0.01, 0.02, 3.104556950204605e-05),
+    (0.02, 0.05, 9.337070174699916e-05),
+    (0.05, 0.1, 0.0001564011049616443),
     (0.1, 0.2, 0.0003157643342112108),
-    (0.2, 0.5, 0.00097149669062382173),
-    (0.5, 1.0, 0.0017033457612157811),
+    (0.2, 0.5, 0.0009714966906238218),
+    (0.5, 1.0, 0.0017033457612157812),
     (1.0, 2.0, 0.0037507237305446422),
-    (2.0, 5.0, 0.014694258804576111),
+    (2.0, 5.0, 0.01469425880457611),
     (5.0, 10.0, 0.042897214470825916),
     (10.0, 20.0, 0.2808437332953567),
-    (20.0, 50.0, 0.62647851467274218),
+    (20.0, 50.0, 0.6264785146727422),
 ];
 
 #[test]
@@ -520,4 +523,33 @@ before = "u"
         events > items * 1000.0,
         "{events} events for {items} items: the deadlines' clock work is counted"
     );
+}
+
+/// The estimate says the run-out is left out and by how much it can change
+/// the rate, and gives no closed form when that is not small.
+#[test]
+fn the_estimate_accounts_for_the_run_out() {
+    let est = |extra: &[&str]| {
+        let out = racesim()
+            .args(["estimate", "scenarios/jwt-not-yet-valid.toml"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap()
+    };
+    let default = est(&[]);
+    assert!(
+        default
+            .contains("the run-out (run_out = 1 day) is left out: it changes the rate by at most"),
+        "{default}"
+    );
+    assert!(default.contains("not_yet_valid_rate = 0.341"), "{default}");
+    // a use delay (median 300 ms, p99 3 s) beyond 1 s: P = 1 - ncdf(ln(1 /
+    // 0.3) / (ln 10 / z99)) = 0.1119 (mpmath), far from small beside 0.341
+    let short = est(&["--set", "race.run_out=\"1s\""]);
+    assert!(
+        short.contains("no closed form: the run-out (run_out = 1s) may cut off the instants of up to 1.119e-1 of the items"),
+        "{short}"
+    );
+    assert!(!short.contains("not_yet_valid_rate = "), "{short}");
 }

@@ -60,15 +60,17 @@ pub struct MarginTable {
     rows: Vec<Row>,
 }
 
-/// Each failure's counts per bin over `reps` (index order), `nf` failures.
+/// Per bin, each of the `nf` failures' counts over `reps` (summed in index
+/// order; a replication's histogram holds failure `k`'s bin `b` at
+/// `k * nb + b`).
 fn counts(reps: &[(u64, crate::model::RepOutput)], nf: usize, nb: usize) -> Vec<Vec<u64>> {
-    let mut c = vec![vec![0u64; nb]; nf];
+    let mut c = vec![vec![0u64; nf]; nb];
     for (_, r) in reps {
         if r.histogram.len() != nf * nb {
             continue;
         }
-        for (k, ck) in c.iter_mut().enumerate() {
-            for (b, v) in ck.iter_mut().enumerate() {
+        for (b, cb) in c.iter_mut().enumerate() {
+            for (k, v) in cb.iter_mut().enumerate() {
                 *v += r.histogram[k * nb + b];
             }
         }
@@ -107,11 +109,11 @@ impl MarginTable {
             };
             let names: Vec<&str> = race.config.failures.iter().map(|f| &*f.name).collect();
             let c = counts(p.reps, names.len(), nb);
-            for b in 0..nb {
+            for (b, cb) in c.iter().enumerate() {
                 // this point's counts in the table's failure order
                 let counts: Vec<u64> = failures
                     .iter()
-                    .map(|f| names.iter().position(|n| n == f).map_or(0, |k| c[k][b]))
+                    .map(|f| names.iter().position(|n| n == f).map_or(0, |k| cb[k]))
                     .collect();
                 if counts.iter().all(|&n| n == 0) {
                     continue;
@@ -317,14 +319,16 @@ pub(super) fn report_charts(
     let c = counts(point.reps, nf, nb);
     let mut out = Vec::new();
     for (k, f) in race.config.failures.iter().enumerate() {
-        let bins: Vec<Bin> = (0..nb)
-            .filter(|&b| c[k][b] > 0)
-            .map(|b| {
+        let bins: Vec<Bin> = c
+            .iter()
+            .enumerate()
+            .filter(|(_, cb)| cb[k] > 0)
+            .map(|(b, cb)| {
                 let (low, high) = bounds(&edges, b);
                 Bin {
                     low,
                     high,
-                    count: c[k][b],
+                    count: cb[k],
                 }
             })
             .collect();
@@ -341,4 +345,47 @@ pub(super) fn report_charts(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_margin_on_an_edge_falls_in_the_bin_above_it() {
+        let e = edges_ns();
+        let zero = e.iter().position(|&x| x == 0).unwrap();
+        // bin i holds [e[i-1], e[i])
+        assert_eq!(bin_of(&e, 0), zero + 1);
+        assert_eq!(bin_of(&e, -1), zero);
+        assert_eq!(bin_of(&e, 1_000_000), zero + 2, "1 ms is the next edge");
+        assert_eq!(bin_of(&e, 999_999), zero + 1);
+        assert_eq!(bin_of(&e, 10_000_000), zero + 5, "10 ms: 0, 1, 2, 5, 10 ms");
+        assert_eq!(bin_of(&e, i64::MIN), 0, "never: the open bottom bin");
+        assert_eq!(bin_of(&e, -100_000_000_000_000), 1);
+        assert_eq!(bin_of(&e, -100_000_000_000_001), 0);
+        assert_eq!(bin_of(&e, i64::MAX), e.len());
+        assert_eq!(e[0], -100_000_000_000_000);
+        assert_eq!(e.len(), 2 * 25 + 1);
+    }
+
+    #[test]
+    fn the_table_reads_back_as_written_and_only_as_a_race_table() {
+        let text = "point,low_s,high_s,late_count,count_count\n0,,-100000,3,0\n0,-0.001,0,1,2\n0,100000,,0,5\n";
+        let t = Table::parse(text, "margin.csv", "the CSV").unwrap();
+        assert!(MarginKind.recognizes(&t.header));
+        assert!(!crate::models::checkout::MarginKind.recognizes(&t.header));
+        let table = MarginKind.parse(&t).unwrap();
+        assert_eq!(table.csv(), text);
+        let charts = table.charts("x").unwrap();
+        let names: Vec<&str> = charts.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(names, ["margin-late", "margin-count"]);
+        let checkout = Table::parse(
+            "point,low_s,high_s,count\n0,-1,0,2\n",
+            "margin.csv",
+            "the CSV",
+        )
+        .unwrap();
+        assert!(!MarginKind.recognizes(&checkout.header));
+    }
 }
