@@ -309,3 +309,72 @@ impl EventLog for Events<'_> {
         format!("{rows} events ({} items, {} polls)", self.items, self.polls)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Streams;
+    use crate::scenario::{self, Source};
+
+    fn config(text: &str) -> RaceConfig {
+        let sc = scenario::load(&Source::from_text("t.toml", text), &[]).expect("valid scenario");
+        super::super::Race::config_of(&*sc.model)
+            .expect("a race")
+            .clone()
+    }
+
+    const TEXT: &str = r#"
+name = "t"
+model = "race"
+horizon = "1h"
+[hosts.a]
+[race]
+arrivals = { rate = "600/h" }
+[[race.instant]]
+name = "s"
+host = "a"
+stamp = true
+[[race.instant]]
+name = "u"
+after = "s"
+delay = { exponential = { mean = "1s" } }
+host = "a"
+[[race.poller]]
+name = "p"
+host = "a"
+every = "1m"
+selects = "s"
+older_than = "30s"
+creates = "m"
+[[race.failure]]
+name = "f"
+first = "m"
+before = "u"
+"#;
+
+    /// The log holds every instant of every item and every poll, and is
+    /// dropped (refused) past its limit; logging changes no figure.
+    #[test]
+    fn the_log_counts_every_row_and_stops_at_its_limit() {
+        let cfg = config(TEXT);
+        let streams = Streams::new(4, 0);
+        let plain = sim::run(&cfg, &streams, None).output;
+        let logged = sim::run(&cfg, &streams, Some(Watch::Log(usize::MAX)));
+        assert_eq!(logged.output, plain, "the log changes nothing");
+        let log = logged.log.expect("a log");
+        let items = plain.values[0] as usize;
+        let polls = log.iter().filter(|e| e.poll == 1).count();
+        // arrival, s, u and m per item: nothing here runs past the end
+        assert_eq!(log.len() - polls, 4 * items);
+        assert!(items > 400 && polls > 50, "{items} items, {polls} polls");
+        let took: u64 = log.iter().map(|e| u64::from(e.took)).sum();
+        assert_eq!(took as usize, items, "every item is taken once");
+        let cut = sim::run(&cfg, &streams, Some(Watch::Log(log.len() - 1)));
+        assert!(cut.log.is_none(), "past the limit the log is dropped");
+        assert!(
+            sim::run(&cfg, &streams, Some(Watch::Log(log.len())))
+                .log
+                .is_some()
+        );
+    }
+}
