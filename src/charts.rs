@@ -471,7 +471,48 @@ pub fn history_with_limits(
 /// on its right. Open-ended outer bins are drawn one decade wide. Bins with a
 /// NaN edge are skipped; a histogram with no counts shows "no data".
 pub fn histogram(title: &str, x_label: &str, bins: &[Bin]) -> Result<Chart, ChartError> {
-    render(&HistogramFigure::new(title, x_label, bins))
+    render(&HistogramFigure::new(
+        title,
+        x_label,
+        bins,
+        HistogramWords::CHECKOUT,
+    ))
+}
+
+/// What a margin histogram's two sides are called: the legend's entries for
+/// the bars below zero and at or above it, and the labels on either side of
+/// the line at zero.
+#[derive(Debug, Clone, Copy)]
+pub struct HistogramWords<'a> {
+    /// Legend entry of the bars below zero.
+    pub negative: &'a str,
+    /// Legend entry of the bars at or above zero.
+    pub positive: &'a str,
+    /// Label left of zero (followed by its count and share).
+    pub left: &'a str,
+    /// Label right of zero (followed by its count and share).
+    pub right: &'a str,
+}
+
+impl HistogramWords<'static> {
+    /// The checkout model's: an error page when the record was deleted
+    /// before the read.
+    pub const CHECKOUT: Self = HistogramWords {
+        negative: "error page (negative)",
+        positive: "no error (zero or positive)",
+        left: "deleted before the read",
+        right: "after",
+    };
+}
+
+/// [`histogram()`] with its sides called `words`.
+pub fn histogram_with(
+    title: &str,
+    x_label: &str,
+    bins: &[Bin],
+    words: HistogramWords<'_>,
+) -> Result<Chart, ChartError> {
+    render(&HistogramFigure::new(title, x_label, bins, words))
 }
 
 /// Several named lines on shared axes, with a legend (the daily series:

@@ -7,13 +7,19 @@ use super::*;
 pub(super) struct HistogramFigure<'a> {
     title: &'a str,
     x_label: &'a str,
+    words: HistogramWords<'a>,
     /// Bars with finite edges (open bins already clipped), by position.
     bars: Vec<(f64, f64, u64)>,
     unit: f64,
 }
 
 impl<'a> HistogramFigure<'a> {
-    pub(super) fn new(title: &'a str, x_label: &'a str, bins: &[Bin]) -> Self {
+    pub(super) fn new(
+        title: &'a str,
+        x_label: &'a str,
+        bins: &[Bin],
+        words: HistogramWords<'a>,
+    ) -> Self {
         let usable: Vec<(f64, f64, u64)> = bins
             .iter()
             .filter(|b| !b.low.is_nan() && !b.high.is_nan())
@@ -51,6 +57,7 @@ impl<'a> HistogramFigure<'a> {
         HistogramFigure {
             title,
             x_label,
+            words,
             bars,
             unit,
         }
@@ -70,8 +77,8 @@ impl Figure for HistogramFigure<'_> {
         };
         let counted: Vec<&(f64, f64, u64)> = self.bars.iter().filter(|b| b.2 > 0).collect();
         let mut legend = vec![
-            LegendEntry::new("error page (negative)", Swatch::Fill(ERROR_BAR)),
-            LegendEntry::new("no error (zero or positive)", Swatch::Fill(OK_BAR)),
+            LegendEntry::new(self.words.negative, Swatch::Fill(ERROR_BAR)),
+            LegendEntry::new(self.words.positive, Swatch::Fill(OK_BAR)),
         ];
         if counted.iter().any(|b| b.0 < 0.0 && b.1 > 0.0) {
             legend.push(LegendEntry::new("bin spans zero", Swatch::Fill(MIXED_BAR)));
@@ -148,8 +155,8 @@ impl Figure for HistogramFigure<'_> {
                 format!(": {n} ({})", fmt_percent(n as f64 / total as f64))
             }
         };
-        let before = format!("← deleted before the read{}", side(|_, high| high <= 0.0));
-        let after = format!("after{} →", side(|low, _| low >= 0.0));
+        let before = format!("← {}{}", self.words.left, side(|_, high| high <= 0.0));
+        let after = format!("{}{} →", self.words.right, side(|low, _| low >= 0.0));
         for (s, dx, h) in [(before, -6, HPos::Right), (after, 6, HPos::Left)] {
             let note = EmptyElement::at((0.0, y_top))
                 + Text::new(

@@ -17,10 +17,12 @@
 //! names resolved, instants ordered, cycles refused), `sim` (one
 //! replication in a single pass), `metrics` (columns and metrics named after
 //! each failure), `closed_form` (the back-of-envelope where the structure
-//! has one), `trace` (the first failing item's timeline).
+//! has one), `margin` (each failure's margin distribution, `margin.csv`),
+//! `trace` (the first failing item's timeline).
 
 mod closed_form;
 mod config;
+mod margin;
 mod metrics;
 mod raw;
 mod sim;
@@ -33,16 +35,19 @@ use std::sync::Arc;
 
 pub use closed_form::{Closed, back_of_envelope, expected_items};
 pub use config::{Failure, FailureKind, Instant, InstantKind, Poller, RaceConfig};
+pub use margin::{MarginKind, MarginTable};
 pub use raw::{
     RawDeadline, RawFailure, RawHosts, RawInstant, RawPoller, RawRace, RawSections, RawThreshold,
 };
 pub use trace::{ItemTrace, TracedFailure, TracedInstant};
 
+use crate::charts::{ChartError, ChartSection};
 use crate::engine::{ScheduleError, Streams};
 use crate::field::FieldError;
 use crate::model::{
-    BackOfEnvelope, Column, Context, Estimator, KeyTable, MetricDef, Model, ModelKind, Name, Part,
-    RawModel, RepOutput, Sections, TraceError, TraceOutcome, TraceQuery, Work,
+    BackOfEnvelope, Column, Context, Estimator, EventLog, KeyTable, MetricDef, Model, ModelKind,
+    ModelTable, Name, Part, PointView, RawModel, RepOutput, Sections, TableKind, TraceError,
+    TraceOutcome, TraceQuery, Work,
 };
 use crate::models::checkout::RawArrivals;
 use crate::time::{MAX_HORIZON, SimDuration};
@@ -72,6 +77,9 @@ impl ModelKind for Kind {
     }
     fn parse(&self, sections: Sections<'_>) -> Result<Box<dyn RawModel>, FieldError> {
         Ok(Box::new(sections.deserialize::<RawSections>()?))
+    }
+    fn tables(&self) -> Vec<&'static dyn TableKind> {
+        vec![&MarginKind]
     }
 }
 
@@ -143,13 +151,28 @@ impl Model for Race {
     fn closed_form_unavailable(&self) -> Option<String> {
         back_of_envelope(&self.config).not_applicable
     }
+    fn tables(&self, points: &[PointView<'_>]) -> Vec<Box<dyn ModelTable>> {
+        vec![Box::new(MarginTable::of(points))]
+    }
+    fn report_charts(
+        &self,
+        point: &PointView<'_>,
+        name: &str,
+        at: &str,
+    ) -> Result<Vec<ChartSection>, ChartError> {
+        margin::report_charts(self, point, name, at)
+    }
     fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {
         trace::find(&self.config, query)
+    }
+    fn event_log(&self, query: &TraceQuery<'_>) -> Result<Box<dyn EventLog + '_>, TraceError> {
+        Ok(Box::new(trace::Events::new(&self.config, query)?))
     }
 }
 
 /// What one replication costs: the items, every poller's polls over the
-/// horizon and run-out, the clocks' breakpoints over the same span, and the
+/// horizon and run-out, the clocks' breakpoints over the same span (and
+/// those every item's deadlines walk past, as the run counts them), and the
 /// items held: with pollers, those arriving during the longest
 /// `older_than` plus one poll interval at the peak rate (every item when a
 /// batch limit may back up), else one.
@@ -162,7 +185,27 @@ pub fn work(cfg: &RaceConfig) -> Work {
         .iter()
         .map(|p| span_s / p.every.as_secs_f64())
         .sum();
-    let clock_steps = cfg.clocks.iter().map(|c| c.breakpoints_over(span)).sum();
+    // the clocks' breakpoints over the run, and those each item's deadline
+    // searches walk past: its clock's breakpoints over `plus` (spread evenly
+    // over the run; a far deadline on a clock that syncs often walks many)
+    let span_ns = span.as_nanos().max(1) as f64;
+    let walks: f64 = cfg
+        .instants
+        .iter()
+        .map(|i| match i.kind {
+            InstantKind::Deadline { host, plus, .. } => {
+                let reach = (plus.as_nanos().max(0) as f64).min(span_ns);
+                items * cfg.clocks[host].breakpoints_over(span) * reach / span_ns
+            }
+            _ => 0.0,
+        })
+        .sum();
+    let clock_steps = cfg
+        .clocks
+        .iter()
+        .map(|c| c.breakpoints_over(span))
+        .sum::<f64>()
+        + walks;
     let horizon = cfg.horizon.as_secs_f64().max(1e-9);
     let peak = match &cfg.arrivals {
         crate::models::checkout::Arrivals::Poisson { rate, profile } => {

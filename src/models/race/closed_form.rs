@@ -26,8 +26,23 @@
 //! `docs/statistics.md`).
 //!
 //! Otherwise there is no closed form for the structure, and the estimate
-//! says why. Both forms ignore the run-out (an instant after
-//! `horizon + run_out` counts as never in the simulation).
+//! says why.
+//!
+//! **The run-out.** Both forms leave out the run-out: in the simulation an
+//! instant after `horizon + run_out` counts as never. An item arrives by
+//! `horizon`, so none of its instants is cut off unless one of them comes
+//! more than `run_out` after its arrival; the simulated rate differs from
+//! the form by at most the probability of that, `B`. Each time after the
+//! arrival is a constant `c` plus `m` delays, and a sum of `m` terms exceeds
+//! `r - c` only if one of them exceeds `(r - c) / m`, so (union bound)
+//! `B <= sum over the instants involved of sum over their delays of
+//! P(delay > (run_out - c) / m)`. A poller's created instant comes at most
+//! `older_than + |skew| + every + jitter + delay` after its selecting
+//! instant (skew: the two hosts' constant offsets), so it adds its selecting
+//! instant's time and the poll's jitter and delay to the bound, each given
+//! a share of the slack. The form is given, with `B` said beside it, when
+//! `B` is at most 1e-4 of the rate (or 0); otherwise the run-out matters and
+//! there is no closed form (a longer `run_out` makes it negligible).
 
 use super::config::{FailureKind, InstantKind, RaceConfig};
 use crate::clock::ClockSpec;
@@ -244,6 +259,28 @@ impl Analysis<'_> {
             Term::Offset(h) => &self.cfg.clocks[h].offset.0,
         }
     }
+    /// A bound on `P(T > r)` for a time `T` after the arrival made of a
+    /// constant and delays (a union bound over the delays: a sum of `m`
+    /// terms above `r - c` has one above `(r - c) / m`); 1 when nothing
+    /// better is known.
+    fn tail_bound(&self, t: &Lin, r: f64) -> f64 {
+        let slack = r - t.c;
+        if t.terms.is_empty() {
+            return f64::from(slack < 0.0);
+        }
+        if slack <= 0.0 {
+            return 1.0;
+        }
+        let m = t.terms.len() as f64;
+        t.terms
+            .iter()
+            .map(|&(term, a)| match term {
+                Term::Delay(_) if a == 1.0 => self.dist(term).survival(slack / m),
+                _ => 1.0,
+            })
+            .sum::<f64>()
+            .min(1.0)
+    }
     /// `P(Z < 0)`.
     fn below_zero(&self, z: &Lin) -> Result<(f64, String), String> {
         match z.terms.as_slice() {
@@ -314,6 +351,9 @@ fn name(cfg: &RaceConfig, t: Term) -> String {
 pub(super) fn failure(cfg: &RaceConfig, k: usize) -> Closed {
     match sums(cfg, k) {
         Ok(c) => c,
+        Err(why) if why.starts_with("the run-out") => {
+            Closed::None(format!("no closed form: {why}"))
+        }
         Err(why) => poller_race(cfg, k)
             .unwrap_or_else(|| Closed::None(format!("no closed form for this structure: {why}"))),
     }
@@ -324,10 +364,50 @@ fn sums(cfg: &RaceConfig, k: usize) -> Result<Closed, String> {
     let ideal = Analysis { cfg, ideal: true };
     let (p, how) = real.below_zero(&real.z(k)?)?;
     let (p0, _) = ideal.below_zero(&ideal.z(k)?)?;
+    let involved = match cfg.failures[k].kind {
+        FailureKind::Order { first, before } => [first, before],
+        FailureKind::Read { at, stamp, .. } => [at, stamp],
+    };
+    let r = cfg.run_out.as_secs_f64();
+    let mut bound = 0.0;
+    for a in [&real, &ideal] {
+        let mut b = 0.0;
+        for &i in &involved {
+            b += a.tail_bound(&a.time(i)?, r);
+        }
+        bound = f64::max(bound, b);
+    }
+    with_run_out(cfg, p, p0, how, bound)
+}
+
+/// The closed form `p` (`p0` with ideal clocks) with the run-out's bound
+/// `bound` said beside it, or no closed form when the run-out matters.
+fn with_run_out(
+    cfg: &RaceConfig,
+    p: f64,
+    p0: f64,
+    how: String,
+    bound: f64,
+) -> Result<Closed, String> {
+    let bound = bound.min(1.0);
+    if bound > 0.0 && bound > 1e-4 * p.max(p0) {
+        return Err(format!(
+            "the run-out (run_out = {}) may cut off the instants of up to {bound:.3e} of the items, not small beside the rate {p:.3e}: the closed form leaves it out (a longer run_out makes it negligible)",
+            cfg.run_out
+        ));
+    }
+    let note = if bound > 0.0 {
+        format!(
+            "; the run-out (run_out = {}) is left out: it changes the rate by at most {bound:.3e}",
+            cfg.run_out
+        )
+    } else {
+        format!("; the run-out (run_out = {}) cuts nothing off", cfg.run_out)
+    };
     Ok(Closed::Rate {
         real: p,
         ideal: p0,
-        how,
+        how: how + &note,
     })
 }
 
@@ -375,11 +455,42 @@ fn poller_race(cfg: &RaceConfig, k: usize) -> Option<Closed> {
         batch_limit: p.batch_limit,
         horizon: cfg.horizon,
     };
+    // the run-out: the created instant comes at most older_than + |skew| +
+    // every + jitter + delay after S; half the slack left goes to S's time,
+    // a quarter each to the poll's jitter and delay
+    let r = cfg.run_out.as_secs_f64();
+    let skew = match (
+        cfg.clocks[stamp].offset.as_constant(),
+        cfg.clocks[p.host].offset.as_constant(),
+    ) {
+        (Some(a), Some(b))
+            if offset_only(&cfg.clocks[stamp]) && offset_only(&cfg.clocks[p.host]) =>
+        {
+            (a.as_secs_f64() - b.as_secs_f64()).abs()
+        }
+        _ => f64::INFINITY,
+    };
+    let slack = r - p.older_than.as_secs_f64() - skew - p.every.as_secs_f64();
+    let bound = if slack > 0.0 {
+        let mut to_b = s_to_b.clone();
+        to_b.add(&to_s, 1.0);
+        a.tail_bound(&to_s, slack / 2.0)
+            + p.jitter.0.survival(slack / 4.0)
+            + p.delay.0.survival(slack / 4.0)
+            + a.tail_bound(&to_b, r)
+    } else {
+        1.0
+    };
     Some(match checkout::closed_form(&co) {
-        Ok(e) => Closed::Rate {
-            real: e.error_rate,
-            ideal: e.error_rate_ideal,
-            how: "a poller against a delay: P(fail | wait w) = E_D[C_L(w + D) - C_L(w + D + P)] / P, w = max(0, older_than - skew), C_L the stop-loss transform of the delay L from the stamp to B (the checkout model's exact form)".into(),
+        Ok(e) => match with_run_out(
+            cfg,
+            e.error_rate,
+            e.error_rate_ideal,
+            "a poller against a delay: P(fail | wait w) = E_D[C_L(w + D) - C_L(w + D + P)] / P, w = max(0, older_than - skew), C_L the stop-loss transform of the delay L from the stamp to B (the checkout model's exact form)".into(),
+            bound,
+        ) {
+            Ok(c) => c,
+            Err(why) => Closed::None(format!("no closed form: {why}")),
         },
         Err(why) => Closed::None(format!("no closed form for this structure: {why}")),
     })

@@ -256,6 +256,26 @@ pub(super) enum Watch {
     FirstFailure,
     /// This item.
     Item(u64),
+    /// Every instant and poll, up to this many rows (`trace --events`).
+    Log(usize),
+}
+
+/// One row of a replication's event log (real clocks): an item's instant
+/// that happened, or a poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Logged {
+    /// True time, ns.
+    pub t: i64,
+    /// 0 for an item's instant, 1 for a poll (after the items at a tie).
+    pub poll: u8,
+    /// Item number, or the poll's number (from 0) for its poller.
+    pub id: u64,
+    /// The instant's index, or the poller's.
+    pub what: usize,
+    /// The instant's host (index into the hosts), if it has one.
+    pub host: Option<usize>,
+    /// For a poll: the items it took.
+    pub took: u32,
 }
 
 /// One replication's clocks, in copies by who asks: every copy of a host's
@@ -283,6 +303,19 @@ struct Run<'a> {
     daily: Vec<Vec<f64>>,
     watch: Option<Watch>,
     snapshot: Option<Snapshot>,
+    /// Each failure's margin histogram (real clocks), `margin::edges_ns`
+    /// bins per failure.
+    hist: Vec<u64>,
+    edges: Vec<i64>,
+    /// The event log (`Watch::Log`); `None` once it passed its limit.
+    log: Option<Vec<Logged>>,
+    /// Per instant: a deadline's clock breakpoints per nanosecond (its
+    /// syncs, wander steps, steps and outage bounds over the run, spread
+    /// evenly), 0 for other instants.
+    walk_rate: Vec<f64>,
+    /// Clock breakpoints the deadlines' searches walked past (estimated
+    /// from `walk_rate`): work the guards count as events.
+    walked: u64,
 }
 
 impl Run<'_> {
@@ -320,7 +353,7 @@ impl Run<'_> {
                         let v = row.stamp(w, *stamp).saturating_add(plus.as_nanos());
                         let t0 = ts.max(nb);
                         if w == 0 {
-                            self.clocks.deadline[i]
+                            let found = self.clocks.deadline[i]
                                 .as_mut()
                                 .expect("a deadline has its clock")
                                 .first_reading_at_least(
@@ -328,7 +361,11 @@ impl Run<'_> {
                                     SimTime::from_nanos(t0),
                                     SimTime::from_nanos(end),
                                 )
-                                .map_or(NEVER, SimTime::as_nanos)
+                                .map_or(NEVER, SimTime::as_nanos);
+                            // the clock's breakpoints the search walked past
+                            let walked = found.min(end).saturating_sub(t0).max(0);
+                            self.walked += (walked as f64 * self.walk_rate[i]) as u64;
+                            found
                         } else {
                             v.max(t0)
                         }
@@ -378,6 +415,13 @@ impl Run<'_> {
             let c = col(k);
             for w in 0..TWINS {
                 let (fails, margin) = self.score(slot, w, &f.kind);
+                if w == 0 && (fails || margin.is_some()) {
+                    // a failure without a margin (its `before` never
+                    // happened) is minus infinity: the bottom bin
+                    let b = super::margin::bin_of(&self.edges, margin.unwrap_or(i64::MIN));
+                    self.hist[k * (self.edges.len() + 1) + b] += 1;
+                }
+                let margin = margin.map(|ns| ns as f64 * 1e-9);
                 if fails {
                     self.values[c + w] += 1.0;
                     if w == 0 {
@@ -402,15 +446,16 @@ impl Run<'_> {
             Some(Watch::Item(n)) if n == seq => {
                 self.snapshot = Some(self.snap(slot, seq, failed));
             }
+            Some(Watch::Log(_)) => self.log_item(slot, seq),
             _ => {}
         }
         self.slab.free.push(slot);
     }
 
     /// Whether failure `kind` befalls the item in twin `w`, and its margin
-    /// in seconds (below 0 exactly when it fails) where both sides are known.
-    fn score(&mut self, slot: usize, w: usize, kind: &FailureKind) -> (bool, Option<f64>) {
-        let secs = |ns: i64| ns as f64 * 1e-9;
+    /// in nanoseconds (below 0 exactly when it fails) where both sides are
+    /// known.
+    fn score(&mut self, slot: usize, w: usize, kind: &FailureKind) -> (bool, Option<i64>) {
         match *kind {
             FailureKind::Order { first, before } => {
                 let row = self.slab.row(slot);
@@ -420,7 +465,7 @@ impl Run<'_> {
                 } else if b == NEVER {
                     (true, None)
                 } else {
-                    (a < b, Some(secs(a - b)))
+                    (a < b, Some(a - b))
                 }
             }
             FailureKind::Read {
@@ -441,7 +486,44 @@ impl Run<'_> {
                 } else {
                     reading - threshold
                 };
-                (m < 0, Some(secs(m)))
+                (m < 0, Some(m))
+            }
+        }
+    }
+
+    /// Logs the instants of the item in `slot` that happened (real clocks).
+    fn log_item(&mut self, slot: usize, seq: u64) {
+        let cfg = self.cfg;
+        for (i, inst) in cfg.instants.iter().enumerate() {
+            let row = self.slab.row(slot);
+            let t = row.t(0, i);
+            if t == NEVER {
+                continue;
+            }
+            let host = match inst.kind {
+                InstantKind::Deadline { host, .. } => Some(host),
+                _ => (!inst.hosts.is_empty()).then(|| inst.hosts[row.host(i)]),
+            };
+            self.log_push(Logged {
+                t,
+                poll: 0,
+                id: seq,
+                what: i,
+                host,
+                took: 0,
+            });
+        }
+    }
+
+    /// Adds a row to the event log, and drops the log past its limit.
+    fn log_push(&mut self, e: Logged) {
+        let Some(Watch::Log(limit)) = self.watch else {
+            return;
+        };
+        if let Some(log) = &mut self.log {
+            log.push(e);
+            if log.len() > limit {
+                self.log = None;
             }
         }
     }
@@ -488,6 +570,8 @@ impl Run<'_> {
 pub(super) struct Outcome {
     pub output: RepOutput,
     pub snapshot: Option<Snapshot>,
+    /// The event log (`Watch::Log`), unsorted; `None` past its limit.
+    pub log: Option<Vec<Logged>>,
 }
 
 /// Runs one replication of `cfg` on `streams`.
@@ -529,6 +613,21 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
         daily: vec![vec![0.0; 1 + cfg.failures.len()]; days],
         watch,
         snapshot: None,
+        hist: vec![0; cfg.failures.len() * (super::margin::edges_ns().len() + 1)],
+        edges: super::margin::edges_ns(),
+        log: matches!(watch, Some(Watch::Log(_))).then(Vec::new),
+        walk_rate: cfg
+            .instants
+            .iter()
+            .map(|i| match i.kind {
+                InstantKind::Deadline { host, .. } => {
+                    let span = cfg.horizon + cfg.run_out;
+                    cfg.clocks[host].breakpoints_over(span) / span.as_nanos().max(1) as f64
+                }
+                _ => 0.0,
+            })
+            .collect(),
+        walked: 0,
     };
     // the streams of each instant's delay and host choice
     let mut r_delay: Vec<Option<SimRng>> = cfg
@@ -572,8 +671,13 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
     let mut next_arrival = arrivals.next(cfg, SimTime::ZERO);
     let mut items = 0u64;
     let mut polls = 0u64;
+    let mut ticked = 0u64;
     let end = cfg.end();
     loop {
+        // one unit per arrival or poll, plus the clock breakpoints the
+        // deadlines walked past since the last check
+        let work = 1 + run.walked - ticked;
+        ticked = run.walked;
         // the earliest poll, lowest poller first on a tie
         let poll = pollers
             .iter()
@@ -582,7 +686,7 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
             .min();
         match (next_arrival, poll) {
             (Some(a), p) if p.is_none_or(|(t, _)| a <= t) => {
-                if stop.tick(1) {
+                if stop.tick(work) {
                     break;
                 }
                 arrive(&mut run, &mut pollers, &mut r_delay, &mut r_host, a, items);
@@ -590,7 +694,7 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
                 next_arrival = arrivals.next(cfg, a);
             }
             (_, Some((t, k))) => {
-                if stop.tick(1) {
+                if stop.tick(work) {
                     break;
                 }
                 polls += 1;
@@ -624,11 +728,12 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
         output: RepOutput {
             values,
             daily: run.daily,
-            histogram: Vec::new(),
-            events: items + polls,
+            histogram: run.hist,
+            events: items + polls + run.walked,
             exact: None,
         },
         snapshot: run.snapshot,
+        log: run.log,
     }
 }
 
@@ -763,6 +868,16 @@ fn poll_at(run: &mut Run<'_>, pr: &mut PollerRun, k: usize, t: SimTime) {
             taken += 1;
             run.slab.row(e.slot).set_t(w, p.creates, created);
             settle(run, e.slot, w);
+        }
+        if w == 0 {
+            run.log_push(Logged {
+                t: t.as_nanos(),
+                poll: 1,
+                id: (pr.k - 1) as u64,
+                what: k,
+                host: Some(p.host),
+                took: taken,
+            });
         }
     }
 }
