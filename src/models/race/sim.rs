@@ -28,6 +28,7 @@
 
 use rand::RngExt;
 
+use super::conditional::Integrator;
 use super::config::{ARRIVAL, FailureKind, InstantKind, RaceConfig};
 use super::metrics::{N_FIXED, col};
 use crate::clock::Clock;
@@ -283,6 +284,8 @@ struct Run<'a> {
     daily: Vec<Vec<f64>>,
     watch: Option<Watch>,
     snapshot: Option<Snapshot>,
+    /// The conditional estimator, when it scores the failures.
+    cond: Option<Integrator<'a>>,
 }
 
 impl Run<'_> {
@@ -378,7 +381,16 @@ impl Run<'_> {
             let c = col(k);
             for w in 0..TWINS {
                 let (fails, margin) = self.score(slot, w, &f.kind);
-                if fails {
+                if let Some(ci) = self.cond.as_mut() {
+                    // the item's probability of the failure instead of its outcome
+                    let x = ci.add(k, w, &self.slab.row(slot), fails);
+                    if w == 0 {
+                        self.daily[day as usize][1 + k] += x;
+                        if fails {
+                            failed.push((k, margin));
+                        }
+                    }
+                } else if fails {
                     self.values[c + w] += 1.0;
                     if w == 0 {
                         self.daily[day as usize][1 + k] += 1.0;
@@ -492,6 +504,17 @@ pub(super) struct Outcome {
 
 /// Runs one replication of `cfg` on `streams`.
 pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> Outcome {
+    run_with(cfg, streams, watch, false)
+}
+
+/// Runs one replication of `cfg` on `streams`, with the conditional
+/// estimator when `conditional` (see [`super::conditional`]).
+pub(super) fn run_with(
+    cfg: &RaceConfig,
+    streams: &Streams,
+    watch: Option<Watch>,
+    conditional: bool,
+) -> Outcome {
     let n = cfg.instants.len();
     let all = || -> Vec<Clock> {
         cfg.clocks
@@ -529,6 +552,7 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
         daily: vec![vec![0.0; 1 + cfg.failures.len()]; days],
         watch,
         snapshot: None,
+        cond: conditional.then(|| Integrator::new(cfg, streams)),
     };
     // the streams of each instant's delay and host choice
     let mut r_delay: Vec<Option<SimRng>> = cfg
@@ -620,6 +644,13 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
     }
     let mut values = run.values;
     values[0] = items as f64;
+    if let Some(ci) = &run.cond {
+        for k in 0..cfg.failures.len() {
+            for w in 0..TWINS {
+                values[col(k) + w] = ci.total(k, w);
+            }
+        }
+    }
     Outcome {
         output: RepOutput {
             values,
