@@ -60,13 +60,16 @@
 //!   computed as plain sampling's ([`crate::model::MetricDef::sampled`]);
 //!   the estimate's notes say so. A scenario where no failure can be
 //!   integrated is refused.
-//! - **Per item**: the integration ignores the end of the run
-//!   (`horizon + run_out`, after which an instant never happens). An item
-//!   whose latest possible poll, plus the poller's delay, may fall past it,
-//!   whose eligibility walk hit its scan limit, or whose integrated delay
-//!   may end past it, contributes its 0/1 outcome instead (exact either
-//!   way: which items do depends only on what is conditioned on). With a
-//!   day of run-out this concerns only items with delays of about a day.
+//! - **Per item**: the end of the run (`horizon + run_out`, after which an
+//!   instant never happens) is exact in every form but one: a polled side
+//!   against a delay, where the failure also needs the first of the two
+//!   instants to happen by the end. An item for which both can fall past
+//!   the end with a chance (bounded by the smaller of the poller delay's
+//!   survival function beyond the last window and the delay's beyond the
+//!   end) above 1e-15 of its probability, or whose eligibility walk hit its
+//!   scan limit, contributes its 0/1 outcome instead (unbiased either way:
+//!   which items do depends only on what is conditioned on). With a day of
+//!   run-out this concerns only items with delays of about a day.
 
 use std::collections::HashMap;
 
@@ -354,9 +357,9 @@ impl<'a> Integrator<'a> {
 
     /// Walks poller `poller`'s eligibility for the item in twin `w`: fills
     /// the windows of its first poll (nanoseconds after the selecting
-    /// instant). False when the created instant might fall past the end of
-    /// the run or the walk hit its scan limit (see the module docs).
-    fn walk(&mut self, poller: usize, w: usize, row: &Row<'_>) -> bool {
+    /// instant) and returns the end of the last one. `None` when the walk
+    /// hit its scan limit (see the module docs).
+    fn walk(&mut self, poller: usize, w: usize, row: &Row<'_>) -> Option<i64> {
         let p = &self.cfg.pollers[poller];
         let ts = row.t(w, p.selects);
         let stamp = row.stamp(w, p.selects);
@@ -374,14 +377,22 @@ impl<'a> Integrator<'a> {
             every,
             &mut self.buf,
         );
-        let Some(last) = self.buf.iter().map(|&(_, b)| b).max() else {
-            return false;
-        };
-        if last > SCAN_LIMIT.as_nanos() || ts.saturating_add(last) > self.end {
-            return false;
-        }
-        // every poll of the windows is in the run; its delay must be too
-        p.delay.0.survival(secs(self.end - ts - last)) == 0.0
+        let last = self.buf.iter().map(|&(_, b)| b).max()?;
+        (last <= SCAN_LIMIT.as_nanos()).then_some(last)
+    }
+
+    /// True when the run's end may matter to a polled side against a
+    /// delay: both the created instant and the delayed one can fall past
+    /// the end, with a chance (at most the smaller of their survival
+    /// functions there) above 1e-15 of the probability `p` found without
+    /// the end.
+    #[allow(clippy::too_many_arguments)]
+    fn end_matters(&self, poller: usize, ts: i64, last: i64, l: &Dist, tq: i64, p: f64) -> bool {
+        let d = &self.cfg.pollers[poller].delay.0;
+        let past = d
+            .survival(secs(self.end - ts - last))
+            .min(l.survival(secs(self.end - tq)));
+        past > 1e-15 * p
     }
 
     /// After [`Self::walk`]: the chance that the created instant comes
@@ -451,34 +462,43 @@ impl<'a> Integrator<'a> {
         let selects = |poller: usize| cfg.pollers[poller].selects;
         match (first, before) {
             (Side::Polled { poller }, other) => {
-                if row.t(w, selects(poller)) == NEVER {
+                let ts = row.t(w, selects(poller));
+                if ts == NEVER {
                     // never selected: the created instant never happens
                     return Some(0.0);
                 }
-                let ts = row.t(w, selects(poller));
-                let against = match other {
-                    Side::Known(j) => match row.t(w, j) {
-                        // before an instant that never happens: a failure
-                        // (the created one does, the walk checks it)
-                        NEVER => None,
-                        tb => Some(Against::Time { c: secs(tb - ts) }),
-                    },
-                    Side::Delay { after, .. } => match row.t(w, after) {
-                        NEVER => None,
-                        tq => Some(Against::Delay {
+                let last = self.walk(poller, w, row)?;
+                // against an instant that never happens: fails iff the
+                // created one happens, by the end of the run
+                let by_end = Against::Time { c: secs(end - ts) };
+                match other {
+                    // b happens: created before it is created by the end
+                    Side::Known(j) => Some(match row.t(w, j) {
+                        NEVER => self.created_before(k, poller, by_end, kernel),
+                        tb => self.created_before(
+                            k,
+                            poller,
+                            Against::Time { c: secs(tb - ts) },
+                            kernel,
+                        ),
+                    }),
+                    Side::Delay { instant, after } => {
+                        let tq = row.t(w, after);
+                        if tq == NEVER {
+                            return Some(self.created_before(k, poller, by_end, kernel));
+                        }
+                        let against = Against::Delay {
                             delta: secs(ts - tq),
-                        }),
-                    },
+                        };
+                        let p = self.created_before(k, poller, against, kernel);
+                        (!self.end_matters(poller, ts, last, dist(instant), tq, p)).then_some(p)
+                    }
                     Side::Polled { .. } => unreachable!("one polled side per failure"),
-                };
-                if !self.walk(poller, w, row) {
-                    return None;
                 }
-                Some(against.map_or(1.0, |a| self.created_before(k, poller, a, kernel)))
             }
             (other, Side::Polled { poller }) => {
                 let ts = row.t(w, selects(poller));
-                let against = match other {
+                match other {
                     Side::Known(i) => {
                         let ta = row.t(w, i);
                         if ta == NEVER {
@@ -487,7 +507,11 @@ impl<'a> Integrator<'a> {
                         if ts == NEVER {
                             return Some(1.0);
                         }
-                        Against::Time { c: secs(ta - ts) }
+                        self.walk(poller, w, row)?;
+                        // a happens: it fails unless the created instant
+                        // comes first (one that never happens does not)
+                        let c = secs(ta - ts);
+                        Some(1.0 - self.created_before(k, poller, Against::Time { c }, kernel))
                     }
                     Side::Delay { instant, after } => {
                         let tq = row.t(w, after);
@@ -499,20 +523,15 @@ impl<'a> Integrator<'a> {
                             // fails iff the delayed instant happens at all
                             return Some(l.cdf(secs(end - tq)));
                         }
-                        // it must happen within the run, whatever the poll
-                        if l.survival(secs(end - tq)) > 0.0 {
-                            return None;
-                        }
-                        Against::Delay {
+                        let last = self.walk(poller, w, row)?;
+                        let against = Against::Delay {
                             delta: secs(ts - tq),
-                        }
+                        };
+                        let p = 1.0 - self.created_before(k, poller, against, kernel);
+                        (!self.end_matters(poller, ts, last, l, tq, p)).then_some(p)
                     }
                     Side::Polled { .. } => unreachable!("one polled side per failure"),
-                };
-                if !self.walk(poller, w, row) {
-                    return None;
                 }
-                Some(1.0 - self.created_before(k, poller, against, kernel))
             }
             (Side::Known(i), Side::Delay { instant, after }) => {
                 let ta = row.t(w, i);
