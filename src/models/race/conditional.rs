@@ -386,7 +386,6 @@ impl<'a> Integrator<'a> {
     /// the end, with a chance (at most the smaller of their survival
     /// functions there) above 1e-15 of the probability `p` found without
     /// the end.
-    #[allow(clippy::too_many_arguments)]
     fn end_matters(&self, poller: usize, ts: i64, last: i64, l: &Dist, tq: i64, p: f64) -> bool {
         let d = &self.cfg.pollers[poller].delay.0;
         let past = d
