@@ -305,7 +305,7 @@ pub fn compute_metrics(
         .map(|d| {
             // the estimate, and the events behind it: (counts, exposures,
             // proportion), for the warnings
-            let rare = estimator != Estimator::Sample;
+            let rare = estimator != Estimator::Sample && !d.sampled;
             let (figure, events) = match d.kind {
                 // rare-event estimators: fractional or weighted values, see
                 // stats::rare

@@ -105,6 +105,11 @@ pub struct MetricDef {
     /// skew that never falls below zero can only add error pages): a
     /// rare-event estimator's interval is then clamped at 0.
     pub non_negative: bool,
+    /// True when this metric's columns hold plain sampling's whole counts
+    /// even under a rare-event estimator (a race failure the conditional
+    /// estimator has nothing to integrate in): it is then computed as
+    /// under plain sampling.
+    pub sampled: bool,
 }
 
 impl MetricDef {
@@ -119,6 +124,7 @@ impl MetricDef {
             closed_form_naive: None,
             impossible: false,
             non_negative: false,
+            sampled: false,
         }
     }
     /// The same with its back-of-envelope.

@@ -18,9 +18,12 @@
 //! replication in a single pass), `metrics` (columns and metrics named after
 //! each failure), `closed_form` (the back-of-envelope where the structure
 //! has one), `margin` (each failure's margin distribution, `margin.csv`),
-//! `trace` (the first failing item's timeline).
+//! `trace` (the first failing item's timeline), `conditional` (the
+//! conditional estimator: each item's exact failure probability given the
+//! rest of its history).
 
 mod closed_form;
+pub mod conditional;
 mod config;
 mod margin;
 mod metrics;
@@ -89,14 +92,37 @@ impl RawModel for RawSections {
             .race
             .as_ref()
             .ok_or_else(|| FieldError::key("race", "model \"race\" needs a [race] table"))?;
-        if ctx.estimator != Estimator::Sample {
-            return Err(ctx.estimator_error(format!(
-                "the race model estimates by plain sampling only; remove `estimator = \"{}\"`",
-                ctx.estimator.name()
-            )));
+        if ctx.estimator == Estimator::Importance {
+            return Err(ctx.estimator_error(
+                "the race model has no importance sampling; use estimator = \"sample\" or \"conditional\"",
+            ));
         }
         let config = RaceConfig::from_raw(race, ctx.hosts, ctx.horizon, ctx.base_dir)?;
-        Ok(Arc::new(Race { config }))
+        if ctx.estimator == Estimator::Conditional {
+            let plans = conditional::plans(&config);
+            if plans
+                .iter()
+                .all(|p| matches!(p, conditional::Plan::Sampled(_)))
+            {
+                let why: Vec<String> = config
+                    .failures
+                    .iter()
+                    .zip(&plans)
+                    .filter_map(|(f, p)| match p {
+                        conditional::Plan::Sampled(w) => Some(format!("`{}`: {w}", f.name)),
+                        conditional::Plan::Integrated { .. } => None,
+                    })
+                    .collect();
+                return Err(ctx.estimator_error(format!(
+                    "the conditional estimator has nothing to integrate in this race ({}); it needs a failure \"A before B\" where A or B is created by a poller without jitter or batch limit, or is a random delay after its parent that the other side does not depend on",
+                    why.join("; ")
+                )));
+            }
+        }
+        Ok(Arc::new(Race {
+            config,
+            estimator: ctx.estimator,
+        }))
     }
 }
 
@@ -105,12 +131,25 @@ impl RawModel for RawSections {
 pub struct Race {
     /// The configuration.
     pub config: RaceConfig,
+    /// How replications are estimated (`sample` or `conditional`).
+    pub estimator: Estimator,
 }
 
 impl Race {
     /// The configuration of `model`, if it is a race model.
     pub fn config_of(model: &dyn Model) -> Option<&RaceConfig> {
         model.downcast_ref::<Race>().map(|c| &c.config)
+    }
+
+    /// Under the conditional estimator, per failure: true when it is scored
+    /// by plain sampling (nothing to integrate).
+    fn sampled(&self) -> Option<Vec<bool>> {
+        (self.estimator == Estimator::Conditional).then(|| {
+            conditional::plans(&self.config)
+                .iter()
+                .map(|p| matches!(p, conditional::Plan::Sampled(_)))
+                .collect()
+        })
     }
 }
 
@@ -131,7 +170,7 @@ impl Model for Race {
         metrics::daily_columns(&self.config)
     }
     fn metrics(&self, replications: u32) -> Vec<MetricDef> {
-        metrics::metrics(&self.config, replications)
+        metrics::metrics(&self.config, replications, self.sampled().as_deref())
     }
     fn metric_names(&self) -> Vec<Name> {
         metrics::metric_names(&self.config)
@@ -143,10 +182,19 @@ impl Model for Race {
         work(&self.config)
     }
     fn run(&self, streams: Streams, _part: Option<Part>) -> Result<RepOutput, ScheduleError> {
-        Ok(sim::run(&self.config, &streams, None).output)
+        let conditional = self.estimator == Estimator::Conditional;
+        Ok(sim::run_with(&self.config, &streams, None, conditional).output)
     }
     fn back_of_envelope(&self) -> BackOfEnvelope {
-        back_of_envelope(&self.config)
+        let mut r = back_of_envelope(&self.config);
+        if self.estimator == Estimator::Conditional {
+            let plans = conditional::plans(&self.config);
+            for (f, p) in self.config.failures.iter().zip(&plans) {
+                r.notes
+                    .push(format!("{}: {}", f.name, p.describe(&self.config)));
+            }
+        }
+        r
     }
     fn closed_form_unavailable(&self) -> Option<String> {
         back_of_envelope(&self.config).not_applicable

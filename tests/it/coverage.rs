@@ -259,6 +259,65 @@ fn conditional_estimator_clustered_coverage() {
     );
 }
 
+/// lisa's race written as a race file ([`CHECKOUT`] in the race model's
+/// words: the same race, so the same exact values).
+const RACE: &str = r#"
+name = "coverage-race"
+model = "race"
+replications = 10
+horizon = "24h"
+[hosts.web]
+[hosts.transfer]
+clock = { offset = "4m55s" }
+[race]
+arrivals = { rate = "600/h" }
+[[race.instant]]
+name = "paid"
+host = "web"
+stamp = true
+[[race.instant]]
+name = "read"
+after = "paid"
+delay = { lognormal = { median = "1500ms", p99 = "6s" } }
+host = "web"
+[[race.poller]]
+name = "transfer"
+host = "transfer"
+every = "5m"
+delay = "200ms"
+selects = "paid"
+older_than = "5m"
+creates = "moved"
+[[race.failure]]
+name = "error_page"
+first = "moved"
+before = "read"
+"#;
+
+/// The race model's conditional estimator where the offset is drawn per
+/// replication (as [`conditional_estimator_clustered_coverage`]): the poll
+/// phase, the poller's delay and the read's delay are integrated per item,
+/// the offset is not.
+#[test]
+fn race_conditional_estimator_clustered_coverage() {
+    check_case(
+        "race model, conditional estimator, clock offset per replication (8 replications)",
+        RACE,
+        &[
+            ("estimator", "\"conditional\""),
+            (
+                "hosts.transfer.clock.offset",
+                r#"{ uniform = { low = "280s", high = "320s" } }"#,
+            ),
+            ("race.arrivals.rate", "\"60/h\""),
+            ("horizon", "\"12h\""),
+            ("replications", "8"),
+        ],
+        "error_page_rate",
+        OFFSET_RATE,
+    );
+}
+
 /// Importance sampling of the redirect latency's tail on the rare case: each
 /// draw weighted by its likelihood ratio, the interval from the weighted
 /// per-replication rates.

@@ -47,18 +47,20 @@ pub(super) fn columns(cfg: &RaceConfig) -> Vec<Column> {
     let mut out = vec![Column::new(ITEMS, R::count())];
     for f in &cfg.failures {
         let items = Some(Cow::Borrowed(ITEMS));
+        // whole under plain sampling; sums of probabilities under the
+        // conditional estimator
         out.push(Column::new(
             f.name.clone(),
             R {
                 at_most: items.clone(),
-                ..R::count()
+                ..R::expected(None)
             },
         ));
         out.push(Column::new(
             format!("{}_ideal", f.name),
             R {
                 at_most: items,
-                ..R::count()
+                ..R::expected(None)
             },
         ));
         out.push(Column::new(format!("{}_margin_sum_s", f.name), R::sum()));
@@ -89,8 +91,14 @@ pub(super) fn metric_names(cfg: &RaceConfig) -> Vec<Name> {
 }
 
 /// The metrics with their back-of-envelope figures; counts are totals over
-/// `replications` replications.
-pub(super) fn metrics(cfg: &RaceConfig, replications: u32) -> Vec<MetricDef> {
+/// `replications` replications. `sampled`, under the conditional
+/// estimator: per failure, true when it is scored by plain sampling (its
+/// metrics are then computed as plain sampling's).
+pub(super) fn metrics(
+    cfg: &RaceConfig,
+    replications: u32,
+    sampled: Option<&[bool]>,
+) -> Vec<MetricDef> {
     let items = closed_form::expected_items(cfg) * f64::from(replications);
     let mut defs = vec![
         MetricDef::new(ITEMS, MetricKind::Count { col: 0 }, "")
@@ -99,6 +107,8 @@ pub(super) fn metrics(cfg: &RaceConfig, replications: u32) -> Vec<MetricDef> {
     ];
     for (k, f) in cfg.failures.iter().enumerate() {
         let c = col(k);
+        let by_sampling = sampled.is_some_and(|s| s[k]);
+        let first = defs.len();
         let closed = closed_form::failure(cfg, k);
         let (rate, ideal) = match closed {
             Closed::Rate { real, ideal, .. } => (Some(real), Some(ideal)),
@@ -144,6 +154,9 @@ pub(super) fn metrics(cfg: &RaceConfig, replications: u32) -> Vec<MetricDef> {
             )
             .with_direction(Direction::LowerIsWorse),
         );
+        for d in &mut defs[first..] {
+            d.sampled = by_sampling;
+        }
     }
     defs
 }

@@ -28,6 +28,7 @@
 
 use rand::RngExt;
 
+use super::conditional::Integrator;
 use super::config::{ARRIVAL, FailureKind, InstantKind, RaceConfig};
 use super::metrics::{N_FIXED, col};
 use crate::clock::Clock;
@@ -316,6 +317,8 @@ struct Run<'a> {
     /// Clock breakpoints the deadlines' searches walked past (estimated
     /// from `walk_rate`): work the guards count as events.
     walked: u64,
+    /// The conditional estimator, when it scores the failures.
+    cond: Option<Integrator<'a>>,
 }
 
 impl Run<'_> {
@@ -415,14 +418,25 @@ impl Run<'_> {
             let c = col(k);
             for w in 0..TWINS {
                 let (fails, margin) = self.score(slot, w, &f.kind);
-                if w == 0 && (fails || margin.is_some()) {
+                if w == 0 && self.cond.is_none() && (fails || margin.is_some()) {
                     // a failure without a margin (its `before` never
-                    // happened) is minus infinity: the bottom bin
+                    // happened) is minus infinity: the bottom bin; the
+                    // conditional estimator writes no distribution of
+                    // outcomes, as the checkout model's does not
                     let b = super::margin::bin_of(&self.edges, margin.unwrap_or(i64::MIN));
                     self.hist[k * (self.edges.len() + 1) + b] += 1;
                 }
                 let margin = margin.map(|ns| ns as f64 * 1e-9);
-                if fails {
+                if let Some(ci) = self.cond.as_mut() {
+                    // the item's probability of the failure instead of its outcome
+                    let x = ci.add(k, w, &self.slab.row(slot), fails);
+                    if w == 0 {
+                        self.daily[day as usize][1 + k] += x;
+                        if fails {
+                            failed.push((k, margin));
+                        }
+                    }
+                } else if fails {
                     self.values[c + w] += 1.0;
                     if w == 0 {
                         self.daily[day as usize][1 + k] += 1.0;
@@ -576,6 +590,17 @@ pub(super) struct Outcome {
 
 /// Runs one replication of `cfg` on `streams`.
 pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> Outcome {
+    run_with(cfg, streams, watch, false)
+}
+
+/// Runs one replication of `cfg` on `streams`, with the conditional
+/// estimator when `conditional` (see [`super::conditional`]).
+pub(super) fn run_with(
+    cfg: &RaceConfig,
+    streams: &Streams,
+    watch: Option<Watch>,
+    conditional: bool,
+) -> Outcome {
     let n = cfg.instants.len();
     let all = || -> Vec<Clock> {
         cfg.clocks
@@ -628,6 +653,7 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
             })
             .collect(),
         walked: 0,
+        cond: conditional.then(|| Integrator::new(cfg, streams)),
     };
     // the streams of each instant's delay and host choice
     let mut r_delay: Vec<Option<SimRng>> = cfg
@@ -724,11 +750,18 @@ pub(super) fn run(cfg: &RaceConfig, streams: &Streams, watch: Option<Watch>) -> 
     }
     let mut values = run.values;
     values[0] = items as f64;
+    if let Some(ci) = &run.cond {
+        for k in 0..cfg.failures.len() {
+            for w in 0..TWINS {
+                values[col(k) + w] = ci.total(k, w);
+            }
+        }
+    }
     Outcome {
         output: RepOutput {
             values,
             daily: run.daily,
-            histogram: run.hist,
+            histogram: if run.cond.is_some() { Vec::new() } else { run.hist },
             events: items + polls + run.walked,
             exact: None,
         },
