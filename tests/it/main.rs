@@ -18,6 +18,7 @@ mod golden;
 mod guards;
 mod hostile;
 mod race;
+mod replay;
 mod robustness;
 mod scenarios;
 mod shards;

@@ -14,14 +14,14 @@ use crate::time::SimTime;
 /// (issue #7): the replication on the engine, then again on the engine
 /// with every clock ideal for `error_pages_ideal`.
 fn two_pass(cfg: &CheckoutConfig, streams: Streams) -> RepOutput {
-    let mut sim = Simulation::new(Sim::new(cfg, &streams, false, false), streams);
+    let mut sim = Simulation::new(Sim::new(cfg, None, &streams, false, false), streams);
     let mut events = sim.run().expect("runs").events;
     let model = sim.into_model();
     let mut values = model.values;
     if cfg.clocks.iter().all(ClockSpec::is_ideal) {
         values[C_ERRORS_IDEAL] = values[C_ERRORS];
     } else {
-        let mut ideal = Simulation::new(Sim::new(cfg, &streams, false, true), streams);
+        let mut ideal = Simulation::new(Sim::new(cfg, None, &streams, false, true), streams);
         events += ideal.run().expect("runs").events;
         values[C_ERRORS_IDEAL] = ideal.model().values[C_ERRORS];
     }
@@ -164,7 +164,7 @@ fn single_pass_equals_the_two_engine_passes() {
     for (what, cfg) in configs() {
         for rep in 0..3 {
             let streams = Streams::new(7, rep);
-            let got = run_replication(&cfg, streams, Estimator::Sample).unwrap();
+            let got = run_replication(&cfg, None, streams, Estimator::Sample).unwrap();
             let want = two_pass(&cfg, streams);
             assert_same(what, rep, &got, &want);
             ideal_seen |= got.values[C_ERRORS_IDEAL] > 0.0;
@@ -187,8 +187,8 @@ fn single_pass_ideal_count_equals_an_ideal_clock_run() {
         }
         for rep in 0..3 {
             let streams = Streams::new(11, rep);
-            let got = run_replication(&cfg, streams, Estimator::Sample).unwrap();
-            let base = run_replication(&ideal, streams, Estimator::Sample).unwrap();
+            let got = run_replication(&cfg, None, streams, Estimator::Sample).unwrap();
+            let base = run_replication(&ideal, None, streams, Estimator::Sample).unwrap();
             assert_eq!(
                 got.values[C_ERRORS_IDEAL], base.values[C_ERRORS],
                 "{what}, rep {rep}"
@@ -245,7 +245,7 @@ fn ties_at_poll_instants_follow_the_engine_order() {
             cfg.arrivals = Arrivals::Trace {
                 times: times.into(),
             };
-            let got = run_replication(&cfg, streams, Estimator::Sample).unwrap();
+            let got = run_replication(&cfg, None, streams, Estimator::Sample).unwrap();
             let want = two_pass(&cfg, streams);
             assert!(want.values[C_ERRORS] > 0.0, "the test makes error pages");
             assert_same(
