@@ -28,7 +28,9 @@
 //! payment time and the replication's clock paths.
 //!
 //! Files: `raw` (the `[checkout]` and `[transfer]` tables as written),
-//! `config` (validated), `metrics` (columns and metrics), `closed_form` (the
+//! `config` (validated), `log` (a request log replayed row by row: its
+//! rows' arrivals and logged latencies, resampled by rows or days),
+//! `metrics` (columns and metrics), `closed_form` (the
 //! back-of-envelope) with `exact` (the per-record error probability),
 //! `sim` (the model on the engine), `single_pass` (plain sampling without
 //! the event queue), `conditional` and `importance` (the rare-event

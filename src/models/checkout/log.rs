@@ -42,7 +42,7 @@ use rand::RngExt;
 use super::raw::{LatencyUnit, RawLog, Resample, ShortLog, TimestampFormat};
 use super::streams as stream;
 use crate::dist::{Dist, DurationDist};
-use crate::engine::Streams;
+use crate::engine::{SimRng, Streams};
 use crate::field::FieldError;
 use crate::input::{Csv, MAX_DATA_BYTES, MAX_DATA_ROWS, is_inside, shorten};
 use crate::time::{MAX_HORIZON, SimDuration, SimTime};
@@ -79,7 +79,7 @@ pub struct RequestLog {
     pub rows: Arc<[LogRow]>,
     /// For `days`: where each whole day starts in `rows`, and the end
     /// (`days + 1` entries). Empty otherwise.
-    pub day_starts: Vec<usize>,
+    pub day_starts: Arc<[usize]>,
     /// What the log covers (see the module).
     pub coverage: SimDuration,
     /// What a reader of the results should know (a loop, a scale, rows left
@@ -88,21 +88,76 @@ pub struct RequestLog {
     horizon: SimDuration,
 }
 
-/// The rows of one replication.
+/// The rows of one replication, in time order, one at a time
+/// ([`Replay::next`]): no replication copies the log.
 #[derive(Debug)]
-pub(super) enum Replay {
-    /// The log's rows themselves.
-    Shared(Arc<[LogRow]>),
-    /// Rows drawn for this replication.
-    Drawn(Vec<LogRow>),
+pub(super) struct Replay {
+    rows: Arc<[LogRow]>,
+    how: Drawn,
+    /// The next position (in `rows`, in the drawn indexes, or in the day).
+    pos: usize,
 }
 
-impl std::ops::Deref for Replay {
-    type Target = [LogRow];
-    fn deref(&self) -> &[LogRow] {
-        match self {
-            Replay::Shared(r) => r,
-            Replay::Drawn(r) => r,
+/// How a replication's rows are drawn.
+#[derive(Debug)]
+enum Drawn {
+    /// The log's rows themselves.
+    All,
+    /// These rows, by index, sorted (the rows are in time order: so are
+    /// their indexes).
+    Rows(Vec<u32>),
+    /// Whole days, drawn as the replay reaches them.
+    Days {
+        rng: SimRng,
+        starts: Arc<[usize]>,
+        /// The simulated day being replayed and the log day drawn for it.
+        day: i64,
+        drawn: usize,
+        end: SimTime,
+    },
+}
+
+impl Replay {
+    /// The next row, if any is left before the horizon (`none` and `rows`
+    /// give every row; the caller stops at the horizon).
+    #[inline]
+    pub(super) fn next(&mut self) -> Option<LogRow> {
+        match &mut self.how {
+            Drawn::All => {
+                let r = *self.rows.get(self.pos)?;
+                self.pos += 1;
+                Some(r)
+            }
+            Drawn::Rows(idx) => {
+                let i = *idx.get(self.pos)?;
+                self.pos += 1;
+                Some(self.rows[i as usize])
+            }
+            Drawn::Days {
+                rng,
+                starts,
+                day,
+                drawn,
+                end,
+            } => loop {
+                let at = starts[*drawn] + self.pos;
+                if at < starts[*drawn + 1] {
+                    self.pos += 1;
+                    let r = self.rows[at];
+                    let shift = DAY.saturating_mul(*day) - DAY.saturating_mul(*drawn as i64);
+                    return Some(LogRow {
+                        at: r.at + shift,
+                        ..r
+                    });
+                }
+                // the next simulated day, if it starts before the horizon
+                if SimTime::ZERO + DAY.saturating_mul(*day + 1) >= *end {
+                    return None;
+                }
+                *day += 1;
+                *drawn = rng.random_range(0..starts.len() - 1);
+                self.pos = 0;
+            },
         }
     }
 }
@@ -248,7 +303,7 @@ impl RequestLog {
             payment: columns.payment.is_some(),
             redirect: columns.redirect.is_some(),
             rows: Arc::from(Vec::new()),
-            day_starts: Vec::new(),
+            day_starts: Arc::from(Vec::new()),
             coverage,
             notes: Vec::new(),
             horizon,
@@ -358,38 +413,32 @@ impl RequestLog {
 
     /// The rows replication `streams` replays (see the module).
     pub(super) fn replay(&self, streams: &Streams) -> Replay {
-        match self.resample {
-            Resample::None => Replay::Shared(self.rows.clone()),
+        let how = match self.resample {
+            Resample::None => Drawn::All,
             Resample::Rows => {
                 let mut rng = streams.stream(stream::LOG_RESAMPLE);
-                let m = self.rows.len();
-                let mut drawn: Vec<usize> = (0..m).map(|_| rng.random_range(0..m)).collect();
-                // the rows are in time order: so are their indexes
+                // at most MAX_DATA_ROWS rows: an index fits in 32 bits
+                let m = self.rows.len() as u32;
+                let mut drawn: Vec<u32> = (0..m).map(|_| rng.random_range(0..m)).collect();
                 drawn.sort_unstable();
-                Replay::Drawn(drawn.into_iter().map(|i| self.rows[i]).collect())
+                Drawn::Rows(drawn)
             }
             Resample::Days => {
                 let mut rng = streams.stream(stream::LOG_RESAMPLE);
-                let whole = self.day_starts.len() - 1;
-                let end = SimTime::ZERO + self.horizon;
-                let mut out = Vec::new();
-                let mut d = 0i64;
-                while SimTime::ZERO + DAY.saturating_mul(d) < end {
-                    let j = rng.random_range(0..whole);
-                    let shift = DAY.saturating_mul(d) - DAY.saturating_mul(j as i64);
-                    out.extend(
-                        self.rows[self.day_starts[j]..self.day_starts[j + 1]]
-                            .iter()
-                            .map(|r| LogRow {
-                                at: r.at + shift,
-                                ..*r
-                            })
-                            .take_while(|r| r.at < end),
-                    );
-                    d += 1;
+                let drawn = rng.random_range(0..self.day_starts.len() - 1);
+                Drawn::Days {
+                    rng,
+                    starts: self.day_starts.clone(),
+                    day: 0,
+                    drawn,
+                    end: SimTime::ZERO + self.horizon,
                 }
-                Replay::Drawn(out)
             }
+        };
+        Replay {
+            rows: self.rows.clone(),
+            how,
+            pos: 0,
         }
     }
 

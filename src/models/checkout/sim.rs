@@ -108,9 +108,8 @@ impl ArrivalGen {
     #[inline]
     pub(super) fn next(&mut self, cfg: &CheckoutConfig, now: SimTime) -> Option<SimTime> {
         let end = self.end;
-        if let Some(rows) = &self.replay {
-            let row = *rows.get(self.trace_pos)?;
-            self.trace_pos += 1;
+        if let Some(replay) = &mut self.replay {
+            let row = replay.next()?;
             self.row = Some(row);
             return (row.at < end).then_some(row.at);
         }
