@@ -468,8 +468,9 @@ impl RequestLog {
     }
 
     /// The expected users of one replication: the rows before the horizon
-    /// (`none`, and `rows` in expectation), or the days' rows weighted as
-    /// [`Self::weights`] says.
+    /// (`none`, and `rows` in expectation), or for `days` each row weighted
+    /// by how many of the horizon's days its time of day falls in, over the
+    /// log's days.
     pub fn expected_users(&self) -> f64 {
         self.weights().iter().sum()
     }
