@@ -329,6 +329,12 @@ fn a_looped_log_says_so_on_stderr_and_in_the_summary() {
     );
     let summary = std::fs::read_to_string(dir.path().join("out/replay/summary.csv")).unwrap();
     assert!(summary.contains("replays it 24 times"), "{summary}");
+    let out = racesim().arg("validate").arg(&file).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("\n  note: ") && text.contains("replays it 24 times"),
+        "{text}"
+    );
 }
 
 #[test]
