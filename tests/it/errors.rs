@@ -140,6 +140,13 @@ fn cases() -> Vec<Case> {
             log_of("requests.csv", ", resample = \"days\", short_log = \"loop\""),
         ),
         case(
+            "log_redirect_with_the_importance_estimator",
+            log_of("requests.csv", "").replace(
+                "model = \"checkout\"\n",
+                "model = \"checkout\"\nestimator = \"importance\"\n",
+            ),
+        ),
+        case(
             "log_unknown_resample",
             log_of("requests.csv", ", resample = \"row\""),
         ),
