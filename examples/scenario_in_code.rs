@@ -48,9 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let sc = scenario::load(&source, &[])?;
-    let cfg =
-        racesim::models::checkout::Checkout::config_of(&*sc.model).expect("a checkout scenario");
-    if let Some(t) = checkout::trace(cfg, Streams::new(sc.seed, 0), TraceTarget::FirstError)? {
+    let model = checkout::Checkout::of(&*sc.model).expect("a checkout scenario");
+    if let Some(t) = checkout::trace(model, Streams::new(sc.seed, 0), TraceTarget::FirstError)? {
         println!("\nfirst error page, user {}:", t.user);
         for s in &t.steps {
             println!("  {}  {}", s.at, s.detail);

@@ -131,6 +131,13 @@ pub trait Model: Any + Send + Sync + std::fmt::Debug {
     fn closed_form_is_a_bound(&self) -> Option<String> {
         None
     }
+    /// What a reader of this model's results should know that no figure
+    /// says (a request log replayed in a loop), in words: each goes to
+    /// standard error when a run starts and into `summary.csv`'s
+    /// `warnings`.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The rare-event estimator `solve` simulates with when the scenario
     /// samples plainly, and why it suits this configuration.
     fn rare_estimator(&self) -> Option<(Estimator, &'static str)> {

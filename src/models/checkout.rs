@@ -28,7 +28,9 @@
 //! payment time and the replication's clock paths.
 //!
 //! Files: `raw` (the `[checkout]` and `[transfer]` tables as written),
-//! `config` (validated), `metrics` (columns and metrics), `closed_form` (the
+//! `config` (validated), `log` (a request log replayed row by row: its
+//! rows' arrivals and logged latencies, resampled by rows or days),
+//! `metrics` (columns and metrics), `closed_form` (the
 //! back-of-envelope) with `exact` (the per-record error probability),
 //! `sim` (the model on the engine), `single_pass` (plain sampling without
 //! the event queue), `conditional` and `importance` (the rare-event
@@ -41,6 +43,7 @@ pub mod conditional;
 mod config;
 pub mod exact;
 pub mod importance;
+mod log;
 mod margin;
 mod metrics;
 mod raw;
@@ -58,8 +61,12 @@ use std::sync::Arc;
 pub use closed_form::{ClosedForm, back_of_envelope, closed_form};
 pub(crate) use config::arrivals as parse_arrivals;
 pub use config::{Arrivals, CheckoutConfig, expected_users, read_trace};
+pub use log::{LogRow, RequestLog};
 pub use margin::{MarginKind, MarginTable, margin_edges};
-pub use raw::{RawArrivals, RawCheckout, RawSections, RawTransfer, TimestampFormat};
+pub use raw::{
+    LatencyUnit, RawArrivals, RawCheckout, RawLog, RawLogColumns, RawSections, RawTransfer,
+    Resample, ShortLog, TimestampFormat,
+};
 pub use trace::{LoggedEvent, StepKind, TraceStep, TraceTarget, UserTrace, event_log, trace};
 pub use work::work;
 
@@ -87,6 +94,8 @@ impl ModelKind for Kind {
         vec![
             KeyTable::new("checkout", RawCheckout::KEYS),
             KeyTable::new("checkout.arrivals", RawArrivals::KEYS),
+            KeyTable::new("checkout.log", RawLog::KEYS),
+            KeyTable::new("checkout.log.columns", RawLogColumns::KEYS),
             KeyTable::new("transfer", RawTransfer::KEYS),
         ]
     }
@@ -106,7 +115,12 @@ impl RawModel for RawSections {
         let tr = self.transfer.as_ref().ok_or_else(|| {
             FieldError::key("transfer", "model \"checkout\" needs a [transfer] table")
         })?;
-        let config = CheckoutConfig::from_raw(co, tr, ctx.hosts, ctx.horizon, ctx.base_dir)?;
+        let (config, log) = CheckoutConfig::from_raw(co, tr, ctx.hosts, ctx.horizon, ctx.base_dir)?;
+        if ctx.estimator != Estimator::Sample && log.as_ref().is_some_and(|l| l.redirect) {
+            return Err(ctx.estimator_error(
+                "the redirect latencies are the request log's, row by row, and this estimator integrates or tilts a redirect distribution; use estimator = \"sample\"",
+            ));
+        }
         if ctx.estimator == Estimator::Conditional
             && let Some(why) = config.conditional_unsupported()
         {
@@ -114,6 +128,7 @@ impl RawModel for RawSections {
         }
         Ok(Arc::new(Checkout {
             config,
+            log: log.map(Arc::new),
             estimator: ctx.estimator,
         }))
     }
@@ -124,6 +139,10 @@ impl RawModel for RawSections {
 pub struct Checkout {
     /// The configuration.
     pub config: CheckoutConfig,
+    /// The request log replayed row by row (`[checkout.log]`), if any: its
+    /// rows are the arrivals and its logged latencies replace their
+    /// distributions.
+    pub log: Option<Arc<RequestLog>>,
     /// How replications are estimated.
     pub estimator: Estimator,
 }
@@ -131,7 +150,23 @@ pub struct Checkout {
 impl Checkout {
     /// The configuration of `model`, if it is a checkout model.
     pub fn config_of(model: &dyn Model) -> Option<&CheckoutConfig> {
-        model.downcast_ref::<Checkout>().map(|c| &c.config)
+        Self::of(model).map(|c| &c.config)
+    }
+
+    /// `model` as a checkout model, if it is one.
+    pub fn of(model: &dyn Model) -> Option<&Checkout> {
+        model.downcast_ref::<Checkout>()
+    }
+
+    /// The request log, if the scenario replays one.
+    pub fn log(&self) -> Option<&RequestLog> {
+        self.log.as_deref()
+    }
+
+    /// Expected users of one replication.
+    pub fn expected_users(&self) -> f64 {
+        self.log()
+            .map_or_else(|| expected_users(&self.config), RequestLog::expected_users)
     }
 }
 
@@ -146,7 +181,12 @@ impl Model for Checkout {
         metrics::daily_columns()
     }
     fn metrics(&self, replications: u32) -> Vec<MetricDef> {
-        metrics::metrics(&self.config, replications, self.estimator)
+        metrics::metrics(
+            &self.config,
+            self.expected_users(),
+            replications,
+            self.estimator,
+        )
     }
     fn metric_names(&self) -> Vec<Name> {
         metrics::metric_names(self.estimator)
@@ -155,18 +195,24 @@ impl Model for Checkout {
         "error_page_rate".into()
     }
     fn work(&self) -> Work {
-        work(&self.config)
+        work::work_for(&self.config, self.expected_users())
     }
     fn run(&self, streams: Streams, _part: Option<Part>) -> Result<RepOutput, ScheduleError> {
-        sim::run_replication(&self.config, streams, self.estimator)
+        sim::run_replication(&self.config, self.log(), streams, self.estimator)
     }
     fn back_of_envelope(&self) -> BackOfEnvelope {
-        back_of_envelope(&self.config)
+        closed_form::back_of_envelope_for(&self.config, self.log())
+    }
+    fn notes(&self) -> Vec<String> {
+        self.log().map_or_else(Vec::new, |l| l.notes.clone())
     }
     fn closed_form_unavailable(&self) -> Option<String> {
         closed_form(&self.config).err()
     }
     fn rare_estimator(&self) -> Option<(Estimator, &'static str)> {
+        if self.log().is_some_and(|l| l.redirect) {
+            return None;
+        }
         Some(match self.config.conditional_unsupported() {
             None => (
                 Estimator::Conditional,
@@ -190,9 +236,9 @@ impl Model for Checkout {
         Ok(vec![margin::report_chart(point, name, at)?])
     }
     fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {
-        trace::find(&self.config, query)
+        trace::find(self, query)
     }
     fn event_log(&self, query: &TraceQuery<'_>) -> Result<Box<dyn EventLog + '_>, TraceError> {
-        Ok(Box::new(trace::Events::new(&self.config, query)?))
+        Ok(Box::new(trace::Events::new(self, query)?))
     }
 }

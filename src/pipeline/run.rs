@@ -212,7 +212,13 @@ pub fn run_file(
             None => Error::Usage(format!("{}: no replication ran", base.name)),
         });
     }
-    let mut notes = Vec::new();
+    // what the model says of itself (a request log replayed in a loop)
+    let mut notes: Vec<String> = base
+        .model
+        .notes()
+        .into_iter()
+        .map(|n| format!("note: {n}"))
+        .collect();
     let dir = match out {
         None => None,
         Some(out) => {

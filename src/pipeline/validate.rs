@@ -47,8 +47,15 @@ pub fn validate(registry: &Registry, file: &Path, overrides: &[Override]) -> Res
         rayon::current_num_threads(),
     )?;
     let fitted = fitted_lines(&source, overrides)?;
+    // what the model says of itself (a request log looped to the horizon)
+    let notes: String = sc
+        .model
+        .notes()
+        .iter()
+        .map(|n| format!("\n  note: {n}"))
+        .collect();
     Ok(format!(
-        "{}: ok ({} model, {} replications of {}{}){fitted}",
+        "{}: ok ({} model, {} replications of {}{}){fitted}{notes}",
         file.display(),
         sc.model_name(),
         sc.replications,

@@ -69,9 +69,11 @@ impl SummaryTable {
                     })
                     .collect(),
                 warnings: p
-                    .metrics
-                    .iter()
-                    .flat_map(metric_warnings)
+                    .scenario
+                    .model
+                    .notes()
+                    .into_iter()
+                    .chain(p.metrics.iter().flat_map(metric_warnings))
                     .collect::<Vec<_>>()
                     .join(" | "),
             })

@@ -21,6 +21,24 @@ fn broken(from: &str, to: &str) -> String {
     GOOD.replace(from, to)
 }
 
+/// `GOOD` replaying the request log `log` (an inline `[checkout.log]`)
+/// instead of its arrivals and redirect latency.
+fn with_log(log: &str) -> String {
+    broken(
+        "arrivals = { rate = \"120/h\" }\nredirect_latency = { lognormal = { median = \"1s\", p99 = \"5s\" } }\n",
+        &format!("log = {log}\n"),
+    )
+}
+
+/// A `[checkout.log]` of `file` (under `tests/fixtures/`, which the
+/// in-process loader reads from the crate's folder) with its redirect
+/// latencies, plus `extra` keys.
+fn log_of(file: &str, extra: &str) -> String {
+    with_log(&format!(
+        "{{ file = \"tests/fixtures/{file}\", unit = \"ms\", columns = {{ arrival = \"ts\", redirect_latency = \"redirect_ms\" }}{extra} }}"
+    ))
+}
+
 fn cases() -> Vec<Case> {
     let case = |name, text| Case {
         name,
@@ -79,6 +97,59 @@ fn cases() -> Vec<Case> {
             ),
         ),
         case("not_toml", broken("grace = \"5m\"", "grace = \"5m")),
+        case(
+            "log_column_that_is_not_there",
+            with_log(
+                "{ file = \"tests/fixtures/requests.csv\", unit = \"ms\", columns = { arrival = \"ts\", redirect_latency = \"redirect_msec\" } }",
+            ),
+        ),
+        case("log_cell_that_is_not_a_number", log_of("requests-bad-cell.csv", "")),
+        case("log_negative_latency", log_of("requests-negative.csv", "")),
+        case("log_timestamp_that_is_not_one", log_of("requests-bad-time.csv", "")),
+        case("log_without_rows", log_of("requests-empty.csv", "")),
+        case(
+            "log_shorter_than_the_horizon",
+            broken("horizon = \"1d\"", "horizon = \"3d\"")
+                .replace(
+                    "arrivals = { rate = \"120/h\" }\nredirect_latency = { lognormal = { median = \"1s\", p99 = \"5s\" } }\n",
+                    "log = { file = \"tests/fixtures/requests.csv\", unit = \"ms\", columns = { arrival = \"ts\", redirect_latency = \"redirect_ms\" } }\n",
+                ),
+        ),
+        case(
+            "log_bare_numbers_without_a_unit",
+            with_log(
+                "{ file = \"tests/fixtures/requests.csv\", columns = { arrival = \"ts\", redirect_latency = \"redirect_ms\" } }",
+            ),
+        ),
+        case(
+            "log_and_a_redirect_distribution",
+            broken(
+                "arrivals = { rate = \"120/h\" }\n",
+                "log = { file = \"tests/fixtures/requests.csv\", unit = \"ms\", columns = { arrival = \"ts\", redirect_latency = \"redirect_ms\" } }\n",
+            ),
+        ),
+        case(
+            "log_and_arrivals",
+            broken(
+                "redirect_latency =",
+                "log = { file = \"tests/fixtures/requests.csv\", columns = { arrival = \"ts\" } }\nredirect_latency =",
+            ),
+        ),
+        case(
+            "log_days_with_short_log",
+            log_of("requests.csv", ", resample = \"days\", short_log = \"loop\""),
+        ),
+        case(
+            "log_redirect_with_the_importance_estimator",
+            log_of("requests.csv", "").replace(
+                "model = \"checkout\"\n",
+                "model = \"checkout\"\nestimator = \"importance\"\n",
+            ),
+        ),
+        case(
+            "log_unknown_resample",
+            log_of("requests.csv", ", resample = \"row\""),
+        ),
         Case {
             name: "bad_override_points_at_the_command_line",
             text: GOOD.to_string(),

@@ -19,6 +19,7 @@ mod guards;
 mod hostile;
 mod race;
 mod race_outputs;
+mod replay;
 mod robustness;
 mod scenarios;
 mod shards;

@@ -107,3 +107,29 @@ fn cinnamon_window_alerts_are_all_false() {
         Some(0.0)
     );
 }
+
+#[test]
+fn lisa_replay_shows_the_logs_error_rate_and_names_the_row() {
+    let doc = run_json("scenarios/lisa-replay.toml", "4");
+    let m = &doc["metrics"];
+    let rate = m["error_page_rate"]["value"].as_f64().unwrap();
+    let skew = m["skew_error_rate"]["value"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate < 0.01, "error_page_rate {rate}");
+    assert_eq!(rate, skew, "every error page is caused by the clocks");
+    // the back-of-envelope from the log's 1360 redirect latencies
+    let est = m["error_page_rate"]["estimate"].as_f64().unwrap();
+    assert!(est > 0.004 && est < 0.01, "{est}");
+    // every replication draws as many rows as the log has (1360), all
+    // within the two days
+    let users = m["users"]["value"].as_f64().unwrap();
+    assert_eq!(users, 4.0 * 1360.0);
+    let out = racesim()
+        .args(["trace", "scenarios/lisa-replay.toml", "--first-error"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("request log: data/requests.csv line "),
+        "{text}"
+    );
+}

@@ -5,6 +5,7 @@
 
 use super::config::{Arrivals, CheckoutConfig, expected_users};
 use super::exact;
+use super::log::RequestLog;
 use crate::model::BackOfEnvelope;
 use crate::time::SimDuration;
 
@@ -170,6 +171,17 @@ pub(crate) fn kernel(cfg: &CheckoutConfig) -> exact::Kernel<'_> {
 
 /// The back-of-envelope as `racesim estimate` prints it.
 pub fn back_of_envelope(cfg: &CheckoutConfig) -> BackOfEnvelope {
+    back_of_envelope_for(cfg, None)
+}
+
+/// [`back_of_envelope`] of a configuration that may replay a request log:
+/// the log's logged redirect latencies are the empirical law `L` (their
+/// configuration's `redirect_latency`, see [`RequestLog::marginal`]), and
+/// its expected users are counted from its rows.
+pub(super) fn back_of_envelope_for(
+    cfg: &CheckoutConfig,
+    log: Option<&RequestLog>,
+) -> BackOfEnvelope {
     let mut r = BackOfEnvelope::default();
     r.notes.push(
         "P(error | wait w) = E_D[C_L(w + D) - C_L(w + D + P)] / P, w = max(0, g - s), C_L(c) = E[(L - c)^+] the stop-loss transform of L (exact in the tail)"
@@ -179,6 +191,9 @@ pub fn back_of_envelope(cfg: &CheckoutConfig) -> BackOfEnvelope {
         "g = grace {}, P = poll_interval {}, D = move_delay, L = redirect_latency",
         cfg.grace, cfg.poll_interval
     ));
+    if let Some(log) = log {
+        r.notes.push(log.envelope_note());
+    }
     match closed_form(cfg) {
         Ok(e) => {
             r.notes.push(format!(
@@ -200,7 +215,7 @@ pub fn back_of_envelope(cfg: &CheckoutConfig) -> BackOfEnvelope {
                     "0, impossible under these distributions: the redirect latency never exceeds the shortest wait plus the move delay".into(),
                 );
             }
-            let users = expected_users(cfg);
+            let users = log.map_or_else(|| expected_users(cfg), RequestLog::expected_users);
             r.figures
                 .push(("error_page_rate".into(), e.error_rate, String::new()));
             r.figures.push((

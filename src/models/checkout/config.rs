@@ -1,10 +1,12 @@
 //! The validated checkout configuration ([`CheckoutConfig`]), built from
 //! the raw sections ([`super::raw`]) against the scenario's hosts and
-//! horizon, and the arrival trace reader.
+//! horizon, and the arrival trace reader. A request log is read in
+//! [`super::log`].
 
 use std::path::Path;
 use std::sync::Arc;
 
+use super::log::RequestLog;
 use super::raw::{RawArrivals, RawCheckout, RawTransfer, TimestampFormat};
 use crate::clock::ClockSpec;
 use crate::dist::DurationDist;
@@ -41,11 +43,14 @@ pub struct CheckoutConfig {
     pub stamp: usize,
     /// Index of the transfer host (may equal `stamp`).
     pub transfer: usize,
-    /// Arrival process.
+    /// Arrival process. With a request log ([`super::Checkout::log`]): its
+    /// arrival times as replayed without resampling (what the
+    /// back-of-envelope reads; replications replay the log).
     pub arrivals: Arrivals,
-    /// Arrival to marked paid.
+    /// Arrival to marked paid. Logged: the rows' empirical distribution
+    /// (see [`RequestLog::marginal`]), for the back-of-envelope only.
     pub payment_latency: DurationDist,
-    /// Marked paid to first read.
+    /// Marked paid to first read. Logged: as `payment_latency`.
     pub redirect_latency: DurationDist,
     /// Reloads after a failed read.
     pub retries: u32,
@@ -139,14 +144,15 @@ fn at_least_min_period(
 }
 
 impl CheckoutConfig {
-    /// Validates the `[checkout]` and `[transfer]` tables against the hosts.
+    /// Validates the `[checkout]` and `[transfer]` tables against the hosts;
+    /// the request log too, if `[checkout.log]` names one.
     pub fn from_raw(
         co: &toml::Spanned<RawCheckout>,
         tr: &toml::Spanned<RawTransfer>,
         hosts: &std::collections::BTreeMap<String, ClockSpec>,
         horizon: SimDuration,
         base: &Path,
-    ) -> Result<Self, FieldError> {
+    ) -> Result<(Self, Option<RequestLog>), FieldError> {
         let host_index = |name: &toml::Spanned<String>, names: &mut Vec<String>| {
             let n = name.get_ref();
             if !hosts.contains_key(n) {
@@ -175,7 +181,65 @@ impl CheckoutConfig {
         let transfer = host_index(&t.host, &mut names)?;
         let clocks = names.iter().map(|n| hosts[n].clone()).collect();
 
-        let arrivals = arrivals(&c.arrivals, base, horizon)?;
+        let (arrivals, log) = match (&c.arrivals, &c.log) {
+            (Some(a), None) => (arrivals(a, base, horizon)?, None),
+            (None, Some(l)) => {
+                let log = RequestLog::from_raw(l, base, horizon)?;
+                (Arrivals::Trace { times: log.times() }, Some(log))
+            }
+            (Some(a), Some(_)) => {
+                return Err(FieldError::at(
+                    a,
+                    "give either `arrivals` or a request log [checkout.log], not both: the log's rows are the arrivals",
+                ));
+            }
+            (None, None) => {
+                return Err(FieldError::key(
+                    "checkout.arrivals",
+                    "[checkout] needs `arrivals` (e.g. arrivals = { rate = \"120/h\" }) or a request log [checkout.log] (e.g. file = \"requests.csv\")",
+                ));
+            }
+        };
+        // a latency the log gives is not also a distribution
+        let logged = |key: &Option<toml::Spanned<crate::dist::RawDist<DurationValue>>>,
+                      from_log: bool,
+                      what: &str|
+         -> Result<(), FieldError> {
+            match key {
+                Some(k) if from_log => Err(FieldError::at(
+                    k,
+                    format!(
+                        "{what} comes from the request log ([checkout.log.columns] names its column); remove this key or that column"
+                    ),
+                )),
+                _ => Ok(()),
+            }
+        };
+        let payment_latency = match &log {
+            Some(l) if l.payment => {
+                logged(&c.payment_latency, true, "payment_latency")?;
+                l.marginal(|r| r.payment)
+            }
+            _ => latency(
+                &c.payment_latency,
+                SimDuration::ZERO,
+                base,
+                "payment_latency",
+            )?,
+        };
+        let redirect_latency = match (&log, &c.redirect_latency) {
+            (Some(l), _) if l.redirect => {
+                logged(&c.redirect_latency, true, "redirect_latency")?;
+                l.marginal(|r| r.redirect)
+            }
+            (_, Some(r)) => nonneg(r, base, "redirect_latency")?,
+            (_, None) => {
+                return Err(FieldError::key(
+                    "checkout.redirect_latency",
+                    "missing field `redirect_latency`: the page load, a duration distribution (e.g. { lognormal = { median = \"1s\", p99 = \"5s\" } }) or a column of the request log ([checkout.log.columns] redirect_latency = \"...\")",
+                ));
+            }
+        };
         let retries = match &c.retries {
             None => 0,
             Some(r) if (0..=1000).contains(r.get_ref()) => *r.get_ref() as u32,
@@ -207,19 +271,14 @@ impl CheckoutConfig {
         if grace.is_negative() {
             return Err(FieldError::at(&t.grace, "grace must be a duration >= 0"));
         }
-        Ok(CheckoutConfig {
+        let config = CheckoutConfig {
             hosts: names,
             clocks,
             stamp,
             transfer,
             arrivals,
-            payment_latency: latency(
-                &c.payment_latency,
-                SimDuration::ZERO,
-                base,
-                "payment_latency",
-            )?,
-            redirect_latency: nonneg(&c.redirect_latency, base, "redirect_latency")?,
+            payment_latency,
+            redirect_latency,
             retries,
             retry_delay: latency(
                 &c.retry_delay,
@@ -233,7 +292,8 @@ impl CheckoutConfig {
             move_delay: latency(&t.move_delay, SimDuration::ZERO, base, "move_delay")?,
             batch_limit,
             horizon,
-        })
+        };
+        Ok((config, log))
     }
 
     /// Why the conditional estimator cannot be used, if it cannot.
@@ -395,7 +455,7 @@ pub fn read_trace(
     Ok(out)
 }
 
-fn format_name(f: TimestampFormat) -> &'static str {
+pub(super) fn format_name(f: TimestampFormat) -> &'static str {
     match f {
         TimestampFormat::Auto => "expected epoch seconds or RFC 3339",
         TimestampFormat::EpochSeconds => "expected epoch seconds",
@@ -404,7 +464,7 @@ fn format_name(f: TimestampFormat) -> &'static str {
     }
 }
 
-fn parse_timestamp(cell: &str, format: TimestampFormat) -> Option<i128> {
+pub(super) fn parse_timestamp(cell: &str, format: TimestampFormat) -> Option<i128> {
     let num = |scale: f64| -> Option<i128> {
         let v: f64 = cell.parse().ok()?;
         v.is_finite().then(|| (v * scale).round() as i128)

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use super::closed_form::{closed_form, kernel};
-use super::config::{CheckoutConfig, expected_users};
+use super::config::CheckoutConfig;
 use crate::model::{Column, ColumnRule as R, Direction, Estimator, MetricDef, MetricKind, Name};
 
 /// The columns of plain sampling and the conditional estimator.
@@ -109,9 +109,10 @@ pub(super) fn metric_names(estimator: Estimator) -> Vec<Name> {
 
 /// The metrics of the checkout model with their back-of-envelope figures
 /// (and, under importance sampling, `effective_sample_size`); counts are
-/// totals over `replications` replications.
+/// totals over `replications` replications of `users` expected users each.
 pub(super) fn metrics(
     cfg: &CheckoutConfig,
+    users: f64,
     replications: u32,
     estimator: Estimator,
 ) -> Vec<MetricDef> {
@@ -123,7 +124,7 @@ pub(super) fn metrics(
         Err(_) => k.impossible_beyond(0.0),
     };
     let impossible_ideal = k.impossible_beyond(cfg.grace.as_secs_f64());
-    let users = expected_users(cfg) * replications as f64;
+    let users = users * replications as f64;
     let (rate, rate0, early) = match &est {
         Ok(e) => (
             Some(e.error_rate),

@@ -8,6 +8,7 @@ use rand::RngExt;
 
 use super::closed_form::kernel;
 use super::config::{Arrivals, CheckoutConfig};
+use super::log::{LogRow, Replay, RequestLog};
 use super::margin::margin_edges;
 use super::metrics::{
     C_EARLY, C_ERRORS, C_ERRORS_IDEAL, C_LOST, C_MARGIN_N, C_MARGIN_SUM, C_USERS, N_COLUMNS,
@@ -66,10 +67,18 @@ pub(crate) struct PaidUser {
 }
 
 /// The arrival process of one replication: the `arrivals` stream (Poisson,
-/// optionally thinned by the hourly profile) or the position in a trace.
+/// optionally thinned by the hourly profile), the position in a trace, or
+/// the rows of a request log this replication replays (whose logged
+/// latencies [`ArrivalGen::logged`] hands out).
 pub(super) struct ArrivalGen {
     rng: SimRng,
     trace_pos: usize,
+    /// The request log's rows for this replication, if the scenario has one.
+    replay: Option<Replay>,
+    /// The log row of the arrival last returned.
+    row: Option<LogRow>,
+    /// Which latencies the log gives: payment, redirect.
+    logged: (bool, bool),
     /// The horizon: arrivals at or after it are not counted.
     end: SimTime,
     /// The largest hourly weight (the thinning envelope), 0 without a profile.
@@ -77,7 +86,7 @@ pub(super) struct ArrivalGen {
 }
 
 impl ArrivalGen {
-    pub(super) fn new(cfg: &CheckoutConfig, streams: &Streams) -> Self {
+    pub(super) fn new(cfg: &CheckoutConfig, log: Option<&RequestLog>, streams: &Streams) -> Self {
         let peak = match &cfg.arrivals {
             Arrivals::Poisson {
                 profile: Some(w), ..
@@ -87,6 +96,9 @@ impl ArrivalGen {
         ArrivalGen {
             rng: streams.stream(stream::ARRIVALS),
             trace_pos: 0,
+            replay: log.map(|l| l.replay(streams)),
+            row: None,
+            logged: log.map_or((false, false), |l| (l.payment, l.redirect)),
             end: SimTime::ZERO + cfg.horizon,
             peak,
         }
@@ -96,6 +108,11 @@ impl ArrivalGen {
     #[inline]
     pub(super) fn next(&mut self, cfg: &CheckoutConfig, now: SimTime) -> Option<SimTime> {
         let end = self.end;
+        if let Some(replay) = &mut self.replay {
+            let row = replay.next()?;
+            self.row = Some(row);
+            return (row.at < end).then_some(row.at);
+        }
         let t = match &cfg.arrivals {
             Arrivals::Poisson { rate, profile } => {
                 if *rate <= 0.0 {
@@ -136,6 +153,26 @@ impl ArrivalGen {
     }
 }
 
+impl ArrivalGen {
+    /// The logged payment and redirect latencies of the arrival last
+    /// returned (`None` for a latency the log does not give).
+    #[inline]
+    pub(super) fn logged(&self) -> (Option<SimDuration>, Option<SimDuration>) {
+        match self.row {
+            None => (None, None),
+            Some(r) => (
+                self.logged.0.then_some(r.payment),
+                self.logged.1.then_some(r.redirect),
+            ),
+        }
+    }
+
+    /// The log line of the arrival last returned, if it is a log row.
+    pub(super) fn line(&self) -> Option<u64> {
+        self.row.map(|r| r.line)
+    }
+}
+
 /// The model on the engine: the reference semantics. It runs the
 /// conditional estimator, traces and event logs; plain-sampling replications
 /// run in [`single_pass`], which reproduces this model's event order exactly
@@ -173,6 +210,8 @@ pub(super) struct Sim<'a> {
     pub(super) first_error: Option<u64>,
     /// Timeline of the watched user.
     pub(super) timeline: Vec<TraceStep>,
+    /// The request log's line of the watched user, if the log gave it.
+    pub(super) watch_line: Option<u64>,
     /// Every event of the run, when asked for (`trace --events`).
     pub(super) log: Option<Vec<LoggedEvent>>,
 }
@@ -180,6 +219,7 @@ pub(super) struct Sim<'a> {
 impl<'a> Sim<'a> {
     pub(super) fn new(
         cfg: &'a CheckoutConfig,
+        log: Option<&RequestLog>,
         streams: &Streams,
         conditional: bool,
         ideal_clocks: bool,
@@ -208,7 +248,7 @@ impl<'a> Sim<'a> {
             importance: None,
             sums: Default::default(),
             clocks,
-            arrivals: ArrivalGen::new(cfg, streams),
+            arrivals: ArrivalGen::new(cfg, log, streams),
             r_payment: streams.stream(stream::PAYMENT_LATENCY),
             r_redirect: streams.stream(stream::REDIRECT_LATENCY),
             r_retry: streams.stream(stream::RETRY_DELAY),
@@ -228,6 +268,7 @@ impl<'a> Sim<'a> {
             watch: None,
             first_error: None,
             timeline: Vec::new(),
+            watch_line: None,
             log: None,
         }
     }
@@ -395,10 +436,17 @@ impl engine::Model for Sim<'_> {
         match ev {
             Event::Arrival => {
                 let cfg = self.cfg;
-                let pay = cfg.payment_latency.sample(&mut self.r_payment);
-                let (redirect, weight) = match &mut self.importance {
-                    None => (cfg.redirect_latency.sample(&mut self.r_redirect), 1.0),
-                    Some(imp) => imp.draw(&cfg.redirect_latency.0, now + pay, &mut self.r_redirect),
+                let (logged_pay, logged_redirect) = self.arrivals.logged();
+                let pay = match logged_pay {
+                    Some(d) => d,
+                    None => cfg.payment_latency.sample(&mut self.r_payment),
+                };
+                let (redirect, weight) = match (logged_redirect, &mut self.importance) {
+                    (Some(d), _) => (d, 1.0),
+                    (None, None) => (cfg.redirect_latency.sample(&mut self.r_redirect), 1.0),
+                    (None, Some(imp)) => {
+                        imp.draw(&cfg.redirect_latency.0, now + pay, &mut self.r_redirect)
+                    }
                 };
                 let mut last_read = now + pay + redirect;
                 for _ in 0..cfg.retries {
@@ -417,6 +465,7 @@ impl engine::Model for Sim<'_> {
                 };
                 self.next_seq += 1;
                 if self.watch == Some(user.seq) {
+                    self.watch_line = self.arrivals.line();
                     self.watch_arrival(now, t_paid, redirect, last_read);
                 }
                 if pay == SimDuration::ZERO {
@@ -450,15 +499,16 @@ impl engine::Model for Sim<'_> {
 /// the engine, in one pass too.
 pub(super) fn run_replication(
     cfg: &CheckoutConfig,
+    log: Option<&RequestLog>,
     streams: Streams,
     estimator: Estimator,
 ) -> Result<RepOutput, ScheduleError> {
     match estimator {
-        Estimator::Sample => return Ok(single_pass::run(cfg, &streams)),
-        Estimator::Importance => return run_importance(cfg, streams),
+        Estimator::Sample => return Ok(single_pass::run(cfg, log, &streams)),
+        Estimator::Importance => return run_importance(cfg, log, streams),
         Estimator::Conditional => {}
     }
-    let mut sim = Simulation::new(Sim::new(cfg, &streams, true, false), streams);
+    let mut sim = Simulation::new(Sim::new(cfg, log, &streams, true, false), streams);
     let stats = sim.run()?;
     let model = sim.into_model();
     let mut values = model.values;
@@ -477,8 +527,12 @@ pub(super) fn run_replication(
 /// One replication by importance sampling (see [`importance`]): the engine
 /// with the real clocks, then with ideal clocks (the same weighted
 /// latencies) for `error_pages_ideal`.
-fn run_importance(cfg: &CheckoutConfig, streams: Streams) -> Result<RepOutput, ScheduleError> {
-    let real = Sim::new(cfg, &streams, false, false).with_importance(&streams);
+fn run_importance(
+    cfg: &CheckoutConfig,
+    log: Option<&RequestLog>,
+    streams: Streams,
+) -> Result<RepOutput, ScheduleError> {
+    let real = Sim::new(cfg, log, &streams, false, false).with_importance(&streams);
     let mut sim = Simulation::new(real, streams);
     let mut events = sim.run()?.events;
     let model = sim.into_model();
@@ -486,7 +540,7 @@ fn run_importance(cfg: &CheckoutConfig, streams: Streams) -> Result<RepOutput, S
     if cfg.clocks.iter().all(ClockSpec::is_ideal) {
         values[C_ERRORS_IDEAL] = values[C_ERRORS];
     } else {
-        let ideal = Sim::new(cfg, &streams, false, true).with_importance(&streams);
+        let ideal = Sim::new(cfg, log, &streams, false, true).with_importance(&streams);
         let mut sim = Simulation::new(ideal, streams);
         events += sim.run()?.events;
         values[C_ERRORS_IDEAL] = sim.model().values[C_ERRORS];

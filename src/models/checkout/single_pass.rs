@@ -43,6 +43,7 @@
 //! ideal), as the two-pass runner counted them.
 
 use super::config::CheckoutConfig;
+use super::log::RequestLog;
 use super::margin::margin_edges;
 use super::metrics::{
     C_EARLY, C_ERRORS, C_ERRORS_IDEAL, C_LOST, C_MARGIN_N, C_MARGIN_SUM, C_USERS, N_COLUMNS,
@@ -472,7 +473,7 @@ struct Unmarked {
 
 /// Runs one plain-sampling replication; the same output as two engine runs
 /// (real clocks, then ideal clocks) of [`Sim`](super::Sim).
-pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
+pub(super) fn run(cfg: &CheckoutConfig, log: Option<&RequestLog>, streams: &Streams) -> RepOutput {
     let clocks: Vec<Clock> = cfg
         .clocks
         .iter()
@@ -482,7 +483,7 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
     let all_ideal = cfg.clocks.iter().all(ClockSpec::is_ideal);
     let mut r_phase = streams.stream(stream::POLL_PHASE);
     let phase = SimDuration::from_nanos(r_phase.random_range(0..cfg.poll_interval.as_nanos()));
-    let mut arrivals = ArrivalGen::new(cfg, streams);
+    let mut arrivals = ArrivalGen::new(cfg, log, streams);
     let mut r_payment = streams.stream(stream::PAYMENT_LATENCY);
     let mut r_redirect = streams.stream(stream::REDIRECT_LATENCY);
     let mut r_retry = streams.stream(stream::RETRY_DELAY);
@@ -564,8 +565,16 @@ pub(super) fn run(cfg: &CheckoutConfig, streams: &Streams) -> RepOutput {
                 break 'run;
             }
             let now = key.0;
-            let pay = payment.sample(&mut r_payment);
-            let redirect = redirect_latency.sample(&mut r_redirect);
+            // a request log's row keeps its own latencies together
+            let (logged_pay, logged_redirect) = arrivals.logged();
+            let pay = match logged_pay {
+                Some(d) => d,
+                None => payment.sample(&mut r_payment),
+            };
+            let redirect = match logged_redirect {
+                Some(d) => d,
+                None => redirect_latency.sample(&mut r_redirect),
+            };
             let t_paid = now + pay;
             let t_read = t_paid + redirect;
             let mut last_read = t_read;

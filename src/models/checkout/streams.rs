@@ -17,3 +17,5 @@ pub(super) const RETRY_DELAY: &str = "retry_delay";
 pub(super) const POLL_JITTER: &str = "poll_jitter";
 /// Per-poll selection to deletion.
 pub(super) const MOVE_DELAY: &str = "move_delay";
+/// A request log's resampled rows or days (`[checkout.log]` `resample`).
+pub(super) const LOG_RESAMPLE: &str = "log_resample";

@@ -14,14 +14,19 @@ use crate::time::SimTime;
 /// (issue #7): the replication on the engine, then again on the engine
 /// with every clock ideal for `error_pages_ideal`.
 fn two_pass(cfg: &CheckoutConfig, streams: Streams) -> RepOutput {
-    let mut sim = Simulation::new(Sim::new(cfg, &streams, false, false), streams);
+    two_pass_with(cfg, None, streams)
+}
+
+/// [`two_pass`] replaying a request log.
+fn two_pass_with(cfg: &CheckoutConfig, log: Option<&RequestLog>, streams: Streams) -> RepOutput {
+    let mut sim = Simulation::new(Sim::new(cfg, log, &streams, false, false), streams);
     let mut events = sim.run().expect("runs").events;
     let model = sim.into_model();
     let mut values = model.values;
     if cfg.clocks.iter().all(ClockSpec::is_ideal) {
         values[C_ERRORS_IDEAL] = values[C_ERRORS];
     } else {
-        let mut ideal = Simulation::new(Sim::new(cfg, &streams, false, true), streams);
+        let mut ideal = Simulation::new(Sim::new(cfg, log, &streams, false, true), streams);
         events += ideal.run().expect("runs").events;
         values[C_ERRORS_IDEAL] = ideal.model().values[C_ERRORS];
     }
@@ -164,7 +169,7 @@ fn single_pass_equals_the_two_engine_passes() {
     for (what, cfg) in configs() {
         for rep in 0..3 {
             let streams = Streams::new(7, rep);
-            let got = run_replication(&cfg, streams, Estimator::Sample).unwrap();
+            let got = run_replication(&cfg, None, streams, Estimator::Sample).unwrap();
             let want = two_pass(&cfg, streams);
             assert_same(what, rep, &got, &want);
             ideal_seen |= got.values[C_ERRORS_IDEAL] > 0.0;
@@ -174,6 +179,39 @@ fn single_pass_equals_the_two_engine_passes() {
         ideal_seen,
         "some configuration has error pages with ideal clocks"
     );
+}
+
+#[test]
+fn single_pass_equals_the_engine_on_a_request_log() {
+    // the shipped log, its payment and redirect latencies paired, replayed
+    // as it is, by rows and by days, with a drifting, wandering transfer
+    // clock so the ideal-clock pass is a second replay
+    let source = Source::read(std::path::Path::new("scenarios/lisa-replay.toml")).unwrap();
+    for resample in ["none", "rows", "days"] {
+        let ovs = [
+            scenario::Override {
+                path: "checkout.log.resample".into(),
+                value: format!("\"{resample}\""),
+            },
+            scenario::Override {
+                path: "hosts.transfer.clock".into(),
+                value: "{ offset = \"5m50s\", drift_ppm = 30, wander_ppm = 1 }".into(),
+            },
+        ];
+        let sc = scenario::load(&source, &ovs).expect("valid");
+        let model = Checkout::of(&*sc.model).expect("checkout");
+        let log = model.log();
+        assert!(log.is_some_and(|l| l.payment && l.redirect));
+        let mut errors = 0.0;
+        for rep in 0..3 {
+            let streams = Streams::new(5, rep);
+            let got = run_replication(&model.config, log, streams, Estimator::Sample).unwrap();
+            let want = two_pass_with(&model.config, log, streams);
+            assert_same(resample, rep, &got, &want);
+            errors += got.values[C_ERRORS];
+        }
+        assert!(errors > 0.0, "{resample}: some error pages to compare");
+    }
 }
 
 #[test]
@@ -187,8 +225,8 @@ fn single_pass_ideal_count_equals_an_ideal_clock_run() {
         }
         for rep in 0..3 {
             let streams = Streams::new(11, rep);
-            let got = run_replication(&cfg, streams, Estimator::Sample).unwrap();
-            let base = run_replication(&ideal, streams, Estimator::Sample).unwrap();
+            let got = run_replication(&cfg, None, streams, Estimator::Sample).unwrap();
+            let base = run_replication(&ideal, None, streams, Estimator::Sample).unwrap();
             assert_eq!(
                 got.values[C_ERRORS_IDEAL], base.values[C_ERRORS],
                 "{what}, rep {rep}"
@@ -245,7 +283,7 @@ fn ties_at_poll_instants_follow_the_engine_order() {
             cfg.arrivals = Arrivals::Trace {
                 times: times.into(),
             };
-            let got = run_replication(&cfg, streams, Estimator::Sample).unwrap();
+            let got = run_replication(&cfg, None, streams, Estimator::Sample).unwrap();
             let want = two_pass(&cfg, streams);
             assert!(want.values[C_ERRORS] > 0.0, "the test makes error pages");
             assert_same(

@@ -4,7 +4,7 @@
 //! engine with the same streams, so it shows exactly the case the run
 //! simulated.
 
-use super::config::CheckoutConfig;
+use super::Checkout;
 use super::sim::Sim;
 use crate::clock::Clock;
 use crate::engine::{ScheduleError, Simulation, Streams};
@@ -57,6 +57,18 @@ pub struct UserTrace {
     pub error_page: bool,
     /// One line: why it failed (or why it did not).
     pub explanation: String,
+    /// The request log's row this user replays, if the scenario has a log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_row: Option<LogRef>,
+}
+
+/// Where a replayed user's request is in the request log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogRef {
+    /// The file as the scenario names it.
+    pub file: String,
+    /// The row's line (the header is line 1).
+    pub line: u64,
 }
 
 /// Which user to trace.
@@ -68,19 +80,21 @@ pub enum TraceTarget {
     User(u64),
 }
 
-/// Runs replication `streams` of `cfg` and returns the timeline of the chosen
-/// user (`None` if there is no such user, e.g. no error page at all). The run
-/// is repeated with the same streams, so the trace is the exact case the
-/// replication simulated.
+/// Runs replication `streams` of `model` and returns the timeline of the
+/// chosen user (`None` if there is no such user, e.g. no error page at all).
+/// The run is repeated with the same streams, so the trace is the exact case
+/// the replication simulated; a user replayed from a request log names its
+/// row.
 pub fn trace(
-    cfg: &CheckoutConfig,
+    model: &Checkout,
     streams: Streams,
     target: TraceTarget,
 ) -> Result<Option<UserTrace>, ScheduleError> {
+    let (cfg, log) = (&model.config, model.log());
     let seq = match target {
         TraceTarget::User(n) => n,
         TraceTarget::FirstError => {
-            let mut sim = Simulation::new(Sim::new(cfg, &streams, false, false), streams);
+            let mut sim = Simulation::new(Sim::new(cfg, log, &streams, false, false), streams);
             sim.run()?;
             match sim.model().first_error {
                 Some(s) => s,
@@ -88,12 +102,16 @@ pub fn trace(
             }
         }
     };
-    let mut model = Sim::new(cfg, &streams, false, false);
-    model.watch = Some(seq);
-    let mut sim = Simulation::new(model, streams);
+    let mut sim = Sim::new(cfg, log, &streams, false, false);
+    sim.watch = Some(seq);
+    let mut sim = Simulation::new(sim, streams);
     sim.run()?;
-    let model = sim.into_model();
-    let mut steps = model.timeline;
+    let sim = sim.into_model();
+    let log_row = log.zip(sim.watch_line).map(|(l, line)| LogRef {
+        file: l.file.clone(),
+        line,
+    });
+    let mut steps = sim.timeline;
     if steps.is_empty() {
         return Ok(None);
     }
@@ -162,6 +180,7 @@ pub fn trace(
         local,
         error_page,
         explanation,
+        log_row,
     }))
 }
 
@@ -182,10 +201,11 @@ pub struct LoggedEvent {
 /// Every event of one replication in time order, with each host's local
 /// reading: (event, readings in the order of `cfg.hosts`).
 pub fn event_log(
-    cfg: &CheckoutConfig,
+    model: &Checkout,
     streams: Streams,
 ) -> Result<Vec<(LoggedEvent, Vec<SimTime>)>, ScheduleError> {
-    let mut model = Sim::new(cfg, &streams, false, false);
+    let cfg = &model.config;
+    let mut model = Sim::new(cfg, model.log(), &streams, false, false);
     model.log = Some(Vec::new());
     let mut sim = Simulation::new(model, streams);
     sim.run()?;
@@ -226,6 +246,12 @@ pub(crate) fn render(name: &str, t: &UserTrace) -> String {
         r.push(s.detail.clone());
         rows.push(r);
     }
+    if let Some(r) = &t.log_row {
+        out.push_str(&format!(
+            "request log: {} line {} (this user replays that row)\n\n",
+            r.file, r.line
+        ));
+    }
     out.push_str(&crate::fmt::columns(&rows));
     out.push_str(&format!("\nwhy: {}\n", t.explanation));
     out
@@ -233,13 +259,13 @@ pub(crate) fn render(name: &str, t: &UserTrace) -> String {
 
 /// `racesim trace` for checkout: the first error page (or user `--user N`)
 /// of the first replication that has one (or of `--replication R`).
-pub(super) fn find(cfg: &CheckoutConfig, q: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {
+pub(super) fn find(model: &Checkout, q: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {
     let target = match q.user {
         Some(n) => TraceTarget::User(n),
         None => TraceTarget::FirstError,
     };
     for r in q.search() {
-        if let Some(t) = trace(cfg, q.streams(r), target)? {
+        if let Some(t) = trace(model, q.streams(r), target)? {
             return Ok(TraceOutcome::Found {
                 text: render(q.scenario, &t),
                 json: serde_json::to_string_pretty(&t).unwrap_or_default(),
@@ -269,8 +295,9 @@ pub(super) struct Events {
 
 impl Events {
     /// The log of replication `--replication R` (default 0).
-    pub(super) fn new(cfg: &CheckoutConfig, q: &TraceQuery<'_>) -> Result<Self, ScheduleError> {
-        let log = event_log(cfg, q.streams(q.replication.unwrap_or(0)))?;
+    pub(super) fn new(model: &Checkout, q: &TraceQuery<'_>) -> Result<Self, ScheduleError> {
+        let cfg = &model.config;
+        let log = event_log(model, q.streams(q.replication.unwrap_or(0)))?;
         let mut header = vec!["true_time_ns".to_string(), "true_time".into()];
         header.extend(cfg.hosts.iter().map(|h| format!("{h}_local")));
         header.extend(["kind".to_string(), "id".into(), "note".into()]);

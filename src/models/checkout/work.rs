@@ -36,7 +36,12 @@ fn mean_s(d: &DurationDist) -> f64 {
 ///   limit below the arrivals per poll, or a wait longer than the horizon,
 ///   every user's record may be held.
 pub fn work(cfg: &CheckoutConfig) -> Work {
-    let users = expected_users(cfg);
+    work_for(cfg, expected_users(cfg))
+}
+
+/// [`work`] with `users` expected users per replication (a request log
+/// replayed by days says how many).
+pub(super) fn work_for(cfg: &CheckoutConfig, users: f64) -> Work {
     let s = |d: SimDuration| d.as_secs_f64();
     let offset = |i: usize| mean_s_signed(&cfg.clocks[i].offset);
     // records become eligible late by the stamping clock's lead on the
