@@ -619,16 +619,14 @@ impl engine::Model for TerminalSim<'_> {
         if self.d.clocked
             && let Some(c) = &cfg.clocks
         {
-            let processor = Clock::new(&c.processor, ctx.rng_indexed("clock/processor", 0));
+            let streams = *ctx.streams();
+            let processor = c.processor_clock(&streams);
             // Before the first purchase of any clock within two days of true
             // time.
             let last = SimTime::from_nanos(-2 * NS_PER_DAY);
             self.clocks = (0..cfg.terminals)
                 .map(|t| TermClocks {
-                    terminal: Clock::new(
-                        &c.terminal,
-                        ctx.rng_indexed("clock/terminal", u64::from(t)),
-                    ),
+                    terminal: c.terminal_clock(t, &streams),
                     processor: processor.clone(),
                     last,
                 })
