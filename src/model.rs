@@ -49,6 +49,7 @@ pub use trace::{EventLog, TraceError, TraceOutcome, TraceQuery};
 pub use work::Work;
 
 use crate::charts::{Chart, ChartError, ChartSection};
+use crate::clock::{Clock, ClockSpec};
 use crate::engine::{ScheduleError, Streams};
 use crate::field::FieldError;
 
@@ -166,6 +167,14 @@ pub trait Model: Any + Send + Sync + std::fmt::Debug {
     ) -> Result<Option<Chart>, ChartError> {
         let _ = (title, seed, replication);
         Ok(None)
+    }
+    /// The model's own clocks (not the hosts') in the replication of
+    /// `streams`, as `racesim trace --clocks` lists them: a name, the spec
+    /// and the clock drawn. Empty when the model has none, or only ideal
+    /// ones.
+    fn own_clocks(&self, streams: &Streams) -> Vec<(String, ClockSpec, Clock)> {
+        let _ = streams;
+        Vec::new()
     }
     /// The timeline of one failing case (`racesim trace`).
     fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {

@@ -105,6 +105,7 @@ use sim::TerminalSim;
 use tally::Tally;
 
 use crate::charts::{Chart, ChartError, ChartSection};
+use crate::clock::{Clock, ClockSpec};
 use crate::engine::{ScheduleError, Simulation, Streams};
 use crate::field::FieldError;
 use crate::model::{
@@ -286,6 +287,12 @@ impl Model for Terminal {
                 replication,
                 SimDuration::from_hours(24 * i64::from(self.days)),
             ),
+        }
+    }
+    fn own_clocks(&self, streams: &Streams) -> Vec<(String, ClockSpec, Clock)> {
+        match &self.config.clocks {
+            None => Vec::new(),
+            Some(c) => clock_chart::own_clocks(c, self.config.terminals, streams),
         }
     }
     fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {

@@ -330,3 +330,47 @@ true_time_ns,true_time,terminal_clock,processor_clock,terminal,day,kind,request,
     }
     assert_eq!(text.matches(",missed_duplicate,").count(), 2);
 }
+
+#[test]
+fn trace_clocks_lists_the_terminals_and_the_processor() {
+    // Terminal 1's clock steps back 30 minutes at 22:55 on day 0 and
+    // forward again at noon on day 1; terminal 0's is ideal. The listing
+    // shows both terminals (the whole fleet: fewer than the sample's 6)
+    // and the processor, as a host's clock is listed.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("step-back.toml");
+    let text = TINY_CLOCKS
+        .replace("name = \"tiny-clocks\"", "name = \"step-back\"")
+        .replace("terminals = 1", "terminals = 2")
+        .replace(
+            "[terminal.clock]\noffset = \"4m\"",
+            "[terminal.clock]\nsteps = [\n  { at = \"22h55m\", by = \"-30m\", terminals = [1] },\n  { at = \"1d12h\", by = \"30m\", terminals = [1] },\n]",
+        )
+        .replace("[terminal.processor]\nzone = \"-1h\"\n", "");
+    std::fs::write(&scenario, text).unwrap();
+    let out = racesim()
+        .arg("trace")
+        .arg(&scenario)
+        .arg("--clocks")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "step-back: clocks of replication 0 (seed 6) over 2 days
+
+terminal 0: ideal (reads true time)
+  largest offset: 0s at day 0 00:00:00.000
+
+terminal 1: offset 0s at t = 0; frequency error 0.000 ppm at t = 0
+  step by -30m at day 0 22:55:00.000: offset 0s -> -30m
+  step by 30m at day 1 12:00:00.000: offset -30m -> 0s
+  largest offset: -30m at day 0 22:55:00.000
+
+processor: ideal (reads true time)
+  largest offset: 0s at day 0 00:00:00.000
+"
+    );
+}

@@ -1,11 +1,12 @@
-//! The terminal model's clock picture (`clocks.svg` of a run, "Terminal
-//! clocks" on the report page): the offsets of a sample of terminals'
-//! clocks and of the processor's over the horizon of replication 0, with
-//! every step marked. Drawn only when some clock is not ideal.
+//! The terminal model's clock picture (`clocks.svg` of a run, the report
+//! page's clock chart): the offsets of a sample of terminals' clocks and of
+//! the processor's over the horizon of replication 0, with every step
+//! marked; the same clocks are what `trace --clocks` lists. Drawn only
+//! when some clock is not ideal.
 
 use super::config::{Clocks, Jumpers};
 use crate::charts::{self, Chart, ChartError, Series};
-use crate::clock::{Clock, ClockEventKind};
+use crate::clock::{Clock, ClockEventKind, ClockSpec};
 use crate::engine::Streams;
 use crate::time::{SimDuration, SimTime};
 
@@ -59,6 +60,42 @@ pub(crate) fn sample(c: &Clocks, fleet: u32, streams: &Streams) -> Vec<u32> {
     }
     picked.sort_unstable();
     picked
+}
+
+/// The clocks of the sampled terminals ([`sample`]) and the processor's in
+/// replication `streams` (empty when every clock is ideal), named as the
+/// chart names them, with the spec each was drawn from.
+pub(crate) fn own_clocks(
+    c: &Clocks,
+    fleet: u32,
+    streams: &Streams,
+) -> Vec<(String, ClockSpec, Clock)> {
+    if c.is_ideal() {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, ClockSpec, Clock)> = sample(c, fleet, streams)
+        .into_iter()
+        .map(|t| {
+            let mut spec = c.terminal.clone();
+            spec.steps.extend(c.steps_of(t, streams));
+            (format!("terminal {t}"), spec, c.terminal_clock(t, streams))
+        })
+        .collect();
+    out.push((
+        processor_name(c),
+        c.processor.clone(),
+        c.processor_clock(streams),
+    ));
+    out
+}
+
+/// The processor's name in the chart and the listing, with its zone.
+fn processor_name(c: &Clocks) -> String {
+    if c.zone == SimDuration::ZERO {
+        "processor".to_string()
+    } else {
+        format!("processor (zone {})", c.zone)
+    }
 }
 
 /// One clock's offset (s) against true time (h) over `[0, end]`: an even
@@ -116,21 +153,9 @@ pub(crate) fn clock_chart(
     let end = SimTime::ZERO + horizon;
     let mut lines = Vec::new();
     let mut marks = Vec::new();
-    for t in sample(c, fleet, &streams) {
-        let clock = c.terminal_clock(t, &streams);
-        lines.push(offsets(&clock, &format!("terminal {t}"), end, &mut marks));
+    for (name, _, clock) in own_clocks(c, fleet, &streams) {
+        lines.push(offsets(&clock, &name, end, &mut marks));
     }
-    let processor = if c.zone == SimDuration::ZERO {
-        "processor".to_string()
-    } else {
-        format!("processor (zone {})", c.zone)
-    };
-    lines.push(offsets(
-        &c.processor_clock(&streams),
-        &processor,
-        end,
-        &mut marks,
-    ));
     charts::clocks(
         &format!("{title}: terminal clock offsets, replication {replication}"),
         &lines,
@@ -142,7 +167,6 @@ pub(crate) fn clock_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ClockSpec;
     use crate::dist::DurationDist;
     use crate::models::terminal::{Jumpers, TerminalStep};
 
