@@ -99,8 +99,8 @@ fn processor_name(c: &Clocks) -> String {
 }
 
 /// One clock's offset (s) against true time (h) over `[0, end]`: an even
-/// grid and both sides of each breakpoint; its steps, sync outages added
-/// to `marks` under `name`.
+/// grid and both sides of each breakpoint; its steps and sync outages
+/// added to `marks` (`step -30m`, `sync off`).
 fn offsets(clock: &Clock, name: &str, end: SimTime, marks: &mut Vec<(f64, String)>) -> Series {
     let hours = |t: SimTime| t.as_secs_f64() / 3600.0;
     let span = end.as_nanos().max(0);
@@ -116,9 +116,9 @@ fn offsets(clock: &Clock, name: &str, end: SimTime, marks: &mut Vec<(f64, String
         times.push(SimTime::from_nanos((e.at.as_nanos() - 1).max(0)));
         times.push(e.at);
         match e.kind {
-            ClockEventKind::Step { by } => marks.push((hours(e.at), format!("{name}: step {by}"))),
-            ClockEventKind::OutageStart => marks.push((hours(e.at), format!("{name}: sync off"))),
-            ClockEventKind::OutageEnd => marks.push((hours(e.at), format!("{name}: sync on"))),
+            ClockEventKind::Step { by } => marks.push((hours(e.at), format!("step {by}"))),
+            ClockEventKind::OutageStart => marks.push((hours(e.at), "sync off".to_string())),
+            ClockEventKind::OutageEnd => marks.push((hours(e.at), "sync on".to_string())),
             _ => {}
         }
     }
@@ -132,6 +132,29 @@ fn offsets(clock: &Clock, name: &str, end: SimTime, marks: &mut Vec<(f64, String
             .map(|&t| (hours(t), c.offset(t).as_secs_f64()))
             .collect(),
     }
+}
+
+/// A chart's marks: true time (h) and label.
+type Marks = Vec<(f64, String)>;
+
+/// Ascending terminal numbers as `0 to 5` or `0, 2, 7 to 9` (runs of
+/// three or more as a range).
+fn ranges(ids: &[u32]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+            j += 1;
+        }
+        if j >= i + 2 {
+            parts.push(format!("{} to {}", ids[i], ids[j]));
+        } else {
+            parts.extend(ids[i..=j].iter().map(u32::to_string));
+        }
+        i = j + 1;
+    }
+    parts.join(", ")
 }
 
 /// The clock picture of replication `replication` of a fleet of `fleet`
@@ -151,10 +174,37 @@ pub(crate) fn clock_chart(
     }
     let streams = Streams::new(seed, replication);
     let end = SimTime::ZERO + horizon;
+    // Terminals whose clocks are alike (the same offsets and marks: a
+    // constant offset for the whole fleet) are one line.
+    let mut groups: Vec<(Vec<String>, Series, Marks)> = Vec::new();
+    let clocks = own_clocks(c, fleet, &streams);
+    let terminals = clocks.len().saturating_sub(1);
+    for (i, (name, _, clock)) in clocks.iter().enumerate() {
+        let mut m = Vec::new();
+        let line = offsets(clock, name, end, &mut m);
+        match groups
+            .iter_mut()
+            .find(|g| i < terminals && g.1.points == line.points && g.2 == m)
+        {
+            Some(g) => g.0.push(name.clone()),
+            None => groups.push((vec![name.clone()], line, m)),
+        }
+    }
     let mut lines = Vec::new();
     let mut marks = Vec::new();
-    for (name, _, clock) in own_clocks(c, fleet, &streams) {
-        lines.push(offsets(&clock, &name, end, &mut marks));
+    for (names, mut line, m) in groups {
+        if names.len() > 1 {
+            let ids: Vec<u32> = names
+                .iter()
+                .filter_map(|n| n.trim_start_matches("terminal ").parse().ok())
+                .collect();
+            line.name = format!("terminals {}", ranges(&ids));
+        }
+        marks.extend(
+            m.into_iter()
+                .map(|(x, l)| (x, format!("{}: {l}", line.name))),
+        );
+        lines.push(line);
     }
     charts::clocks(
         &format!("{title}: terminal clock offsets, replication {replication}"),
@@ -179,6 +229,13 @@ mod tests {
             processor: ClockSpec::ideal(),
             zone: SimDuration::ZERO,
         }
+    }
+
+    #[test]
+    fn alike_terminals_are_named_by_ranges() {
+        assert_eq!(ranges(&[0, 1, 2, 3, 4, 5]), "0 to 5");
+        assert_eq!(ranges(&[0, 2]), "0, 2");
+        assert_eq!(ranges(&[0, 1, 4, 5, 6, 9]), "0, 1, 4 to 6, 9");
     }
 
     #[test]
@@ -243,12 +300,25 @@ mod tests {
                 .filter(|p| p.0 >= 23.0)
                 .all(|p| p.1 == -1560.0)
         );
-        assert_eq!(marks, vec![(23.0, "terminal 1: step -30m".to_string())]);
+        assert_eq!(marks, vec![(23.0, "step -30m".to_string())]);
+        // Terminals 0 and 2 are alike (4 minutes ahead throughout): one
+        // line.
         let chart = clock_chart("t", &c, 3, 1, 0, SimDuration::from_hours(48))
             .expect("draws")
             .expect("not ideal");
-        for name in ["terminal 0", "terminal 1", "terminal 2", "processor"] {
+        for name in [
+            "terminals 0, 2",
+            "terminal 1",
+            "terminal 1: step -30m",
+            "processor",
+        ] {
             assert!(chart.svg.contains(name), "{name}");
         }
+        // A legend entry is a text element's line of its own.
+        assert!(chart.svg.lines().any(|l| l == "terminals 0, 2"));
+        assert!(
+            !chart.svg.lines().any(|l| l == "terminal 0"),
+            "no line of its own"
+        );
     }
 }
