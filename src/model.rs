@@ -48,7 +48,8 @@ pub use tables::{ModelTable, PointView, TableKind, TableShape};
 pub use trace::{EventLog, TraceError, TraceOutcome, TraceQuery};
 pub use work::Work;
 
-use crate::charts::{ChartError, ChartSection};
+use crate::charts::{Chart, ChartError, ChartSection};
+use crate::clock::{Clock, ClockSpec};
 use crate::engine::{ScheduleError, Streams};
 use crate::field::FieldError;
 
@@ -160,6 +161,27 @@ pub trait Model: Any + Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<ChartSection>, ChartError> {
         let _ = (point, name, at);
         Ok(Vec::new())
+    }
+    /// The picture of the model's own clocks (not the hosts', drawn apart)
+    /// in replication `replication` of a run seeded `seed`, when some are
+    /// not ideal: a run writes it as `clocks.svg`, the report page shows
+    /// it with the host clocks.
+    fn clock_chart(
+        &self,
+        title: &str,
+        seed: u64,
+        replication: u64,
+    ) -> Result<Option<Chart>, ChartError> {
+        let _ = (title, seed, replication);
+        Ok(None)
+    }
+    /// The model's own clocks (not the hosts') in the replication of
+    /// `streams`, as `racesim trace --clocks` lists them: a name, the spec
+    /// and the clock drawn. Empty when the model has none, or only ideal
+    /// ones.
+    fn own_clocks(&self, streams: &Streams) -> Vec<(String, ClockSpec, Clock)> {
+        let _ = streams;
+        Vec::new()
     }
     /// The timeline of one failing case (`racesim trace`).
     fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {

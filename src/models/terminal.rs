@@ -59,6 +59,7 @@
 //! Resubmissions are sampled in both. When the counter is not part of the key
 //! the candidates are no longer a handful, and it samples.
 
+mod clock_chart;
 mod closed_form;
 mod config;
 mod day;
@@ -84,13 +85,15 @@ mod tests;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use config::{Clocks, Hours, MAX_DAILY_MEAN, MatchSet, Menu, TerminalConfig};
+pub use config::{
+    Clocks, Hours, Jumpers, MAX_DAILY_MEAN, MatchSet, Menu, TerminalConfig, TerminalStep,
+};
 pub use envelope::{back_of_envelope, closed_form_is_a_bound};
 pub use log::{LogError, MAX_LOG_ROWS, RequestLog};
 pub use metrics::{COLUMNS, DAILY_COLUMNS, METRIC_NAMES, col, metrics, metrics_over};
 pub use raw::{
     RawAlert, RawCustomers, RawDedup, RawMenu, RawPrice, RawProcessor, RawResubmit, RawScope,
-    RawSections, RawTerminal,
+    RawSections, RawTerminal, RawTerminalClock, RawTerminalStep,
 };
 pub use requests::{
     Card, CollisionTrace, Failure, LoggedRequest, Readings, RequestKind, RequestRef, TracedRequest,
@@ -103,7 +106,8 @@ pub use work::work;
 use sim::TerminalSim;
 use tally::Tally;
 
-use crate::charts::{ChartError, ChartSection};
+use crate::charts::{Chart, ChartError, ChartSection};
+use crate::clock::{Clock, ClockSpec};
 use crate::engine::{ScheduleError, Simulation, Streams};
 use crate::field::FieldError;
 use crate::model::{
@@ -133,6 +137,8 @@ impl ModelKind for Kind {
             KeyTable::new("terminal.resubmit", RawResubmit::KEYS),
             KeyTable::new("terminal.dedup", RawDedup::KEYS),
             KeyTable::new("terminal.alert", RawAlert::KEYS),
+            KeyTable::new("terminal.clock", RawTerminalClock::KEYS),
+            KeyTable::new("terminal.clock.steps[]", RawTerminalStep::KEYS),
             KeyTable::new("terminal.processor", RawProcessor::KEYS),
         ]
     }
@@ -266,6 +272,30 @@ impl Model for Terminal {
         at: &str,
     ) -> Result<Vec<ChartSection>, ChartError> {
         Ok(vec![volume_table::report_chart(point, name, at)?])
+    }
+    fn clock_chart(
+        &self,
+        title: &str,
+        seed: u64,
+        replication: u64,
+    ) -> Result<Option<Chart>, ChartError> {
+        match &self.config.clocks {
+            None => Ok(None),
+            Some(c) => clock_chart::clock_chart(
+                title,
+                c,
+                self.config.terminals,
+                seed,
+                replication,
+                SimDuration::from_hours(24 * i64::from(self.days)),
+            ),
+        }
+    }
+    fn own_clocks(&self, streams: &Streams) -> Vec<(String, ClockSpec, Clock)> {
+        match &self.config.clocks {
+            None => Vec::new(),
+            Some(c) => clock_chart::own_clocks(c, self.config.terminals, streams),
+        }
     }
     fn trace(&self, query: &TraceQuery<'_>) -> Result<TraceOutcome, TraceError> {
         trace::find(&self.config, self.days, query)

@@ -52,6 +52,8 @@ pub fn write_outputs(
         if !sc.hosts.is_empty() && sc.hosts.values().any(|h| !h.is_ideal()) {
             let chart = clocks::clock_chart(title, &sc.hosts, sc.seed, 0, sc.horizon)?;
             write_charts(dir, vec![("clocks".into(), chart)])?;
+        } else if let Some(chart) = sc.model.clock_chart(title, sc.seed, 0)? {
+            write_charts(dir, vec![("clocks".into(), chart)])?;
         }
         write_charts(dir, summary.charts(title)?)?;
         write_charts(dir, daily.charts(title)?)?;

@@ -6,7 +6,9 @@
 //! after), slew ends, scheduled steps and outages. Wander steps (one a
 //! minute) are counted, not listed. Each host ends with the largest offset
 //! the clock reaches (exact: the offset is piecewise linear, so it peaks at a
-//! breakpoint or at an end of the horizon). [`clock_chart`]: each host's
+//! breakpoint or at an end of the horizon). A model's own clocks (the
+//! terminal model's terminals and processor, `Model::own_clocks`) follow
+//! the hosts'. [`clock_chart`]: each host's
 //! offset against true time, the `clocks.svg` of a run.
 
 use serde_json::{Value, json};
@@ -17,9 +19,10 @@ use crate::engine::Streams;
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
-/// One host's clock over the horizon of one replication.
+/// One host's clock (or one of the model's own) over the horizon of one
+/// replication.
 struct HostClock<'a> {
-    name: &'a str,
+    name: String,
     spec: &'a ClockSpec,
     clock: Clock,
     /// Breakpoints up to the horizon, wander steps excluded.
@@ -31,12 +34,11 @@ struct HostClock<'a> {
 }
 
 fn host_clock<'a>(
-    name: &'a str,
+    name: &str,
     spec: &'a ClockSpec,
-    streams: &Streams,
+    mut clock: Clock,
     end: SimTime,
 ) -> HostClock<'a> {
-    let mut clock = Clock::of_host(spec, streams, name);
     let (mut events, mut wander_steps) = (Vec::new(), 0);
     let mut largest = (SimDuration::ZERO, SimTime::ZERO);
     let mut consider = |off: SimDuration, at: SimTime| {
@@ -56,7 +58,7 @@ fn host_clock<'a>(
         }
     }
     HostClock {
-        name,
+        name: name.to_string(),
         spec,
         clock,
         events,
@@ -111,11 +113,19 @@ pub fn render(sc: &Scenario, replication: u64) -> String {
         "{}: clocks of replication {replication} (seed {}) over {}\n",
         sc.name, sc.seed, sc.horizon
     );
-    if sc.hosts.is_empty() {
+    let own = sc.model.own_clocks(&streams);
+    if sc.hosts.is_empty() && own.is_empty() {
         out.push_str("\nno hosts: every clock reads true time\n");
     }
-    for (name, spec) in &sc.hosts {
-        let h = host_clock(name, spec, &streams, end);
+    let clocks = sc
+        .hosts
+        .iter()
+        .map(|(name, spec)| host_clock(name, spec, Clock::of_host(spec, &streams, name), end))
+        .chain(
+            own.iter()
+                .map(|(name, spec, clock)| host_clock(name, spec, clock.clone(), end)),
+        );
+    for h in clocks {
         out.push_str(&format!("\n{}: {}\n", h.name, describe(&h)));
         for e in &h.events {
             out.push_str(&format!("  {e}\n"));
@@ -170,11 +180,16 @@ fn event_json(e: &ClockEvent) -> Value {
 pub fn render_json(sc: &Scenario, replication: u64) -> Value {
     let streams = Streams::new(sc.seed, replication);
     let end = SimTime::ZERO + sc.horizon;
+    let own = sc.model.own_clocks(&streams);
     let hosts: Vec<Value> = sc
         .hosts
         .iter()
-        .map(|(name, spec)| {
-            let h = host_clock(name, spec, &streams, end);
+        .map(|(name, spec)| host_clock(name, spec, Clock::of_host(spec, &streams, name), end))
+        .chain(
+            own.iter()
+                .map(|(name, spec, clock)| host_clock(name, spec, clock.clone(), end)),
+        )
+        .map(|h| {
             json!({
                 "host": h.name,
                 "clock": describe(&h),

@@ -85,6 +85,13 @@ pub fn build(
             file: "report-clocks.svg".into(),
             svg: chart.svg,
         });
+    } else if let Some(chart) = sc.model.clock_chart(&sc.name, sc.seed, 0)? {
+        charts_out.push(ChartSection {
+            title: "Model clocks".into(),
+            caption: "The model's own clocks in replication 0 (for terminals: a sample of terminals, those whose clocks step first, and the processor), each one's offset from true time (positive = ahead), steps marked: whose day is whose near midnight.".into(),
+            file: "report-clocks.svg".into(),
+            svg: chart.svg,
+        });
     }
     match detail {
         Detail::Simulated => {

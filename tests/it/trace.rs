@@ -219,3 +219,158 @@ fn terminal_events_csv_is_the_replication_run_simulates() {
     assert_eq!(rows[reversed][7], rows[by][7], "same counter");
     assert_eq!(rows[reversed][9], rows[by][9], "same card");
 }
+
+/// A tiny clocked fleet for the request log: one terminal, 3 purchases a
+/// day between 00:00 and 02:00 on its clock, each resubmitted 10 minutes
+/// later; the terminal 4 minutes fast, the processor an hour behind (its
+/// midnight at the terminal's 01:04), the duplicate check on the
+/// processor's day.
+const TINY_CLOCKS: &str = r#"name = "tiny-clocks"
+model = "terminal"
+seed = 6
+horizon = "2d"
+
+[terminal]
+terminals = 1
+daily_transactions = 3
+day_to_day = "fixed"
+open = "00:00"
+close = "02:00"
+
+[terminal.menu]
+prices = [{ price = "2.50" }]
+
+[terminal.resubmit]
+probability = 1
+delay = "10m"
+
+[terminal.dedup]
+scope = "day"
+clock = "processor"
+
+[terminal.clock]
+offset = "4m"
+
+[terminal.processor]
+zone = "-1h"
+"#;
+
+/// `[-]day D HH:MM:SS.mmm` in milliseconds.
+fn reading_ms(s: &str) -> i64 {
+    let (sign, s) = match s.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, s),
+    };
+    let (day, hms) = s
+        .strip_prefix("day ")
+        .and_then(|r| r.split_once(' '))
+        .unwrap();
+    let (h, rest) = hms.split_once(':').unwrap();
+    let (m, rest) = rest.split_once(':').unwrap();
+    let (sec, ms) = rest.split_once('.').unwrap();
+    let v = |x: &str| x.parse::<i64>().unwrap();
+    sign * ((((v(day) * 24 + v(h)) * 60 + v(m)) * 60 + v(sec)) * 1000 + v(ms))
+}
+
+#[test]
+fn terminal_events_with_clocks_show_true_time_and_both_readings() {
+    // The bug this guards: the log's `true_time` was the terminal's clock
+    // reading. Now `true_time` is true time, `terminal_clock` reads 4
+    // minutes ahead of it and `processor_clock` an hour behind, on every
+    // row; rows are in true-time order. The two resubmissions whose
+    // original is before the processor's midnight (the terminal's 01:04)
+    // and which arrive after it are not caught (`missed_duplicate`), as in
+    // `run`'s replication 0 of the same scenario.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny-clocks.toml");
+    std::fs::write(&scenario, TINY_CLOCKS).unwrap();
+    let path = dir.path().join("requests.csv");
+    racesim()
+        .arg("trace")
+        .arg(&scenario)
+        .arg("--events")
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expected = "\
+true_time_ns,true_time,terminal_clock,processor_clock,terminal,day,kind,request,position,counter,batch,card,amount,related
+2429742560580,day 0 00:40:29.742,day 0 00:44:29.742,-day 0 00:19:30.257,0,0,purchase,0-0-1,1,001,1,**** **** **** 5003 (one-off #0),2.50,
+3029742560580,day 0 00:50:29.742,day 0 00:54:29.742,-day 0 00:09:30.257,0,0,resubmission,0-0-1r,1,001,1,**** **** **** 5003 (one-off #0),2.50,0-0-1
+3029742560580,day 0 00:50:29.742,day 0 00:54:29.742,-day 0 00:09:30.257,0,0,reversal_true_duplicate,0-0-1,1,001,1,**** **** **** 5003 (one-off #0),2.50,0-0-1r
+3333509687048,day 0 00:55:33.509,day 0 00:59:33.509,-day 0 00:04:26.490,0,0,purchase,0-0-2,2,002,1,**** **** **** 2922 (one-off #1),2.50,
+3650287271769,day 0 01:00:50.287,day 0 01:04:50.287,day 0 00:00:50.287,0,0,purchase,0-0-3,3,003,1,**** **** **** 0841 (one-off #2),2.50,
+3933509687048,day 0 01:05:33.509,day 0 01:09:33.509,day 0 00:05:33.509,0,0,resubmission,0-0-2r,2,002,1,**** **** **** 2922 (one-off #1),2.50,0-0-2
+3933509687048,day 0 01:05:33.509,day 0 01:09:33.509,day 0 00:05:33.509,0,0,missed_duplicate,0-0-2r,2,002,1,**** **** **** 2922 (one-off #1),2.50,0-0-2
+4250287271769,day 0 01:10:50.287,day 0 01:14:50.287,day 0 00:10:50.287,0,0,resubmission,0-0-3r,3,003,1,**** **** **** 0841 (one-off #2),2.50,0-0-3
+4250287271769,day 0 01:10:50.287,day 0 01:14:50.287,day 0 00:10:50.287,0,0,reversal_true_duplicate,0-0-3,3,003,1,**** **** **** 0841 (one-off #2),2.50,0-0-3r
+88701463344465,day 1 00:38:21.463,day 1 00:42:21.463,day 0 23:38:21.463,0,1,purchase,0-1-1,1,001,1,**** **** **** 5003 (one-off #0),2.50,
+89301463344465,day 1 00:48:21.463,day 1 00:52:21.463,day 0 23:48:21.463,0,1,resubmission,0-1-1r,1,001,1,**** **** **** 5003 (one-off #0),2.50,0-1-1
+89301463344465,day 1 00:48:21.463,day 1 00:52:21.463,day 0 23:48:21.463,0,1,reversal_true_duplicate,0-1-1,1,001,1,**** **** **** 5003 (one-off #0),2.50,0-1-1r
+89622148939817,day 1 00:53:42.148,day 1 00:57:42.148,day 0 23:53:42.148,0,1,purchase,0-1-2,2,002,1,**** **** **** 2922 (one-off #1),2.50,
+90222148939817,day 1 01:03:42.148,day 1 01:07:42.148,day 1 00:03:42.148,0,1,resubmission,0-1-2r,2,002,1,**** **** **** 2922 (one-off #1),2.50,0-1-2
+90222148939817,day 1 01:03:42.148,day 1 01:07:42.148,day 1 00:03:42.148,0,1,missed_duplicate,0-1-2r,2,002,1,**** **** **** 2922 (one-off #1),2.50,0-1-2
+92764249203978,day 1 01:46:04.249,day 1 01:50:04.249,day 1 00:46:04.249,0,1,purchase,0-1-3,3,003,1,**** **** **** 0841 (one-off #2),2.50,
+93364249203978,day 1 01:56:04.249,day 1 02:00:04.249,day 1 00:56:04.249,0,1,resubmission,0-1-3r,3,003,1,**** **** **** 0841 (one-off #2),2.50,0-1-3
+93364249203978,day 1 01:56:04.249,day 1 02:00:04.249,day 1 00:56:04.249,0,1,reversal_true_duplicate,0-1-3,3,003,1,**** **** **** 0841 (one-off #2),2.50,0-1-3r
+";
+    assert_eq!(text, expected);
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let mut last = i64::MIN;
+    for row in r.records().map(|x| x.unwrap()) {
+        let true_ns: i64 = row[0].parse().unwrap();
+        assert!(true_ns >= last, "true-time order");
+        last = true_ns;
+        // `true_time` is `true_time_ns` (truncated to the millisecond).
+        assert_eq!(reading_ms(&row[1]), true_ns.div_euclid(1_000_000));
+        let t = reading_ms(&row[1]);
+        let (term, proc) = (reading_ms(&row[2]), reading_ms(&row[3]));
+        assert!((term - t - 240_000).abs() <= 1, "{:?}", row);
+        assert!((t - proc - 3_600_000).abs() <= 1, "{:?}", row);
+    }
+    assert_eq!(text.matches(",missed_duplicate,").count(), 2);
+}
+
+#[test]
+fn trace_clocks_lists_the_terminals_and_the_processor() {
+    // Terminal 1's clock steps back 30 minutes at 22:55 on day 0 and
+    // forward again at noon on day 1; terminal 0's is ideal. The listing
+    // shows both terminals (the whole fleet: fewer than the sample's 6)
+    // and the processor, as a host's clock is listed.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("step-back.toml");
+    let text = TINY_CLOCKS
+        .replace("name = \"tiny-clocks\"", "name = \"step-back\"")
+        .replace("terminals = 1", "terminals = 2")
+        .replace(
+            "[terminal.clock]\noffset = \"4m\"",
+            "[terminal.clock]\nsteps = [\n  { at = \"22h55m\", by = \"-30m\", terminals = [1] },\n  { at = \"1d12h\", by = \"30m\", terminals = [1] },\n]",
+        )
+        .replace("[terminal.processor]\nzone = \"-1h\"\n", "");
+    std::fs::write(&scenario, text).unwrap();
+    let out = racesim()
+        .arg("trace")
+        .arg(&scenario)
+        .arg("--clocks")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "step-back: clocks of replication 0 (seed 6) over 2 days
+
+terminal 0: ideal (reads true time)
+  largest offset: 0s at day 0 00:00:00.000
+
+terminal 1: offset 0s at t = 0; frequency error 0.000 ppm at t = 0
+  step by -30m at day 0 22:55:00.000: offset 0s -> -30m
+  step by 30m at day 1 12:00:00.000: offset -30m -> 0s
+  largest offset: -30m at day 0 22:55:00.000
+
+processor: ideal (reads true time)
+  largest offset: 0s at day 0 00:00:00.000
+"
+    );
+}

@@ -386,6 +386,9 @@ impl ClosedForm {
 /// and the processor").
 pub(crate) fn day_mismatch_share(cfg: &TerminalConfig) -> Option<f64> {
     let c = cfg.clocks.as_ref()?;
+    if !c.steps.is_empty() {
+        return None;
+    }
     let fixed = |spec: &crate::clock::ClockSpec| {
         (spec.drift_ppm.as_constant() == Some(0.0)
             && spec.wander_ppm <= 0.0

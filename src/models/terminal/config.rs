@@ -5,13 +5,14 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::raw::{RawScope, RawTerminal};
+use super::raw::{RawScope, RawTerminal, RawTerminalClock};
 use super::values::{ClockOwner, DayToDay, MatchField, Overflow, Scope, TimeOfDay};
-use crate::clock::ClockSpec;
-use crate::clock::raw::clock_spec;
+use crate::clock::raw::{RawClock, clock_spec};
+use crate::clock::{Clock, ClockSpec};
 use crate::dist::{Dist, DurationDist};
+use crate::engine::Streams;
 use crate::field::FieldError;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::units::DurationValue;
 
 /// The largest mean daily count a terminal may have. Sampled means above it
@@ -208,20 +209,158 @@ impl Hours {
 #[derive(Debug, Clone)]
 pub struct Clocks {
     /// Every terminal's clock, drawn per terminal where distributions are
-    /// given.
+    /// given, with the steps that apply to every terminal.
     pub terminal: ClockSpec,
+    /// The steps of some terminals' clocks only, in the order given.
+    pub steps: Vec<TerminalStep>,
     /// The processor's clock.
     pub processor: ClockSpec,
     /// The processor's civil time minus the terminals' (its time zone).
     pub zone: SimDuration,
 }
 
+/// A step of some terminals' clocks (an item of `[terminal.clock]`'s
+/// `steps` with `terminals` or `share`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminalStep {
+    /// True time of the jump.
+    pub at: SimTime,
+    /// The jump (negative = backwards).
+    pub by: SimDuration,
+    /// Which terminals jump.
+    pub who: Jumpers,
+}
+
+/// Which terminals a [`TerminalStep`] moves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Jumpers {
+    /// These terminals (0-based, ascending, each once).
+    Listed(Vec<u32>),
+    /// Each terminal with this probability, drawn independently per
+    /// terminal and replication (stream `clock/steps`, indexed by
+    /// terminal: one uniform per such step, in the order given).
+    Share(f64),
+}
+
+
 impl Clocks {
     /// True when every terminal and the processor always read the same time
     /// in the same zone: no day can differ.
     pub fn is_ideal(&self) -> bool {
-        self.terminal.is_ideal() && self.processor.is_ideal() && self.zone == SimDuration::ZERO
+        self.terminal.is_ideal()
+            && self.steps.iter().all(|s| s.by == SimDuration::ZERO)
+            && self.processor.is_ideal()
+            && self.zone == SimDuration::ZERO
     }
+
+    /// The steps of terminal `t`'s clock beyond the fleet's, in replication
+    /// `streams`: those that list it, and those with a `share` whose draw
+    /// picks it.
+    pub fn steps_of(&self, t: u32, streams: &Streams) -> Vec<(SimTime, SimDuration)> {
+        let mut rng = None;
+        let mut out = Vec::new();
+        for s in &self.steps {
+            let jumps = match &s.who {
+                Jumpers::Listed(v) => v.binary_search(&t).is_ok(),
+                Jumpers::Share(p) => {
+                    let r = rng.get_or_insert_with(|| streams.indexed(super::streams::CLOCK_STEPS, u64::from(t)));
+                    // A uniform in [0, 1) from the high 53 bits.
+                    let u = (rand::Rng::next_u64(r) >> 11) as f64 / 9_007_199_254_740_992.0;
+                    u < *p
+                }
+            };
+            if jumps {
+                out.push((s.at, s.by));
+            }
+        }
+        out
+    }
+
+    /// Terminal `t`'s clock in replication `streams`: the fleet's clock
+    /// drawn from its own stream, with its own steps (the same clock the
+    /// run reads).
+    pub fn terminal_clock(&self, t: u32, streams: &Streams) -> Clock {
+        let rng = streams.indexed(super::streams::TERMINAL_CLOCK, u64::from(t));
+        let own = self.steps_of(t, streams);
+        if own.is_empty() {
+            return Clock::new(&self.terminal, rng);
+        }
+        let mut spec = self.terminal.clone();
+        spec.steps.extend(own);
+        Clock::new(&spec, rng)
+    }
+
+    /// The processor's clock in replication `streams`.
+    pub fn processor_clock(&self, streams: &Streams) -> Clock {
+        Clock::new(&self.processor, streams.indexed(super::streams::PROCESSOR_CLOCK, 0))
+    }
+}
+
+/// Validates `[terminal.clock]`: the host form (every key, the steps of
+/// every terminal) as a host's clock, then the steps of some terminals of
+/// a fleet of `fleet`.
+fn terminal_clocks(
+    c: &RawTerminalClock,
+    fleet: u32,
+    base_dir: &Path,
+) -> Result<(ClockSpec, Vec<TerminalStep>), FieldError> {
+    let spec = clock_spec(&c.host_form(), base_dir)?;
+    let mut steps = Vec::new();
+    for s in &c.steps {
+        let r = s.get_ref();
+        // The step's own checks are a host step's.
+        let one = RawClock {
+            steps: vec![super::raw::RawTerminalStep::host_step(s)],
+            ..RawClock::default()
+        };
+        let (at, by) = clock_spec(&one, base_dir)?.steps[0];
+        let who = match (&r.terminals, &r.share) {
+            (Some(_), Some(_)) => {
+                return Err(FieldError::at(
+                    s,
+                    "a step applies to the `terminals` listed or to a `share` of the fleet:                      give one of them (neither: every terminal)",
+                ));
+            }
+            (Some(list), None) => {
+                let mut v = Vec::with_capacity(list.get_ref().len());
+                for &i in list.get_ref() {
+                    if i < 0 || i >= i64::from(fleet) {
+                        return Err(FieldError::at(
+                            list,
+                            format!(
+                                "terminal {i} is not in the fleet: terminals are numbered 0 to {}",
+                                fleet - 1
+                            ),
+                        ));
+                    }
+                    v.push(i as u32);
+                }
+                if v.is_empty() {
+                    return Err(FieldError::at(
+                        list,
+                        "list at least one terminal (0-based), or remove `terminals` for every terminal",
+                    ));
+                }
+                v.sort_unstable();
+                v.dedup();
+                Jumpers::Listed(v)
+            }
+            (None, Some(p)) => {
+                let x = *p.get_ref();
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(FieldError::at(
+                        p,
+                        format!("share is the chance that a terminal jumps, 0 to 1, got {x}"),
+                    ));
+                }
+                Jumpers::Share(x)
+            }
+            // fleet-wide: in the host form
+            (None, None) => continue,
+        };
+        steps.push(TerminalStep { at, by, who });
+    }
+    Ok((spec, steps))
 }
 
 /// The validated `[terminal]` configuration. Immutable; built only by
@@ -541,11 +680,15 @@ impl TerminalConfig {
         let clocks = if raw.clock.is_none() && raw.processor.is_none() {
             None
         } else {
-            let spec = |c: &Option<crate::clock::raw::RawClock>| match c {
-                None => Ok(ClockSpec::ideal()),
-                Some(c) => clock_spec(c, base_dir),
+            let (terminal, steps) = match &raw.clock {
+                None => (ClockSpec::ideal(), Vec::new()),
+                Some(c) => terminal_clocks(c, t as u32, base_dir)?,
             };
             let p = raw.processor.clone().unwrap_or_default();
+            let processor = match &p.clock {
+                None => ClockSpec::ideal(),
+                Some(c) => clock_spec(c, base_dir)?,
+            };
             let zone = match &p.zone {
                 None => SimDuration::ZERO,
                 Some(z) => {
@@ -563,8 +706,9 @@ impl TerminalConfig {
                 }
             };
             Some(Clocks {
-                terminal: spec(&raw.clock)?,
-                processor: spec(&p.clock)?,
+                terminal,
+                steps,
+                processor,
                 zone,
             })
         };

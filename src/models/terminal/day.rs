@@ -16,6 +16,15 @@ use crate::engine::cancel;
 use crate::engine::rng::splitmix64;
 use crate::time::{SimDuration, SimTime};
 
+/// A request's arrival at the processor: purchase `p` (0-based position;
+/// its resubmission if `resub`) at time of day `t` of the terminal's day.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Arrival {
+    pub(super) p: u32,
+    pub(super) resub: bool,
+    pub(super) t: i64,
+}
+
 /// One terminal-day being played.
 pub(super) struct DayPlay<'a> {
     pub(super) cfg: &'a TerminalConfig,
@@ -312,7 +321,7 @@ impl DayPlay<'_> {
             } else {
                 RequestKind::Purchase
             };
-            self.log_row(t, kind, p, resub, original);
+            self.log_row(Arrival { p, resub, t }, kind, p, resub, original);
         }
         let m = self.cfg.dedup_match;
         let (card, amount) = (self.w.card[p as usize], self.w.amount[p as usize]);
@@ -416,12 +425,25 @@ impl DayPlay<'_> {
             position: p + 1,
             resubmission: resub,
         });
+        let arrival = Arrival { p, resub, t };
         if in_d {
             if q.purchase == p {
                 self.tally.true_duplicates += 1;
-                self.log_row(t, RequestKind::TrueDuplicate, q.purchase, q.resub, arriving);
+                self.log_row(
+                    arrival,
+                    RequestKind::TrueDuplicate,
+                    q.purchase,
+                    q.resub,
+                    arriving,
+                );
             } else {
-                self.log_row(t, RequestKind::FalseReversal, q.purchase, q.resub, arriving);
+                self.log_row(
+                    arrival,
+                    RequestKind::FalseReversal,
+                    q.purchase,
+                    q.resub,
+                    arriving,
+                );
                 self.tally.false_reversals.add_count(1);
                 let lost = self.cfg.menu.cents[self.w.amount[q.purchase as usize] as usize];
                 self.tally.lost_cents.add_count(lost);
@@ -445,7 +467,7 @@ impl DayPlay<'_> {
             } else {
                 RequestKind::FalseAlert
             };
-            self.log_row(t, kind, q.purchase, q.resub, arriving);
+            self.log_row(arrival, kind, q.purchase, q.resub, arriving);
         }
     }
 
@@ -458,7 +480,12 @@ impl DayPlay<'_> {
         for j in from..to {
             self.draw(j);
             let t = self.w.all_time[j as usize];
-            self.log_row(t, RequestKind::Purchase, j, false, None);
+            let arrival = Arrival {
+                p: j,
+                resub: false,
+                t,
+            };
+            self.log_row(arrival, RequestKind::Purchase, j, false, None);
         }
     }
 
@@ -482,27 +509,30 @@ impl DayPlay<'_> {
             position: p + 1,
             resubmission: false,
         });
-        self.log_row(t, RequestKind::MissedDuplicate, p, true, original);
+        let arrival = Arrival { p, resub: true, t };
+        self.log_row(arrival, RequestKind::MissedDuplicate, p, true, original);
     }
 
     /// Request log: a row about the request of purchase `p` (its
-    /// resubmission if `resub`), at time of day `t`.
+    /// resubmission if `resub`), made when the request `arrival` reached
+    /// the processor.
     #[inline]
     pub(super) fn log_row(
         &mut self,
-        t: i64,
+        arrival: Arrival,
         kind: RequestKind,
         p: u32,
         resub: bool,
         related: Option<RequestRef>,
     ) {
-        let Some(log) = self.log.as_deref_mut() else {
+        if self.log.is_none() {
             return;
-        };
+        }
+        let (at, clocks) = self.when(arrival);
         let d = self.d;
-        log.made += 1;
-        log.rows.push(LoggedRequest {
-            at: SimTime::from_nanos(i64::from(self.day) * NS_PER_DAY + t),
+        let row = LoggedRequest {
+            at: SimTime::from_nanos(at),
+            clocks,
             terminal: self.terminal,
             day: self.day,
             kind,
@@ -515,34 +545,51 @@ impl DayPlay<'_> {
             batch: if d.new_batch { p / d.range + 1 } else { 1 },
             card: card_of(d, self.w.card[p as usize]),
             amount_cents: self.cfg.menu.cents[self.w.amount[p as usize] as usize],
-        });
+        };
+        if let Some(log) = self.log.as_deref_mut() {
+            log.made += 1;
+            log.rows.push(row);
+        }
+    }
+
+    /// When request `a` reached the processor: its true time (ns since the
+    /// start) and, with clocks that are not ideal, what the terminal's and
+    /// the processor's clocks read then. Without them the terminal's time
+    /// of day is the true time of day.
+    pub(super) fn when(&self, a: Arrival) -> (i64, Option<Readings>) {
+        let terminal = i64::from(self.day) * NS_PER_DAY + a.t;
+        if !self.d.clocked {
+            return (terminal, None);
+        }
+        let (at, reading, processor, pday) = if a.resub {
+            let k = self
+                .w
+                .resub_pos
+                .binary_search_by_key(&a.p, |r| r.0)
+                .unwrap_or(0);
+            let r = self.w.resub_clock[k];
+            (r.at, r.terminal, r.processor, r.pday)
+        } else {
+            let i = a.p as usize;
+            (
+                self.w.true_all[i],
+                self.w.term_all.get(i).copied().unwrap_or(terminal),
+                self.w.proc_all[i],
+                self.w.pday_all[i],
+            )
+        };
+        let readings = Readings {
+            terminal: SimTime::from_nanos(reading),
+            processor: SimTime::from_nanos(processor),
+            processor_day: i64::from(self.day) + i64::from(pday),
+        };
+        (at, Some(readings))
     }
 
     pub(super) fn traced(&self, p: u32, t: i64, resub: bool) -> TracedRequest {
         let d = self.d;
         let card = self.w.card[p as usize];
-        let terminal = i64::from(self.day) * NS_PER_DAY + t;
-        let (at, clocks) = if d.clocked {
-            let (true_ns, processor, pday) = if resub {
-                let k = self
-                    .w
-                    .resub_pos
-                    .binary_search_by_key(&p, |r| r.0)
-                    .unwrap_or(0);
-                self.w.resub_clock[k]
-            } else {
-                let i = p as usize;
-                (self.w.true_all[i], self.w.proc_all[i], self.w.pday_all[i])
-            };
-            let readings = Readings {
-                terminal: SimTime::from_nanos(terminal),
-                processor: SimTime::from_nanos(processor),
-                processor_day: i64::from(self.day) + i64::from(pday),
-            };
-            (true_ns, Some(readings))
-        } else {
-            (terminal, None)
-        };
+        let (at, clocks) = self.when(Arrival { p, resub, t });
         TracedRequest {
             at: SimTime::from_nanos(at),
             time_of_day: SimDuration::from_nanos(t),

@@ -97,11 +97,16 @@ impl<'c> RequestLog<'c> {
         }
         self.pending.append(&mut log.rows);
         self.pending.sort_by_key(|r| r.at);
-        // No later terminal-day has a request before the next day opens.
+        // No later terminal-day has a request before the next day opens
+        // (with clocks, before its terminal's clock can read the opening).
         let split = if d + 1 < self.days {
             let next_open = i64::from(d + 1) * day_ns + self.cfg.hours.open_ns();
-            self.pending
-                .partition_point(|r| r.at < SimTime::from_nanos(next_open))
+            let from = self
+                .sim
+                .model()
+                .arrivals_from(d + 1)
+                .unwrap_or(SimTime::from_nanos(next_open));
+            self.pending.partition_point(|r| r.at < from)
         } else {
             self.pending.len()
         };

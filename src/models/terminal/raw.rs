@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{ClockOwner, DayToDay, MatchField, Money, Overflow, TimeOfDay};
-use crate::clock::raw::RawClock;
+use crate::clock::raw::{RawClock, RawOutage, RawStep, RawSync};
 use crate::dist::RawDist;
 use crate::units::DurationValue;
 
@@ -81,10 +81,88 @@ pub struct RawTerminal {
     pub alert: Option<RawAlert>,
     /// `[terminal.clock]`: every terminal's clock (drawn per terminal).
     #[serde(default)]
-    pub clock: Option<RawClock>,
+    pub clock: Option<RawTerminalClock>,
     /// `[terminal.processor]`: the processor's clock and time zone.
     #[serde(default)]
     pub processor: Option<RawProcessor>,
+}
+
+/// `[terminal.clock]`: a host's `clock` table, the same keys, whose
+/// `steps` may each apply to some terminals only ([`RawTerminalStep`]).
+/// [`RawTerminalClock::host_form`] gives the host table of the steps that
+/// apply to every terminal, validated as a host's.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTerminalClock {
+    /// Offset at t = 0, drawn per terminal.
+    pub offset: Option<Spanned<RawDist<DurationValue>>>,
+    /// Frequency error, ppm, drawn per terminal.
+    pub drift_ppm: Option<Spanned<RawDist<f64>>>,
+    /// Random walk of the frequency error, ppm per hour.
+    pub wander_ppm: Option<Spanned<f64>>,
+    /// Time synchronisation.
+    pub sync: Option<Spanned<RawSync>>,
+    /// Intervals with sync off.
+    #[serde(default)]
+    pub outages: Vec<Spanned<RawOutage>>,
+    /// Scheduled jumps, of every terminal or of some.
+    #[serde(default)]
+    pub steps: Vec<Spanned<RawTerminalStep>>,
+}
+
+/// An item of `[terminal.clock]`'s `steps`: a host's step (`at`, `by`),
+/// and which terminals jump: those listed (`terminals`), or each with
+/// probability `share`; every terminal when neither is given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTerminalStep {
+    /// True time of the jump.
+    pub at: DurationValue,
+    /// Size of the jump (negative = backwards).
+    pub by: DurationValue,
+    /// The terminals (0-based indices) that jump.
+    #[serde(default)]
+    pub terminals: Option<Spanned<Vec<i64>>>,
+    /// The chance that a terminal jumps (each terminal and replication
+    /// drawn independently).
+    #[serde(default)]
+    pub share: Option<Spanned<f64>>,
+}
+
+impl RawTerminalStep {
+    /// True if the step applies to every terminal.
+    pub fn is_fleet_wide(&self) -> bool {
+        self.terminals.is_none() && self.share.is_none()
+    }
+
+    /// The host form of the step (`at`, `by`), with the same span.
+    pub fn host_step(s: &Spanned<Self>) -> Spanned<RawStep> {
+        let r = s.get_ref();
+        Spanned::new(s.span(), RawStep { at: r.at, by: r.by })
+    }
+}
+
+impl RawTerminalClock {
+    /// Every key of `[terminal.clock]`: a host clock's.
+    pub const KEYS: &'static [&'static str] = RawClock::KEYS;
+
+    /// The host clock table of every key and of the steps that apply to
+    /// every terminal (those that name no terminals).
+    pub fn host_form(&self) -> RawClock {
+        RawClock {
+            offset: self.offset.clone(),
+            drift_ppm: self.drift_ppm.clone(),
+            wander_ppm: self.wander_ppm.clone(),
+            sync: self.sync.clone(),
+            outages: self.outages.clone(),
+            steps: self
+                .steps
+                .iter()
+                .filter(|s| s.get_ref().is_fleet_wide())
+                .map(RawTerminalStep::host_step)
+                .collect(),
+        }
+    }
 }
 
 /// `[terminal.processor]`.
@@ -231,4 +309,9 @@ impl RawAlert {
 impl RawProcessor {
     /// Every key of `[terminal.processor]`.
     pub const KEYS: &'static [&'static str] = &["clock", "zone"];
+}
+
+impl RawTerminalStep {
+    /// Every key of an item of `[terminal.clock]`'s `steps`.
+    pub const KEYS: &'static [&'static str] = &["at", "by", "terminals", "share"];
 }

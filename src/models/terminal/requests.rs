@@ -15,8 +15,8 @@ pub enum Card {
     OneOff(u32),
 }
 
-/// What the clocks read when a traced request was made (terminal clocks
-/// only).
+/// What the clocks read when a request reached the processor (terminal
+/// clocks only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Readings {
     /// The terminal's clock (since the start of its day 0).
@@ -147,6 +147,9 @@ pub struct LoggedRequest {
     /// True time of the row: the request's arrival, or for an outcome the
     /// arrival of the later request that caused it.
     pub at: SimTime,
+    /// What the terminal's and the processor's clocks read at `at`, when
+    /// the scenario has clocks that are not ideal.
+    pub clocks: Option<Readings>,
     /// Terminal index, 0-based.
     pub terminal: u32,
     /// Day index, 0-based.

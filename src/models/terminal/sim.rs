@@ -43,8 +43,8 @@ use super::config::{MAX_DAILY_MEAN, TerminalConfig};
 use super::day::{DayPlay, usual_order};
 use super::requests::{CollisionTrace, LogState};
 use super::state::{
-    Buffers, Counts, Derived, LONG_CHAINS, NONE, NS_PER_DAY, Pick, TWO_POW_53, TerminalState,
-    threshold,
+    Buffers, Counts, Derived, LONG_CHAINS, NONE, NS_PER_DAY, Pick, ResubClock, TWO_POW_53,
+    TerminalState, threshold,
 };
 use super::streams as stream;
 use super::tally::Tally;
@@ -190,6 +190,33 @@ impl<'c> TerminalSim<'c> {
             overflow: false,
         });
         self
+    }
+
+    /// Request log with clocks that are not ideal: a true time before which
+    /// no request of terminal-day `day` or later can arrive (`None` without
+    /// such clocks: then none arrives before the day opens). A terminal's
+    /// purchases come one after another in true time, each the first
+    /// instant after its previous one at which its clock reads the
+    /// purchase's time, so its next one is no earlier than the first
+    /// instant, after its last purchase, at which its clock reads the day's
+    /// opening; resubmissions come later still. Asked of copies of the
+    /// clocks, so the run's own clocks are not moved.
+    pub(crate) fn arrivals_from(&self, day: u32) -> Option<SimTime> {
+        if !self.d.clocked {
+            return None;
+        }
+        let open = i64::from(day) * NS_PER_DAY + self.cfg.hours.open_ns();
+        let v = SimTime::from_nanos(open);
+        let until = SimTime::from_nanos(open + 2 * NS_PER_DAY);
+        self.clocks
+            .iter()
+            .map(|c| {
+                c.terminal
+                    .clone()
+                    .first_reading_at_least(v, c.last, until)
+                    .unwrap_or(until)
+            })
+            .min()
     }
 
     /// True if two requests of a terminal-day of `n` purchases can share a key
@@ -340,7 +367,13 @@ impl<'c> TerminalSim<'c> {
         }
         if d.clocked {
             let zone = cfg.clocks.as_ref().map_or(0, |c| c.zone.as_nanos());
-            tally.day_mismatches = read_clocks(w, &mut self.clocks[terminal as usize], day, zone);
+            tally.day_mismatches = read_clocks(
+                w,
+                &mut self.clocks[terminal as usize],
+                day,
+                zone,
+                logging || self.trace,
+            );
         }
         // Resubmissions in arrival order.
         w.resubs.clear();
@@ -482,7 +515,7 @@ fn resub_pday(w: &Buffers, d: &Derived, p: u32) -> i16 {
     }
     w.resub_pos
         .binary_search_by_key(&p, |r| r.0)
-        .map_or(0, |k| w.resub_clock[k].2)
+        .map_or(0, |k| w.resub_clock[k].pday)
 }
 
 /// The processor's reading at true time `t` (in its zone) and its day minus
@@ -500,13 +533,15 @@ fn processor_day(processor: &mut Clock, t: i64, zone: i64, day: u32) -> (i64, i1
 /// instant, after the terminal's previous purchase, at which its clock reads
 /// the purchase's time of day on that day), the processor's reading and day
 /// then, and the same for each resubmission (`resub_pos`), which arrives its
-/// delay after its original in true time. Returns the purchases whose
-/// processor day is not the terminal's.
-fn read_clocks(w: &mut Buffers, clk: &mut TermClocks, day: u32, zone: i64) -> u64 {
+/// delay after its original in true time. With `readings` (request log and
+/// trace), also the terminal's reading at each of these instants. Returns
+/// the purchases whose processor day is not the terminal's.
+fn read_clocks(w: &mut Buffers, clk: &mut TermClocks, day: u32, zone: i64, readings: bool) -> u64 {
     let base = i64::from(day) * NS_PER_DAY;
     w.true_all.clear();
     w.proc_all.clear();
     w.pday_all.clear();
+    w.term_all.clear();
     w.resub_clock.clear();
     let mut mismatches = 0u64;
     let mut next = 0usize;
@@ -525,10 +560,23 @@ fn read_clocks(w: &mut Buffers, clk: &mut TermClocks, day: u32, zone: i64) -> u6
         w.true_all.push(t.as_nanos());
         w.proc_all.push(reading);
         w.pday_all.push(pday);
+        if readings {
+            w.term_all.push(clk.terminal.local(t).as_nanos());
+        }
         while next < w.resub_pos.len() && w.resub_pos[next].0 as usize == i {
             let tr = t.as_nanos().saturating_add(w.resub_pos[next].1);
-            let (reading, pday) = processor_day(&mut clk.processor, tr, zone, day);
-            w.resub_clock.push((tr, reading, pday));
+            let (processor, pday) = processor_day(&mut clk.processor, tr, zone, day);
+            let terminal = if readings {
+                clk.terminal.local(SimTime::from_nanos(tr)).as_nanos()
+            } else {
+                0
+            };
+            w.resub_clock.push(ResubClock {
+                at: tr,
+                terminal,
+                processor,
+                pday,
+            });
             next += 1;
         }
     }
@@ -577,16 +625,14 @@ impl engine::Model for TerminalSim<'_> {
         if self.d.clocked
             && let Some(c) = &cfg.clocks
         {
-            let processor = Clock::new(&c.processor, ctx.rng_indexed(stream::PROCESSOR_CLOCK, 0));
+            let streams = *ctx.streams();
+            let processor = c.processor_clock(&streams);
             // Before the first purchase of any clock within two days of true
             // time.
             let last = SimTime::from_nanos(-2 * NS_PER_DAY);
             self.clocks = (0..cfg.terminals)
                 .map(|t| TermClocks {
-                    terminal: Clock::new(
-                        &c.terminal,
-                        ctx.rng_indexed(stream::TERMINAL_CLOCK, u64::from(t)),
-                    ),
+                    terminal: c.terminal_clock(t, &streams),
                     processor: processor.clone(),
                     last,
                 })

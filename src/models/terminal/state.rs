@@ -148,6 +148,20 @@ pub(super) struct Derived {
     pub(super) alert_proc: bool,
 }
 
+/// What the clocks read when a resubmission arrives (clocks only).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ResubClock {
+    /// True time of the arrival, ns since the start.
+    pub(super) at: i64,
+    /// The terminal's reading then (0 unless readings are kept: request
+    /// log and trace).
+    pub(super) terminal: i64,
+    /// The processor's reading then, in its zone.
+    pub(super) processor: i64,
+    /// The processor's day minus the terminal's.
+    pub(super) pday: i16,
+}
+
 /// Buffers of one terminal-day, reused across days and terminals.
 #[derive(Default)]
 pub(super) struct Buffers {
@@ -168,9 +182,13 @@ pub(super) struct Buffers {
     pub(super) true_all: Vec<i64>,
     pub(super) proc_all: Vec<i64>,
     pub(super) pday_all: Vec<i16>,
+    /// Clocks, request log and trace only, by position: the terminal's
+    /// reading at the purchase's true time (ns since the start of its day
+    /// 0).
+    pub(super) term_all: Vec<i64>,
     /// Clocks only: the same for each resubmission of `resub_pos` (same
     /// index).
-    pub(super) resub_clock: Vec<(i64, i64, i16)>,
+    pub(super) resub_clock: Vec<ResubClock>,
     pub(super) spacing: Vec<f64>,
     /// Resubmitted positions, ascending, with their delays in ns.
     pub(super) resub_pos: Vec<(u32, i64)>,

@@ -25,6 +25,8 @@ pub(super) const CARDS: &str = "cards";
 pub(super) const PROCESSOR_CLOCK: &str = "clock/processor";
 /// Each terminal's clock (by terminal).
 pub(super) const TERMINAL_CLOCK: &str = "clock/terminal";
+/// Which terminals a step with a `share` moves (by terminal).
+pub(super) const CLOCK_STEPS: &str = "clock/steps";
 
 #[cfg(test)]
 mod tests {
@@ -44,6 +46,7 @@ mod tests {
             CARDS,
             PROCESSOR_CLOCK,
             TERMINAL_CLOCK,
+            CLOCK_STEPS,
         ];
         let set: std::collections::BTreeSet<&str> = names.into_iter().collect();
         assert_eq!(set.len(), names.len());

@@ -1418,3 +1418,216 @@ fn hosts_are_refused_in_a_terminal_scenario() {
     let src = crate::scenario::Source::from_text("t.toml", ok);
     assert!(crate::scenario::load(&src, &[]).is_ok());
 }
+
+// Clocks that jump for some terminals only (`steps` with `terminals` or
+// `share`), and what the processor never compares.
+
+/// Two terminals, 5 purchases a day each between 23:00 and 23:30 on their
+/// clocks, every purchase resubmitted 30 minutes later, the processor's
+/// check on its own day (an ideal clock in the terminals' zone). `steps`
+/// is the terminals' clock's.
+fn step_fleet(terminals: u32, steps: &str, dedup_clock: &str) -> TerminalConfig {
+    config(&format!(
+        "[terminal]\nterminals = {terminals}\ndaily_transactions = 5\nday_to_day = \"fixed\"\n\
+         open = \"23:00\"\nclose = \"23:30\"\n\
+         [terminal.menu]\nprices = [{{ price = \"2.50\" }}]\n\
+         [terminal.resubmit]\nprobability = 1\ndelay = \"30m\"\n\
+         [terminal.dedup]\nscope = \"day\"\nclock = \"{dedup_clock}\"\n\
+         [terminal.clock]\nsteps = [{steps}]\n"
+    ))
+}
+
+/// Terminal 1's clock jumps back 30 minutes at 22:55 on day 0, and forward
+/// again on day 1 at noon.
+const ONE_STEPS_BACK: &str = "{ at = \"22h55m\", by = \"-30m\", terminals = [1] }, { at = \"1d12h\", by = \"30m\", terminals = [1] }";
+
+#[test]
+fn a_backward_step_of_one_terminal_near_midnight_double_charges_its_resubmissions() {
+    // Terminal 0 (no step): purchases at true 23:00 to 23:30, resubmissions
+    // 23:30 to 24:00, the same processor day: every one caught. Terminal 1
+    // reads 30 minutes behind from 22:55 on day 0: its day-0 purchases at
+    // its 23:00 to 23:30 happen at true 23:30 to 24:00 (still the
+    // processor's day 0: no day mismatch), and every resubmission arrives
+    // at true 00:00 to 00:30, the processor's day 1: all 5 missed, on day 0
+    // only. Exact, whatever the draws: 3 days x 2 terminals x 5 purchases,
+    // 5 double charges.
+    let cfg = step_fleet(2, ONE_STEPS_BACK, "processor");
+    assert_eq!(super::closed_form::day_mismatch_share(&cfg), None);
+    for o in run(&cfg, 3, 4, 11, Estimator::Sample) {
+        assert_eq!(o.values[col::TRANSACTIONS], 30.0);
+        assert_eq!(o.values[col::RESUBMISSIONS], 30.0);
+        assert_eq!(o.values[col::MISSED_DUPLICATES], 5.0);
+        assert_eq!(o.values[col::TRUE_DUPLICATES], 25.0);
+        assert_eq!(o.values[col::DAY_MISMATCHES], 0.0);
+        assert_eq!(o.values[col::FALSE_REVERSALS], 0.0);
+    }
+    // The same fleet with the check on the terminals' day: all caught.
+    let cfg = step_fleet(2, ONE_STEPS_BACK, "terminal");
+    for o in run(&cfg, 3, 2, 11, Estimator::Sample) {
+        assert_eq!(o.values[col::MISSED_DUPLICATES], 0.0);
+        assert_eq!(o.values[col::TRUE_DUPLICATES], 30.0);
+    }
+    // Both terminals listed, or no `terminals` at all (every terminal):
+    // 10 double charges.
+    let both = ONE_STEPS_BACK.replace("[1]", "[1, 0, 1]");
+    let all = ONE_STEPS_BACK.replace(", terminals = [1]", "");
+    for steps in [both, all] {
+        let cfg = step_fleet(2, &steps, "processor");
+        for o in run(&cfg, 3, 2, 11, Estimator::Sample) {
+            assert_eq!(o.values[col::MISSED_DUPLICATES], 10.0, "{steps}");
+        }
+    }
+    // The trace shows terminal 1's clock half an hour behind true time.
+    let cfg = step_fleet(2, ONE_STEPS_BACK, "processor");
+    let t = find_false_reversal(&cfg, 3, Streams::new(11, 0)).expect("a double charge");
+    assert_eq!(
+        (t.failure, t.terminal, t.day),
+        (Failure::MissedDuplicate, 1, 0)
+    );
+    let c = t.reversed.clocks.expect("readings");
+    assert_eq!(
+        t.reversed.at.as_nanos() - c.terminal.as_nanos(),
+        1_800_000_000_000
+    );
+    assert_eq!(c.processor, t.reversed.at);
+}
+
+#[test]
+fn a_share_of_the_fleet_jumps_each_terminal_independently() {
+    // 40 terminals, one day; the backward step with `share = 0.5`: in each
+    // replication the terminals that jump each lose their 5 resubmissions,
+    // so the double charges are 5 k, k ~ Binomial(40, 1/2) independently
+    // per replication. `share = 1` is every terminal, `share = 0` none.
+    let share = |p: &str| format!("{{ at = \"22h55m\", by = \"-30m\", share = {p} }}");
+    let reps = 30;
+    let outs = run(
+        &step_fleet(40, &share("0.5"), "processor"),
+        1,
+        reps,
+        5,
+        Estimator::Sample,
+    );
+    let mut k = 0.0;
+    for o in &outs {
+        let m = o.values[col::MISSED_DUPLICATES];
+        assert_eq!(m % 5.0, 0.0, "whole terminals: {m}");
+        k += m / 5.0;
+    }
+    binomial_agrees("terminals that jump", k, 40.0 * reps as f64, 0.5);
+    let all = run(
+        &step_fleet(40, &share("1"), "processor"),
+        1,
+        2,
+        5,
+        Estimator::Sample,
+    );
+    assert!(
+        all.iter()
+            .all(|o| o.values[col::MISSED_DUPLICATES] == 200.0)
+    );
+    let none = run(
+        &step_fleet(40, &share("0"), "processor"),
+        1,
+        2,
+        5,
+        Estimator::Sample,
+    );
+    assert!(none.iter().all(|o| o.values[col::MISSED_DUPLICATES] == 0.0));
+    // The same terminals jump whatever the fleet is split into: the draw is
+    // per terminal (stream `clock/steps`).
+    let cfg = step_fleet(40, &share("0.5"), "processor");
+    let clocks = cfg.clocks().expect("clocks");
+    let jumpers: Vec<u32> = (0..40)
+        .filter(|&t| !clocks.steps_of(t, &Streams::new(5, 0)).is_empty())
+        .collect();
+    assert_eq!(
+        outs[0].values[col::MISSED_DUPLICATES],
+        5.0 * jumpers.len() as f64
+    );
+}
+
+#[test]
+fn terminal_steps_that_cannot_work_are_refused() {
+    let base = |step: &str| {
+        format!(
+            "[terminal]\nterminals = 3\ndaily_transactions = 10\n\
+             [terminal.menu]\nprices = [{{ price = \"1\" }}]\n\
+             [terminal.clock]\nsteps = [{step}]\n"
+        )
+    };
+    refused(
+        &base("{ at = \"1d\", by = \"1h\", terminals = [3] }"),
+        "terminal 3 is not in the fleet: terminals are numbered 0 to 2",
+    );
+    refused(
+        &base("{ at = \"1d\", by = \"1h\", terminals = [] }"),
+        "list at least one terminal",
+    );
+    refused(
+        &base("{ at = \"1d\", by = \"1h\", share = 1.5 }"),
+        "0 to 1, got 1.5",
+    );
+    refused(
+        &base("{ at = \"1d\", by = \"1h\", share = 0.5, terminals = [0] }"),
+        "give one of them",
+    );
+    refused(
+        &base("{ at = \"-1d\", by = \"1h\", terminals = [0] }"),
+        "`at` must be >= 0",
+    );
+    refused(
+        &base("{ at = \"1d\", by = \"1h\", terminal = [0] }"),
+        "unknown field",
+    );
+}
+
+#[test]
+fn the_processor_never_compares_requests_of_two_terminal_days() {
+    // One terminal, 4 purchases a day between 00:00 and 01:00 on its clock,
+    // every one with the same card and amount (one regular, one price), so
+    // two purchases share the processor's key exactly when their counters
+    // match. At 23:00 on day 0 the terminal's clock jumps an hour ahead:
+    // its day 1 (and every later day) then happens at true 23:00 to 24:00
+    // of the day before. So the processor's day 0 holds all of the
+    // terminal's days 0 and 1: counters 1 to 4 twice each, 4 pairs with the
+    // same key. The processor's day 1 holds day 2 only. As documented
+    // (`docs/clocks.md`, "What is not modelled"), the model compares only
+    // requests of one terminal-day: no false reversal, although each of the
+    // 4 pairs is on one processor day; 8 day mismatches (days 1 and 2).
+    let cfg = config(
+        "[terminal]\nterminals = 1\ndaily_transactions = 4\nday_to_day = \"fixed\"\n\
+         open = \"00:00\"\nclose = \"01:00\"\n\
+         [terminal.customers]\nregular_share = 1\nregulars = 1\n\
+         [terminal.menu]\nprices = [{ price = \"2.50\" }]\n\
+         [terminal.dedup]\nscope = \"day\"\nclock = \"processor\"\n\
+         [terminal.alert]\nscope = \"day\"\nclock = \"processor\"\n\
+         [terminal.clock]\nsteps = [{ at = \"23h\", by = \"1h\" }]\n",
+    );
+    for rep in 0..3 {
+        let (rows, values) = read_log(&cfg, 3, rep);
+        assert_eq!(values[col::TRANSACTIONS], 12.0);
+        assert_eq!(values[col::FALSE_REVERSALS], 0.0);
+        assert_eq!(values[col::ALERTS], 0.0);
+        assert_eq!(values[col::DAY_MISMATCHES], 8.0);
+        // The pairs a processor that compared across terminal-days would
+        // see, counted from the log: same counter (card and amount are
+        // always the same), same processor day, two terminal-days.
+        let purchases: Vec<(i64, u32, u32)> = rows
+            .iter()
+            .filter(|r| r.kind == RequestKind::Purchase)
+            .map(|r| (r.clocks.expect("readings").processor_day, r.counter, r.day))
+            .collect();
+        assert_eq!(purchases.len(), 12);
+        let mut pairs = 0;
+        for (i, a) in purchases.iter().enumerate() {
+            for b in &purchases[i + 1..] {
+                pairs += usize::from(a.0 == b.0 && a.1 == b.1 && a.2 != b.2);
+            }
+        }
+        assert_eq!(pairs, 4);
+        assert!(
+            rows.iter().all(|r| matches!(r.kind, RequestKind::Purchase)),
+            "no outcome row"
+        );
+    }
+}

@@ -170,7 +170,8 @@ fn request_json(t: &CollisionTrace, r: &TracedRequest) -> serde_json::Value {
     v
 }
 
-/// The columns of the request log.
+/// The columns of the request log. A scenario with terminal clocks adds
+/// [`CLOCK_EVENT_COLUMNS`] after `true_time`.
 pub(crate) const EVENT_COLUMNS: &[&str] = &[
     "true_time_ns",
     "true_time",
@@ -186,6 +187,21 @@ pub(crate) const EVENT_COLUMNS: &[&str] = &[
     "related",
 ];
 
+/// The columns a scenario with terminal clocks adds to the request log,
+/// after `true_time`: what the terminal's clock and the processor's (in its
+/// zone) read at the row's true time.
+pub(crate) const CLOCK_EVENT_COLUMNS: &[&str] = &["terminal_clock", "processor_clock"];
+
+/// The request log's header: [`EVENT_COLUMNS`], with [`CLOCK_EVENT_COLUMNS`]
+/// after `true_time` when the scenario has terminal clocks.
+pub(crate) fn event_columns(cfg: &TerminalConfig) -> Vec<&'static str> {
+    let mut v = EVENT_COLUMNS.to_vec();
+    if cfg.clocks.is_some() {
+        v.splice(2..2, CLOCK_EVENT_COLUMNS.iter().copied());
+    }
+    v
+}
+
 /// A request's id in the log: `TERMINAL-DAY-POSITION`, with an `r` after a
 /// resubmission (a purchase is resubmitted at most once).
 fn request_id(terminal: u32, day: u32, r: RequestRef) -> String {
@@ -198,9 +214,17 @@ fn request_id(terminal: u32, day: u32, r: RequestRef) -> String {
 
 fn event_row(cfg: &TerminalConfig, e: &LoggedRequest) -> Vec<String> {
     let digits = cfg.digits as usize;
-    vec![
+    let mut row = vec![
         e.at.as_nanos().to_string(),
         format_clock_reading(e.at.as_nanos()),
+    ];
+    if cfg.clocks.is_some() {
+        // Ideal clocks (and no zone) read true time.
+        let (terminal, processor) = e.clocks.map_or((e.at, e.at), |c| (c.terminal, c.processor));
+        row.push(format_clock_reading(terminal.as_nanos()));
+        row.push(format_clock_reading(processor.as_nanos()));
+    }
+    row.extend([
         e.terminal.to_string(),
         e.day.to_string(),
         e.kind.name().to_string(),
@@ -213,12 +237,17 @@ fn event_row(cfg: &TerminalConfig, e: &LoggedRequest) -> Vec<String> {
         e.related
             .map(|r| request_id(e.terminal, e.day, r))
             .unwrap_or_default(),
-    ]
+    ]);
+    row
 }
 
 /// The request log of one replication as CSV rows, a day of the fleet at a
 /// time: every processor request and outcome in true-time order, the same
 /// replication `run` simulates (with the `sample` estimator).
+///
+/// With terminal clocks, `true_time` is the true time of the row and
+/// `terminal_clock` and `processor_clock` are the two clocks' readings then
+/// (see [`CLOCK_EVENT_COLUMNS`]).
 ///
 /// Rows (`kind`):
 /// - `purchase`, `resubmission`: a request reaching the processor; for a
@@ -255,7 +284,10 @@ impl<'c> Requests<'c> {
 
 impl EventLog for Requests<'_> {
     fn header(&self) -> Vec<String> {
-        EVENT_COLUMNS.iter().map(|c| c.to_string()).collect()
+        event_columns(self.cfg)
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
     }
     fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>, TraceError> {
         let batch = match self.log.next_rows() {
