@@ -611,3 +611,69 @@ fn completions_mention_racesim_for_each_shell() {
     }
     racesim().args(["completions", "tcsh"]).assert().code(2);
 }
+
+/// The `### First failure` section of a Markdown report, up to the next
+/// folded part.
+fn first_failure_section(md: &str) -> &str {
+    let start = md
+        .find("### First failure")
+        .expect("a First failure section");
+    let rest = &md[start..];
+    &rest[..rest.find("<details>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn reports_show_the_first_failure_timeline_or_say_there_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    racesim()
+        .args(["report", "scenarios/lisa.toml", "--replications", "3"])
+        .args(["--set", "horizon=\"1d\"", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let lisa = dir.path().join("lisa");
+    let md = std::fs::read_to_string(lisa.join("report.md")).unwrap();
+    let section = first_failure_section(&md).to_string();
+    // the timeline is what `trace --first-error` prints for the same run
+    let a = racesim()
+        .args(["trace", "scenarios/lisa.toml", "--first-error"])
+        .args(["--set", "replications=3", "--set", "horizon=\"1d\""])
+        .assert()
+        .success();
+    let trace = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(
+        trace.contains("(error page)") && trace.contains("why:"),
+        "{trace}"
+    );
+    assert!(
+        section.contains(trace.trim_end()),
+        "{section}\n---\n{trace}"
+    );
+    // after the figures and the charts (the clock picture among them)
+    let at = md.find("### First failure").unwrap();
+    assert!(md.find("### Figures").unwrap() < at && md.find("<summary>Charts").unwrap() < at);
+    let html = std::fs::read_to_string(lisa.join("report.html")).unwrap();
+    let h = html
+        .find("<section id=\"first-failure\">")
+        .expect("html section");
+    assert!(html.find("<section id=\"charts\">").unwrap() < h);
+    assert!(html[h..].contains("user sees an error page"));
+    // a report on the result folder traces the same case again
+    racesim().arg("report").arg(&lisa).assert().success();
+    let again = std::fs::read_to_string(lisa.join("report.md")).unwrap();
+    assert_eq!(first_failure_section(&again), section);
+
+    // nothing fails in a short, well-synced run: said plainly
+    racesim()
+        .args(["report", "scenarios/lisa-ntp.toml", "--replications", "2"])
+        .args(["--set", "horizon=\"1h\"", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("lisa-ntp/report.md")).unwrap();
+    assert!(
+        first_failure_section(&md)
+            .contains("No failure in this run: no error page in 2 replication(s)."),
+        "{md}"
+    );
+}
