@@ -39,8 +39,10 @@ mod volume;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::{BackendCoord, DrawingErrorKind};
 
 use axis::Axis;
 use band::BandFigure;
@@ -122,6 +124,9 @@ const MARK_ROW_PX: i32 = 16;
 const MARK_ROWS: usize = 3;
 /// The volume chart cuts intervals at this multiple of its largest value.
 const VOLUME_BAND_CAP: f64 = 2.0;
+/// The sweep and history charts stop their axis at this multiple of the
+/// largest value or limit; an interval reaching higher is cut at the top.
+const BAND_CAP: f64 = 2.0;
 /// Width of the volume chart's interval bars.
 const VOLUME_BAR_PX: u32 = 5;
 
@@ -665,6 +670,311 @@ enum Swatch {
     Fill(RGBColor),
     /// A vertical interval bar.
     Bar(RGBColor),
+    /// A line of a multi-line chart: its dash pattern, and its marker if
+    /// the flag is set.
+    Stroke(Stroke, bool),
+    /// Nothing: the entry is a note.
+    None,
+}
+
+/// The marker shapes lines of a multi-line chart cycle through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Cross,
+}
+
+/// How one line of a multi-line chart is drawn: its colour, dash pattern
+/// (`None`: solid) and marker shape. Lines differ in all three, so two that
+/// coincide stay visible: the later one's gaps and markers show the
+/// earlier one under it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stroke {
+    colour: RGBColor,
+    dash: Option<(u32, u32)>,
+    marker: Marker,
+}
+
+/// Dash patterns (dash, gap in pixels) of the lines of a multi-line chart,
+/// one per palette colour: only the first line is solid, and it is drawn
+/// first, so a later line over it leaves it showing through its gaps.
+const LINE_DASHES: [Option<(u32, u32)>; 8] = [
+    None,
+    Some((12, 5)),
+    Some((3, 4)),
+    Some((20, 6)),
+    Some((8, 8)),
+    Some((2, 9)),
+    Some((16, 3)),
+    Some((5, 12)),
+];
+/// Marker shapes of the lines of a multi-line chart.
+const LINE_MARKERS: [Marker; 4] = [
+    Marker::Circle,
+    Marker::Square,
+    Marker::Triangle,
+    Marker::Cross,
+];
+
+impl Stroke {
+    /// The stroke of line `i` of a multi-line chart.
+    fn nth(i: usize) -> Stroke {
+        Stroke {
+            colour: PALETTE[i % PALETTE.len()],
+            dash: LINE_DASHES[i % LINE_DASHES.len()],
+            marker: LINE_MARKERS[i % LINE_MARKERS.len()],
+        }
+    }
+
+    /// A solid line with round markers (a chart's only line).
+    fn solid(colour: RGBColor) -> Stroke {
+        Stroke {
+            colour,
+            dash: None,
+            marker: Marker::Circle,
+        }
+    }
+
+    /// The line through `points` (data coordinates), `width` pixels wide.
+    fn line<C>(&self, points: Vec<C>, width: u32) -> Stroked<C> {
+        Stroked {
+            points,
+            stroke: *self,
+            width,
+            markers: false,
+        }
+    }
+
+    /// A marker at each of `points` (data coordinates).
+    fn markers<C>(&self, points: Vec<C>) -> Stroked<C> {
+        Stroked {
+            points,
+            stroke: *self,
+            width: LINE_PX,
+            markers: true,
+        }
+    }
+
+    /// The legend swatch: the line from `x0` to `x1` at `y` and, if
+    /// `marker`, the marker in the middle (pixel coordinates).
+    fn swatch<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        (x0, x1, y): (i32, i32, i32),
+        marker: bool,
+    ) -> Result<(), ChartError> {
+        area.draw(&self.line(vec![(x0, y), (x1, y)], LINE_PX))?;
+        if marker {
+            area.draw(&self.markers(vec![((x0 + x1) / 2, y)]))?;
+        }
+        Ok(())
+    }
+}
+
+/// A line, or a marker at each point, drawn in a [`Stroke`]: one element
+/// plotters draws on any backend (the dashes are laid out in pixels, so they
+/// look the same whatever the axes).
+struct Stroked<C> {
+    points: Vec<C>,
+    stroke: Stroke,
+    width: u32,
+    markers: bool,
+}
+
+impl<'a, C> PointCollection<'a, C> for &'a Stroked<C> {
+    type Point = &'a C;
+    type IntoIter = &'a [C];
+    fn point_iter(self) -> &'a [C] {
+        &self.points
+    }
+}
+
+impl<C, DB: DrawingBackend> Drawable<DB> for Stroked<C> {
+    fn draw<I: Iterator<Item = BackendCoord>>(
+        &self,
+        pos: I,
+        backend: &mut DB,
+        _: (u32, u32),
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        let pixels: Vec<BackendCoord> = pos.collect();
+        let colour = self.stroke.colour;
+        let line = colour.stroke_width(self.width);
+        if !self.markers {
+            return match self.stroke.dash {
+                None => backend.draw_path(pixels, &line),
+                Some((dash, gap)) => {
+                    let (w, h) = backend.get_size();
+                    let bounds = (w as i32, h as i32);
+                    for (a, b) in dashes(&pixels, f64::from(dash), f64::from(gap), bounds) {
+                        backend.draw_line(a, b, &line)?;
+                    }
+                    Ok(())
+                }
+            };
+        }
+        let fill = colour.filled();
+        let r = MARKER_PX as i32;
+        for (x, y) in pixels {
+            match self.stroke.marker {
+                Marker::Circle => backend.draw_circle((x, y), MARKER_PX, &fill, true)?,
+                Marker::Square => backend.draw_rect(
+                    (x - r + 1, y - r + 1),
+                    (x + r - 1, y + r - 1),
+                    &fill,
+                    true,
+                )?,
+                Marker::Triangle => backend.fill_polygon(
+                    [
+                        (x, y - r - 1),
+                        (x + r + 1, y + r - 1),
+                        (x - r - 1, y + r - 1),
+                    ],
+                    &fill,
+                )?,
+                Marker::Cross => {
+                    let cross = colour.stroke_width(LINE_PX);
+                    backend.draw_line((x - r, y - r), (x + r, y + r), &cross)?;
+                    backend.draw_line((x - r, y + r), (x + r, y - r), &cross)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The dashes of the polyline `path` (pixels): pieces `dash` long separated
+/// by gaps `gap` long, measured along the path, so a dash may turn a corner
+/// (it is then two pieces). Only what lies within `bounds` (the image's
+/// width and height, a few pixels more) is dashed, so a far-off point costs
+/// nothing.
+fn dashes(
+    path: &[BackendCoord],
+    dash: f64,
+    gap: f64,
+    bounds: (i32, i32),
+) -> Vec<(BackendCoord, BackendCoord)> {
+    let mut out = Vec::new();
+    // distance into the current dash-and-gap period
+    let mut phase = 0.0;
+    let period = dash + gap;
+    let pad = f64::from(LINE_PX) * 2.0;
+    let (lo, hi) = (
+        (-pad, -pad),
+        (f64::from(bounds.0) + pad, f64::from(bounds.1) + pad),
+    );
+    for w in path.windows(2) {
+        let p = |c: BackendCoord| (f64::from(c.0), f64::from(c.1));
+        let Some((a, b)) = clip(p(w[0]), p(w[1]), lo, hi) else {
+            continue;
+        };
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        let at = |t: f64| {
+            let f = if len > 0.0 { t / len } else { 0.0 };
+            (
+                (a.0 + (b.0 - a.0) * f).round() as i32,
+                (a.1 + (b.1 - a.1) * f).round() as i32,
+            )
+        };
+        let mut t = 0.0;
+        // (1e-9 pixel steps are taken as done, so rounding cannot stall it)
+        while len - t > 1e-9 {
+            let in_dash = phase < dash;
+            let left = if in_dash {
+                dash - phase
+            } else {
+                period - phase
+            };
+            let step = left.min(len - t);
+            if in_dash {
+                out.push((at(t), at(t + step)));
+            }
+            t += step;
+            phase += step;
+            if phase >= period - 1e-9 {
+                phase = 0.0;
+            } else if in_dash && phase >= dash - 1e-9 {
+                phase = dash;
+            }
+        }
+    }
+    out
+}
+
+/// The part of the segment `a`-`b` inside the box `lo`-`hi`
+/// (Liang-Barsky), if any.
+fn clip(
+    a: (f64, f64),
+    b: (f64, f64),
+    lo: (f64, f64),
+    hi: (f64, f64),
+) -> Option<((f64, f64), (f64, f64))> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - lo.0),
+        (dx, hi.0 - a.0),
+        (-dy, a.1 - lo.1),
+        (dy, hi.1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    (t0 <= t1).then_some((
+        (a.0 + t0 * dx, a.1 + t0 * dy),
+        (a.0 + t1 * dx, a.1 + t1 * dy),
+    ))
+}
+
+/// The names of lines that coincide: every group of two or more lines
+/// (by index into `lines`, each a list of points sorted by x) whose points
+/// are the same, to a relative 1e-9.
+fn coinciding(lines: &[Vec<(f64, f64)>]) -> Vec<Vec<usize>> {
+    let same = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+        let close = |u: f64, v: f64| u == v || (u - v).abs() <= 1e-9 * u.abs().max(v.abs());
+        !a.is_empty()
+            && a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(p, q)| close(p.0, q.0) && close(p.1, q.1))
+    };
+    let mut taken = vec![false; lines.len()];
+    let mut groups = Vec::new();
+    for i in 0..lines.len() {
+        if taken[i] {
+            continue;
+        }
+        let group: Vec<usize> = (i..lines.len())
+            .filter(|&j| !taken[j] && same(&lines[i], &lines[j]))
+            .collect();
+        if group.len() > 1 {
+            for &j in &group {
+                taken[j] = true;
+            }
+            groups.push(group);
+        }
+    }
+    groups
+}
+
+/// "a and b coincide", "a, b and c coincide".
+fn coincide_note(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last} coincide", init.join(", ")),
+    }
 }
 
 struct LegendEntry {
@@ -681,8 +991,10 @@ impl LegendEntry {
     }
 }
 
-/// Paints the background, the title and a one-row legend; returns the area
-/// left for the plot. The legend sits above the plot so it never hides data.
+/// Paints the background, the title and the legend; returns the area left
+/// for the plot. The legend sits above the plot so it never hides data, and
+/// wraps into as many centred rows as its entries need to fit the width
+/// ([`legend_rows`]).
 fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -693,21 +1005,64 @@ fn frame<DB: DrawingBackend>(
     if legend.is_empty() {
         return Ok(below_title);
     }
-    let (legend_area, plot_area) = below_title.split_vertically(LEGEND_ROW_PX);
     let style = text(LEGEND_FONT_PX, &INK).pos(Pos::new(HPos::Left, VPos::Center));
     let mut widths = Vec::with_capacity(legend.len());
     for entry in legend {
-        widths.push(legend_area.estimate_text_size(&entry.label, &style)?.0 as i32);
+        let text_w = below_title.estimate_text_size(&entry.label, &style)?.0 as i32;
+        widths.push(match entry.swatch {
+            Swatch::None => text_w,
+            _ => SWATCH_PX + SWATCH_GAP_PX + text_w,
+        });
     }
-    let total: i32 = widths
-        .iter()
-        .map(|w| SWATCH_PX + SWATCH_GAP_PX + w)
-        .sum::<i32>()
-        + LEGEND_GAP_PX * (legend.len() as i32 - 1);
-    let (area_w, area_h) = legend_area.dim_in_pixel();
-    let mut x = ((area_w as i32 - total) / 2).max(MARGIN_PX as i32);
-    let y = area_h as i32 / 2;
-    for (entry, w) in legend.iter().zip(widths) {
+    let area_w = below_title.dim_in_pixel().0 as i32;
+    let rows = legend_rows(&widths, area_w - 2 * MARGIN_PX as i32);
+    let (legend_area, plot_area) = below_title.split_vertically(LEGEND_ROW_PX * rows.len() as u32);
+    for (r, row) in rows.iter().enumerate() {
+        let total: i32 =
+            row.iter().map(|&i| widths[i]).sum::<i32>() + LEGEND_GAP_PX * (row.len() as i32 - 1);
+        let x = ((area_w - total) / 2).max(MARGIN_PX as i32);
+        let y = LEGEND_ROW_PX as i32 * r as i32 + LEGEND_ROW_PX as i32 / 2;
+        draw_legend_row(
+            &legend_area,
+            row.iter().map(|&i| (&legend[i], widths[i])),
+            x,
+            y,
+            &style,
+        )?;
+    }
+    Ok(plot_area)
+}
+
+/// Splits legend entries of the given widths (swatch and text) into rows no
+/// wider than `avail`, in order, as few as greedy filling gives; an entry
+/// wider than `avail` gets a row of its own.
+fn legend_rows(widths: &[i32], avail: i32) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut used = 0;
+    for (i, &w) in widths.iter().enumerate() {
+        match rows.last_mut() {
+            Some(row) if used + LEGEND_GAP_PX + w <= avail => {
+                row.push(i);
+                used += LEGEND_GAP_PX + w;
+            }
+            _ => {
+                rows.push(vec![i]);
+                used = w;
+            }
+        }
+    }
+    rows
+}
+
+/// Draws one legend row starting at `x`, centred on `y`.
+fn draw_legend_row<'e, DB: DrawingBackend>(
+    legend_area: &DrawingArea<DB, Shift>,
+    entries: impl Iterator<Item = (&'e LegendEntry, i32)>,
+    mut x: i32,
+    y: i32,
+    style: &TextStyle<'_>,
+) -> Result<(), ChartError> {
+    for (entry, w) in entries {
         let (x0, x1) = (x, x + SWATCH_PX);
         match entry.swatch {
             Swatch::Line(c) => {
@@ -752,15 +1107,17 @@ fn frame<DB: DrawingBackend>(
                     c.stroke_width(LINE_PX),
                 ))?;
             }
+            Swatch::Stroke(stroke, marker) => stroke.swatch(legend_area, (x0, x1, y), marker)?,
+            Swatch::None => {}
         }
-        legend_area.draw(&Text::new(
-            entry.label.as_str(),
-            (x1 + SWATCH_GAP_PX, y),
-            style.clone(),
-        ))?;
-        x = x1 + SWATCH_GAP_PX + w + LEGEND_GAP_PX;
+        let text_x = match entry.swatch {
+            Swatch::None => x,
+            _ => x1 + SWATCH_GAP_PX,
+        };
+        legend_area.draw(&Text::new(entry.label.as_str(), (text_x, y), style.clone()))?;
+        x += w + LEGEND_GAP_PX;
     }
-    Ok(plot_area)
+    Ok(())
 }
 
 /// Draws the grid, ticks and axis labels of a chart.
@@ -1606,11 +1963,10 @@ mod tests {
             SIMULATED, BAND, BAND_BAR, ESTIMATE, LIMIT, ERROR_BAR, OK_BAR, MIXED_BAR,
         ];
         data.extend(PALETTE);
-        // the legend row, above the plot, holds swatches in the data colours
-        let legend = (y0 - (MARGIN_PX + LEGEND_ROW_PX) as f64 - 1.0)..=(y0 - MARGIN_PX as f64);
+        // the legend rows, above the plot, hold swatches in the data colours
         let elements: Vec<Vec<(f64, f64)>> = elements_in(&chart.svg, &data)
             .into_iter()
-            .filter(|e| !e.iter().all(|p| legend.contains(&p.1)))
+            .filter(|e| !e.iter().all(|p| p.1 <= y0 - MARGIN_PX as f64))
             .collect();
         assert!(!elements.is_empty(), "{name}: nothing drawn");
         for (x, y) in elements.into_iter().flatten() {
@@ -1743,6 +2099,129 @@ mod tests {
         let (_, h, _) = decode(&tall.png);
         assert!(h > HEIGHT, "six panels need more height ({h})");
         assert!(tall.svg.contains(&format!("height=\"{h}\"")));
+    }
+
+    #[test]
+    fn legend_rows_fill_the_width_in_order() {
+        assert_eq!(legend_rows(&[100, 100, 100], 400), vec![vec![0, 1, 2]]);
+        // 100 + 26 + 100 + 26 + 100 = 352 > 300
+        assert_eq!(
+            legend_rows(&[100, 100, 100], 300),
+            vec![vec![0, 1], vec![2]]
+        );
+        // an entry wider than the row gets a row of its own
+        assert_eq!(
+            legend_rows(&[50, 500, 50], 300),
+            vec![vec![0], vec![1], vec![2]]
+        );
+        assert!(legend_rows(&[], 300).is_empty());
+    }
+
+    #[test]
+    fn dashes_follow_the_path_and_keep_their_rhythm() {
+        // 40 pixels of dash 10, gap 5: dashes at 0-10, 15-25, 30-40
+        let d = dashes(&[(0, 0), (40, 0)], 10.0, 5.0, (900, 540));
+        assert_eq!(
+            d,
+            vec![((0, 0), (10, 0)), ((15, 0), (25, 0)), ((30, 0), (40, 0))]
+        );
+        // the rhythm carries over a corner: the gap begun at x = 10 ends 3
+        // pixels down the second leg
+        let d = dashes(&[(0, 0), (12, 0), (12, 20)], 10.0, 5.0, (900, 540));
+        assert_eq!(
+            d,
+            vec![((0, 0), (10, 0)), ((12, 3), (12, 13)), ((12, 18), (12, 20))]
+        );
+        assert!(dashes(&[(3, 3)], 10.0, 5.0, (900, 540)).is_empty());
+        // a point far off the image costs nothing: only the visible part
+        // (x up to 904) is dashed, 905 / 15 periods
+        let far = dashes(&[(0, 0), (i32::MAX, 0)], 10.0, 5.0, (900, 540));
+        assert_eq!(far.len(), 61);
+    }
+
+    #[test]
+    fn coinciding_lines_stay_visible_and_are_named() {
+        let base = skew_sweep();
+        let line = |name: &str, scale: f64| BandSeries {
+            name: name.into(),
+            points: base
+                .iter()
+                .map(|p| BandPoint {
+                    value: p.value * scale,
+                    ..*p
+                })
+                .collect(),
+        };
+        // b=1 and b=2 are the same line; b=3 lies elsewhere
+        let chart = sweep(
+            "coincide",
+            "skew",
+            "rate",
+            &[line("b=1", 1.0), line("b=2", 1.0), line("b=3", 3.0)],
+            &[],
+        )
+        .unwrap();
+        check("coincide", &chart, &["b=1 and b=2 coincide"]);
+        assert!(!chart.svg.contains("b=3 coincide") && !chart.svg.contains("and b=3"));
+        // the first line is drawn solid, the second dashed over it: both
+        // colours show in the plot, not only in the legend
+        let (x0, y0, x1, y1) = plot_rect(&chart.svg);
+        let (w, _, pixels) = decode(&chart.png);
+        let in_plot = |c: RGBColor| {
+            let want = [c.0, c.1, c.2];
+            pixels
+                .chunks(3)
+                .enumerate()
+                .filter(|(i, p)| {
+                    let (x, y) = ((i % w as usize) as f64, (i / w as usize) as f64);
+                    *p == want && (x0..=x1).contains(&x) && (y0..=y1).contains(&y)
+                })
+                .count()
+        };
+        assert!(in_plot(PALETTE[0]) > 150, "the first line is hidden");
+        assert!(in_plot(PALETTE[1]) > 150, "the second line is hidden");
+        // each line has its own marker shape: circles, squares, triangles
+        assert!(chart.svg.contains("<circle") && chart.svg.contains("<rect"));
+        assert!(chart.svg.contains("<polygon"));
+        // lines that merely touch do not coincide
+        let apart = sweep(
+            "apart",
+            "skew",
+            "rate",
+            &[line("a", 1.0), line("b", 1.5)],
+            &[],
+        )
+        .unwrap();
+        assert!(!apart.svg.contains("coincide"));
+    }
+
+    #[test]
+    fn intervals_far_above_the_values_are_cut_not_fitted() {
+        let wide: Vec<BandPoint> = skew_sweep()
+            .into_iter()
+            .map(|p| BandPoint {
+                high: p.value + 1.0,
+                ..p
+            })
+            .collect();
+        let two = [
+            BandSeries {
+                name: "a".into(),
+                points: wide.clone(),
+            },
+            BandSeries {
+                name: "b".into(),
+                points: skew_sweep(),
+            },
+        ];
+        let chart = sweep("cut", "skew", "rate", &two, &[]).unwrap();
+        check("cut", &chart, &["interval cut at the top"]);
+        inside_the_plot("cut", &chart);
+        // the axis stops near twice the largest value (about 0.014), far
+        // below the intervals' 1.0
+        assert!(!chart.svg.contains(">1<") && !chart.svg.contains(">0.5<"));
+        let plain = sweep("plain", "skew", "rate", &two[1..], &[]).unwrap();
+        assert!(!plain.svg.contains("cut at the top"));
     }
 
     #[test]

@@ -32,15 +32,15 @@ pub(super) struct BandFigure<'a> {
 
 /// The drawable parts of one group.
 struct Parts {
-    colour: RGBColor,
+    stroke: Stroke,
     values: Vec<Vec<(f64, f64)>>,
     estimates: Vec<Vec<(f64, f64)>>,
     bands: Vec<Vec<(f64, f64, f64)>>,
 }
 
-fn parts(g: &Group, colour: RGBColor) -> Parts {
+fn parts(g: &Group, stroke: Stroke) -> Parts {
     Parts {
-        colour,
+        stroke,
         values: runs(&g.points, |(x, p)| finite_point(*x, p.value)),
         estimates: runs(&g.points, |(x, p)| finite_point(*x, p.estimate?)),
         bands: runs(&g.points, |(x, p)| {
@@ -61,12 +61,12 @@ impl Figure for BandFigure<'_> {
             .iter()
             .enumerate()
             .map(|(i, g)| {
-                let colour = if single {
-                    SIMULATED
+                let stroke = if single {
+                    Stroke::solid(SIMULATED)
                 } else {
-                    PALETTE[i % PALETTE.len()]
+                    Stroke::nth(i)
                 };
-                (g, parts(g, colour))
+                (g, parts(g, stroke))
             })
             .collect();
         let any = |f: fn(&Parts) -> bool| drawn.iter().any(|(_, p)| f(p));
@@ -106,7 +106,7 @@ impl Figure for BandFigure<'_> {
                 if !p.values.is_empty() || !p.bands.is_empty() {
                     legend.push(LegendEntry::new(
                         shorten(&g.name, LABEL_MAX_CHARS),
-                        Swatch::LineMarker(p.colour),
+                        Swatch::Stroke(p.stroke, markers),
                     ));
                 }
             }
@@ -118,7 +118,48 @@ impl Figure for BandFigure<'_> {
             }
         }
         for l in &self.limits {
-            legend.push(LegendEntry::new(l.label.clone(), Swatch::Dashed(LIMIT)));
+            legend.push(LegendEntry::new(
+                shorten(&l.label, LABEL_MAX_CHARS),
+                Swatch::Dashed(LIMIT),
+            ));
+        }
+        let values: Vec<f64> = drawn
+            .iter()
+            .flat_map(|(_, p)| p.values.iter().chain(&p.estimates))
+            .flatten()
+            .map(|p| p.1)
+            .collect();
+        // An interval far above every value (a few replications, a rare
+        // event) would flatten the lines: the axis stops at BAND_CAP times
+        // the largest value or limit and such a bar is cut at the top.
+        let top = values
+            .iter()
+            .copied()
+            .chain(self.limits.iter().map(|l| l.value))
+            .filter(|v| v.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let cap = if top > 0.0 {
+            top * BAND_CAP
+        } else {
+            f64::INFINITY
+        };
+        let cut = drawn
+            .iter()
+            .flat_map(|(_, p)| &p.bands)
+            .flatten()
+            .any(|b| b.2 > cap);
+        if cut {
+            legend.push(LegendEntry::new("↑ interval cut at the top", Swatch::None));
+        }
+        // Lines drawn over each other: said in words too.
+        let lines: Vec<Vec<(f64, f64)>> = drawn.iter().map(|(_, p)| p.values.concat()).collect();
+        for group in coinciding(&lines) {
+            let names: Vec<String> = group
+                .iter()
+                .map(|&i| shorten(&drawn[i].0.name, LABEL_MAX_CHARS))
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            legend.push(LegendEntry::new(coincide_note(&names), Swatch::None));
         }
         let area = frame(root, self.title, &legend)?;
 
@@ -154,19 +195,13 @@ impl Figure for BandFigure<'_> {
                 Fit::Data,
             ),
         };
-        let values: Vec<f64> = drawn
-            .iter()
-            .flat_map(|(_, p)| p.values.iter().chain(&p.estimates))
-            .flatten()
-            .map(|p| p.1)
-            .collect();
         let mut ys = values.clone();
         ys.extend(
             drawn
                 .iter()
                 .flat_map(|(_, p)| &p.bands)
                 .flatten()
-                .flat_map(|b| [b.1, b.2]),
+                .flat_map(|b| [b.1, b.2.min(cap)]),
         );
         ys.extend(self.limits.iter().map(|l| l.value));
         let y_axis = if let Some(axis) = Axis::log_if_spread(&values, &ys) {
@@ -204,7 +239,7 @@ impl Figure for BandFigure<'_> {
                     let (colour, width) = if single {
                         (BAND_BAR, LONE_BAND_PX)
                     } else {
-                        (p.colour, 1)
+                        (p.stroke.colour, 1)
                     };
                     chart.draw_series(run.iter().map(|&(x, low, high)| {
                         PathElement::new(
@@ -216,7 +251,7 @@ impl Figure for BandFigure<'_> {
             }
         }
         for (_, p) in &drawn {
-            let colour = if single { ESTIMATE } else { p.colour };
+            let colour = if single { ESTIMATE } else { p.stroke.colour };
             for run in &p.estimates {
                 if let [(x, y)] = run[..] {
                     chart.draw_series(std::iter::once(Cross::new(
@@ -236,16 +271,11 @@ impl Figure for BandFigure<'_> {
         }
         for (_, p) in &drawn {
             for run in &p.values {
-                chart.draw_series(LineSeries::new(
-                    run.iter().map(|&(x, y)| (x, clamp(y))),
-                    p.colour.stroke_width(LINE_PX),
-                ))?;
-                let markers = markers || run.len() == 1;
-                chart.draw_series(
-                    run.iter()
-                        .filter(|_| markers)
-                        .map(|&(x, y)| Circle::new((x, clamp(y)), MARKER_PX, p.colour.filled())),
-                )?;
+                let clamped: Vec<(f64, f64)> = run.iter().map(|&(x, y)| (x, clamp(y))).collect();
+                chart.draw_series(std::iter::once(p.stroke.line(clamped.clone(), LINE_PX)))?;
+                if markers || run.len() == 1 {
+                    chart.draw_series(std::iter::once(p.stroke.markers(clamped)))?;
+                }
             }
         }
         for l in &self.limits {

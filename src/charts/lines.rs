@@ -6,7 +6,7 @@ use super::*;
 /// One series, split into runs at its missing values.
 struct Line {
     name: String,
-    colour: RGBColor,
+    stroke: Stroke,
     runs: Vec<Vec<(f64, f64)>>,
     markers: bool,
     right_axis: bool,
@@ -44,7 +44,7 @@ impl<'a> LinesFigure<'a> {
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
                 Line {
                     name: shorten(&s.name, LABEL_MAX_CHARS),
-                    colour: PALETTE[i % PALETTE.len()],
+                    stroke: Stroke::nth(i),
                     runs: runs(&points, |p| finite_point(p.0, p.1)),
                     markers: points.len() <= MARKERS_UP_TO,
                     right_axis: false,
@@ -89,14 +89,16 @@ impl Figure for LinesFigure<'_> {
                 } else {
                     l.name.clone()
                 };
-                let swatch = if l.markers {
-                    Swatch::LineMarker(l.colour)
-                } else {
-                    Swatch::Line(l.colour)
-                };
-                LegendEntry::new(label, swatch)
+                LegendEntry::new(label, Swatch::Stroke(l.stroke, l.markers))
             })
             .collect();
+        let mut legend = legend;
+        // Lines drawn over each other (two ideal clocks): said in words too.
+        let points: Vec<Vec<(f64, f64)>> = drawn.iter().map(|l| l.runs.concat()).collect();
+        for group in coinciding(&points) {
+            let names: Vec<&str> = group.iter().map(|&i| drawn[i].name.as_str()).collect();
+            legend.push(LegendEntry::new(coincide_note(&names), Swatch::None));
+        }
         let area = frame(root, self.title, &legend)?;
 
         let on_side = |right: bool| {
@@ -185,18 +187,16 @@ impl Figure for LinesFigure<'_> {
         }
         for line in &drawn {
             for run in &line.runs {
-                let style = line.colour.stroke_width(LINE_PX);
-                let markers = line.markers || run.len() == 1;
-                let circles = run
-                    .iter()
-                    .filter(|_| markers)
-                    .map(|p| Circle::new(*p, MARKER_PX - 1, line.colour.filled()));
+                let path = std::iter::once(line.stroke.line(run.clone(), LINE_PX));
+                let markers = (line.markers || run.len() == 1)
+                    .then(|| line.stroke.markers(run.clone()))
+                    .into_iter();
                 if line.right_axis {
-                    chart.draw_secondary_series(LineSeries::new(run.iter().copied(), style))?;
-                    chart.draw_secondary_series(circles)?;
+                    chart.draw_secondary_series(path)?;
+                    chart.draw_secondary_series(markers)?;
                 } else {
-                    chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
-                    chart.draw_series(circles)?;
+                    chart.draw_series(path)?;
+                    chart.draw_series(markers)?;
                 }
             }
         }

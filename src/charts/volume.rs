@@ -133,11 +133,18 @@ impl Figure for VolumeFigure<'_> {
                 DASH_GAP_PX,
                 MARK.stroke_width(1),
             ))?;
+            // the label on the side of the line with more room
+            let x = chart.x_range();
+            let (dx, h) = if r > (x.start + x.end) / 2.0 {
+                (-5, HPos::Right)
+            } else {
+                (5, HPos::Left)
+            };
             let note = EmptyElement::at((r, y.end))
                 + Text::new(
-                    format!("counter range R = {r}"),
-                    (5, 4),
-                    text(NOTE_FONT_PX, &MARK).pos(Pos::new(HPos::Left, VPos::Top)),
+                    format!("counter range R = {}", crate::fmt::fmt_num(r)),
+                    (dx, 4),
+                    text(NOTE_FONT_PX, &MARK).pos(Pos::new(h, VPos::Top)),
                 );
             chart.plotting_area().draw(&note)?;
         }

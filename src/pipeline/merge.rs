@@ -536,11 +536,12 @@ pub fn merge(
     for (name, merged) in &tables {
         write_atomic(&dir.join(name), merged.as_bytes())?;
         if charts {
-            let drawn =
-                plot::charts(registry, &meta.scenario, merged, "the CSV").map_err(|e| match e {
+            let drawn = plot::charts(registry, &meta.scenario, merged, "the CSV", None).map_err(
+                |e| match e {
                     plot::PlotError::Chart(c) => Error::Chart(c),
                     other => Error::Usage(other.to_string()),
-                })?;
+                },
+            )?;
             outputs::write_charts(&dir, drawn)?;
         }
     }

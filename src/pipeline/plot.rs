@@ -1,6 +1,8 @@
 //! `racesim plot FILE...` as a library function: redraws the charts of a
 //! racesim CSV (summary, daily, a model's table, or a check history)
-//! through the same typed tables a run draws them from.
+//! through the same typed tables a run draws them from. A `daily.csv` in a
+//! result folder is drawn as `run` draws it, the mean per replication (the
+//! count is read from the folder's `summary.json`); alone, as its sums.
 
 use std::path::{Path, PathBuf};
 
@@ -29,10 +31,26 @@ pub fn plot(registry: &Registry, file: &Path, out: Option<&Path>) -> Result<Vec<
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "racesim".into());
     let name = file.display().to_string();
-    let charts = plot::charts(registry, &title, &text, &name).map_err(|e| match e {
-        PlotError::Chart(c) => Error::Chart(c),
-        e @ PlotError::Unknown { .. } => Error::Usage(format!("{name}: {e}")),
-        e @ PlotError::Csv(_) => Error::Usage(e.to_string()),
-    })?;
+    let replications = file.parent().and_then(replications_beside);
+    let charts =
+        plot::charts(registry, &title, &text, &name, replications).map_err(|e| match e {
+            PlotError::Chart(c) => Error::Chart(c),
+            e @ PlotError::Unknown { .. } => Error::Usage(format!("{name}: {e}")),
+            e @ PlotError::Csv(_) => Error::Usage(e.to_string()),
+        })?;
     outputs::write_charts(&dir, charts)
+}
+
+/// The replications of the result folder `dir`, from its `summary.json`
+/// (`replications_run`, else `replications`), if it is there and says: a
+/// `daily.csv` holds sums over them, and `plot` draws the means `run` drew.
+fn replications_beside(dir: &Path) -> Option<usize> {
+    let path = dir.join("summary.json");
+    let text = input::read_text(&path, "the result file", input::MAX_RESULT_BYTES).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    ["replications_run", "replications"]
+        .iter()
+        .find_map(|k| json.get(k)?.as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n > 0)
 }

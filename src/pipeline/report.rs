@@ -9,7 +9,9 @@
 //! - the usual CSV and JSON outputs of `run` (without their charts).
 //!
 //! The report is written into the run's staging folder, so the result
-//! folder appears with its report, whole, in one step.
+//! folder appears with its report, whole, in one step. The first failure's
+//! timeline is traced again from the seed for the report (see
+//! `first_failure`), in both cases: nothing extra is stored with a result.
 
 use std::path::{Path, PathBuf};
 
@@ -17,9 +19,10 @@ use crate::Error;
 use crate::experiment::{PointResult, Reporter};
 use crate::input::{self, Table};
 use crate::model::Registry;
+use crate::model::{TraceError, TraceOutcome, TraceQuery};
 use crate::output::write_atomic;
 use crate::report::daily::DailyTable;
-use crate::report::html::{ChartSection, Page};
+use crate::report::html::{ChartSection, FirstFailure, Page};
 use crate::report::page::Detail;
 use crate::report::{html, page};
 use crate::scenario::{Override, Source};
@@ -52,7 +55,14 @@ pub fn report(file: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Wr
     let source = Source::read(file)?;
     let written = std::cell::RefCell::new(Vec::new());
     let extra = |dir: &Path, results: &[PointResult], swept: bool| -> Result<(), Error> {
-        let page = page::build(&source, results, swept, &opts.overrides, Detail::Simulated)?;
+        let page = page::build(
+            &source,
+            results,
+            swept,
+            &opts.overrides,
+            Detail::Simulated,
+            first_failure(results)?,
+        )?;
         *written.borrow_mut() = write_page(dir, &page)?;
         Ok(())
     };
@@ -157,6 +167,7 @@ pub fn report_folder(registry: &Registry, dir: &Path) -> Result<Written, Error> 
         swept,
         &overrides,
         Detail::Files(sections),
+        first_failure(&results)?,
     )?;
     let charts = write_page(dir, &page)?;
     Ok(Written {
@@ -177,4 +188,37 @@ fn read_table(dir: &Path, file: &str) -> Result<Option<Table>, Error> {
     Table::parse(&text, &path.display().to_string(), "the CSV")
         .map(Some)
         .map_err(|m| Error::Usage(format!("cannot report on {}: {m}", dir.display())))
+}
+
+/// The first failure's timeline at the page's focus point, traced again from
+/// the seed through the model's trace hook (what `racesim trace
+/// --first-error` prints): deterministic, and cheap next to the run, so a
+/// result folder need not store it and a report on a folder gives the same
+/// timeline as the run's own report. It searches the replications the result
+/// holds, in order; `None` when the model has no trace.
+fn first_failure(results: &[PointResult]) -> Result<Option<FirstFailure>, Error> {
+    let Some(p) = results.get(page::focus(results)) else {
+        return Ok(None);
+    };
+    let sc = &p.scenario;
+    let query = TraceQuery {
+        scenario: &sc.name,
+        seed: sc.seed,
+        replications: u32::try_from(p.reps.len()).unwrap_or(u32::MAX),
+        replication: None,
+        user: None,
+    };
+    match sc.model.trace(&query) {
+        Ok(TraceOutcome::Found { text, .. }) => Ok(Some(FirstFailure::Timeline {
+            at: page::point_label(p),
+            text,
+        })),
+        Ok(TraceOutcome::NotFound(why)) => {
+            let prefix = format!("{}: ", sc.name);
+            let why = why.strip_prefix(&prefix).unwrap_or(&why).to_string();
+            Ok(Some(FirstFailure::None(why)))
+        }
+        Err(TraceError::Refused(_)) => Ok(None),
+        Err(TraceError::Schedule(e)) => Err(Error::Simulation(e)),
+    }
 }

@@ -48,6 +48,9 @@ pub struct Page {
     pub checks: Vec<CheckLine>,
     /// The charts, in page order.
     pub charts: Vec<ChartSection>,
+    /// The first failure's timeline, as `racesim trace --first-error`
+    /// prints it, or why there is none; `None` when the model has no trace.
+    pub first_failure: Option<FirstFailure>,
     /// The sweep: each swept key with its values (empty without a sweep).
     pub sweep: Vec<(String, Vec<String>)>,
     /// Command-line overrides (`PATH=VALUE`), in the order they were applied.
@@ -56,6 +59,22 @@ pub struct Page {
     pub scenario_text: String,
     /// What reproduces the figures.
     pub reproduce: Reproduce,
+}
+
+/// The first failing case of a run, traced (`racesim trace --first-error`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FirstFailure {
+    /// Every step of the failing user or item in true time and in each
+    /// host's local time, with the clock events behind it: the trace's text.
+    Timeline {
+        /// Where it was traced (`at grace=5m`), empty without a sweep.
+        at: String,
+        /// The trace as `racesim trace --first-error` prints it.
+        text: String,
+    },
+    /// No failure to trace, and the trace's words for it ("no error page
+    /// in 32 replication(s)").
+    None(String),
 }
 
 /// The figures of one sweep point.
@@ -576,6 +595,21 @@ pub fn to_html(p: &Page) -> String {
         o.push_str("</section>\n");
     }
 
+    match &p.first_failure {
+        None => {}
+        Some(FirstFailure::Timeline { at, text }) => {
+            o.push_str("<section id=\"first-failure\">\n<h2>First failure</h2>\n");
+            let _ = writeln!(o, "<p>{}</p>", e(&timeline_intro(at)));
+            let _ = writeln!(o, "<pre>{}</pre>", e(text.trim_end()));
+            o.push_str("</section>\n");
+        }
+        Some(FirstFailure::None(why)) => {
+            o.push_str("<section id=\"first-failure\">\n<h2>First failure</h2>\n");
+            let _ = writeln!(o, "<p>{}</p>", e(&no_failure(why)));
+            o.push_str("</section>\n");
+        }
+    }
+
     o.push_str("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
     let _ = writeln!(o, "<p>{}</p>", e(INTRO_ASSUMPTIONS));
     let _ = writeln!(o, "<h3>Scenario file <code>{}</code></h3>", e(&p.file));
@@ -614,6 +648,23 @@ pub fn to_html(p: &Page) -> String {
         e(&r.generator)
     );
     o
+}
+
+/// The sentence above a timeline.
+fn timeline_intro(at: &str) -> String {
+    let at = if at.is_empty() {
+        String::new()
+    } else {
+        format!(" at {at}")
+    };
+    format!(
+        "The first failing case of this run{at}, step by step in true time and in each host's local time, with the clock behind it (what racesim trace --first-error prints; traced again from the seed, so it is the exact case the run simulated)."
+    )
+}
+
+/// The sentence when nothing failed.
+fn no_failure(why: &str) -> String {
+    format!("No failure in this run: {why}.")
 }
 
 fn reproduce_items(r: &Reproduce) -> Vec<(&'static str, String)> {
@@ -834,6 +885,19 @@ pub fn to_markdown(p: &Page) -> String {
         o.push_str("\n</details>\n\n");
     }
 
+    match &p.first_failure {
+        None => {}
+        Some(FirstFailure::Timeline { at, text }) => {
+            o.push_str("### First failure\n\n");
+            let _ = writeln!(o, "{}\n", m(&timeline_intro(at)));
+            md_fenced(&mut o, "text", text.trim_end());
+            o.push('\n');
+        }
+        Some(FirstFailure::None(why)) => {
+            let _ = writeln!(o, "### First failure\n\n{}\n", m(&no_failure(why)));
+        }
+    }
+
     let _ = writeln!(
         o,
         "<details><summary>Scenario file {} and overrides</summary>\n",
@@ -927,6 +991,10 @@ mod tests {
                 svg: "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"
                     .into(),
             }],
+            first_failure: Some(FirstFailure::Timeline {
+                at: String::new(),
+                text: "lisa: replication 0, user 77 (error page)\n\nwhy: the `transfer` clock was 6m ahead".into(),
+            }),
             sweep: vec![],
             overrides: vec!["horizon=\"6h\"".into()],
             scenario_text: "name = \"lisa\" # a <b>\n```\n".into(),

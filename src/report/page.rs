@@ -26,7 +26,7 @@ use crate::charts::{self, BandPoint, ChartError, Series};
 use crate::engine::GENERATOR;
 use crate::experiment::{MetricResult, PointResult};
 use crate::report::check::{self, CheckLine};
-use crate::report::html::{ChartSection, Figure, Page, PointFigures, Reproduce};
+use crate::report::html::{ChartSection, Figure, FirstFailure, Page, PointFigures, Reproduce};
 use crate::report::sweepchart::{self, SweepRow};
 use crate::report::{clocks, point_warnings, verdict};
 use crate::scenario::{Override, Source};
@@ -54,13 +54,14 @@ pub fn build(
     swept: bool,
     overrides: &[Override],
     detail: Detail,
+    first_failure: Option<FirstFailure>,
 ) -> Result<Page, ChartError> {
     let Some(first) = results.first() else {
         return Err(ChartError::Draw("no results to report".into()));
     };
     let sc = &first.scenario;
     let headline = headline_metrics(first);
-    let focus = focus_point(results, headline.first().map(String::as_str));
+    let focus = focus(results);
     let mut charts_out = Vec::new();
     if swept {
         for metric in &headline {
@@ -148,6 +149,7 @@ pub fn build(
         notes: notes(results),
         checks,
         charts: charts_out,
+        first_failure,
         sweep,
         overrides: overrides.iter().map(Override::to_string).collect(),
         scenario_text: source.text.clone(),
@@ -251,6 +253,20 @@ fn headline_metrics(p: &PointResult) -> Vec<String> {
         out.push(m.name.to_string());
     }
     out
+}
+
+/// The point the page's detail charts and first failure are drawn at: the
+/// only one, or the sweep point where the first headline metric is worst.
+pub fn focus(results: &[PointResult]) -> usize {
+    let Some(first) = results.first() else {
+        return 0;
+    };
+    focus_point(results, headline_metrics(first).first().map(String::as_str))
+}
+
+/// The `key=value, ...` label of a sweep point (empty without a sweep).
+pub fn point_label(p: &PointResult) -> String {
+    label(p)
 }
 
 /// The point the margin and daily charts show: the only one, or the one where

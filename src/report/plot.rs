@@ -56,12 +56,16 @@ fn numbers(t: &Table, columns: impl Iterator<Item = usize>) -> Result<(), PlotEr
 }
 
 /// Draws every chart the CSV `text` (the file `name`) supports; `title`
-/// names the scenario; `registry` knows the models' own tables.
+/// names the scenario; `registry` knows the models' own tables;
+/// `replications`, when known (from the result folder's `summary.json`),
+/// turns the sums of `daily.csv` into the per-replication means `run`
+/// draws.
 pub fn charts(
     registry: &Registry,
     title: &str,
     text: &str,
     name: &str,
+    replications: Option<usize>,
 ) -> Result<Vec<NamedChart>, PlotError> {
     let t = Table::parse(text, name, "the CSV").map_err(PlotError::Csv)?;
     let header = &t.header;
@@ -82,9 +86,11 @@ pub fn charts(
         }
     }
     if DailyTable::recognizes(header) {
-        return Ok(DailyTable::parse(&t)
-            .map_err(PlotError::Csv)?
-            .charts(title)?);
+        let mut daily = DailyTable::parse(&t).map_err(PlotError::Csv)?;
+        if let Some(n) = replications {
+            daily = daily.with_replications(n);
+        }
+        return Ok(daily.charts(title)?);
     }
     if SummaryTable::recognizes(header) {
         return Ok(SummaryTable::parse(&t)
@@ -162,7 +168,7 @@ mod tests {
     use super::*;
 
     fn plot(text: &str) -> Result<Vec<NamedChart>, PlotError> {
-        charts(&crate::models::builtin(), "t", text, "the CSV")
+        charts(&crate::models::builtin(), "t", text, "the CSV", None)
     }
 
     #[test]

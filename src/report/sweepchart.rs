@@ -140,7 +140,14 @@ pub fn charts_of(
         ..SweepCharts::default()
     };
     for (held, members) in by_rest.into_iter().take(max_charts) {
-        let lines = group_by(&members, |(_, r)| kv(r, 1..2.min(keys.len())));
+        // a line is named by the last part of its key (`grace=5m`); the
+        // title names the whole key
+        let lines = group_by(&members, |(_, r)| {
+            keys.get(1)
+                .zip(r.params.get(1))
+                .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+                .unwrap_or_default()
+        });
         out.lines_left_out = out
             .lines_left_out
             .max(lines.len().saturating_sub(MAX_LINES));
@@ -182,7 +189,7 @@ pub fn limits_of<'a>(
     for e in expects.into_iter().filter(|e| e.metric == metric) {
         for (value, what) in [(e.max, "max"), (e.min, "min")] {
             if let Some(value) = value {
-                let label = format!("{what} {value}");
+                let label = format!("{what} {}", crate::fmt::fmt_clean(value));
                 if !out.iter().any(|l| l.label == label) {
                     out.push(Limit { value, label });
                 }

@@ -611,3 +611,204 @@ fn completions_mention_racesim_for_each_shell() {
     }
     racesim().args(["completions", "tcsh"]).assert().code(2);
 }
+
+/// The `### First failure` section of a Markdown report, up to the next
+/// folded part.
+fn first_failure_section(md: &str) -> &str {
+    let start = md
+        .find("### First failure")
+        .expect("a First failure section");
+    let rest = &md[start..];
+    &rest[..rest.find("<details>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn reports_show_the_first_failure_timeline_or_say_there_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    racesim()
+        .args(["report", "scenarios/lisa.toml", "--replications", "3"])
+        .args(["--set", "horizon=\"1d\"", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let lisa = dir.path().join("lisa");
+    let md = std::fs::read_to_string(lisa.join("report.md")).unwrap();
+    let section = first_failure_section(&md).to_string();
+    // the timeline is what `trace --first-error` prints for the same run
+    let a = racesim()
+        .args(["trace", "scenarios/lisa.toml", "--first-error"])
+        .args(["--set", "replications=3", "--set", "horizon=\"1d\""])
+        .assert()
+        .success();
+    let trace = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(
+        trace.contains("(error page)") && trace.contains("why:"),
+        "{trace}"
+    );
+    assert!(
+        section.contains(trace.trim_end()),
+        "{section}\n---\n{trace}"
+    );
+    // after the figures and the charts (the clock picture among them)
+    let at = md.find("### First failure").unwrap();
+    assert!(md.find("### Figures").unwrap() < at && md.find("<summary>Charts").unwrap() < at);
+    let html = std::fs::read_to_string(lisa.join("report.html")).unwrap();
+    let h = html
+        .find("<section id=\"first-failure\">")
+        .expect("html section");
+    assert!(html.find("<section id=\"charts\">").unwrap() < h);
+    assert!(html[h..].contains("user sees an error page"));
+    // a report on the result folder traces the same case again
+    racesim().arg("report").arg(&lisa).assert().success();
+    let again = std::fs::read_to_string(lisa.join("report.md")).unwrap();
+    assert_eq!(first_failure_section(&again), section);
+
+    // nothing fails in a short, well-synced run: said plainly
+    racesim()
+        .args(["report", "scenarios/lisa-ntp.toml", "--replications", "2"])
+        .args(["--set", "horizon=\"1h\"", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("lisa-ntp/report.md")).unwrap();
+    assert!(
+        first_failure_section(&md)
+            .contains("No failure in this run: no error page in 2 replication(s)."),
+        "{md}"
+    );
+}
+
+/// Decodes a PNG file into (width, height, samples per pixel, pixels).
+fn read_png(path: &Path) -> (usize, usize, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (
+        info.width as usize,
+        info.height as usize,
+        info.color_type.samples(),
+        buf,
+    )
+}
+
+/// Runs headless Chromium on `url`, with a screenshot into `shot` when
+/// given, else dumping the DOM; gives standard output.
+fn chromium(url: &str, shot: Option<(&Path, (u32, u32))>) -> String {
+    let mut cmd = std::process::Command::new("/usr/bin/chromium");
+    cmd.args(["--headless", "--no-sandbox", "--disable-gpu"]);
+    match shot {
+        Some((file, (w, h))) => {
+            cmd.arg(format!("--screenshot={}", file.display()))
+                .arg(format!("--window-size={w},{h}"));
+        }
+        None => {
+            cmd.arg("--dump-dom");
+        }
+    }
+    let out = cmd.arg(url).stderr(Stdio::null()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed on {url}: {}",
+        out.status
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// The new charts as a browser draws them: the sweep chart (several lines,
+// a limit, a wrapped legend) and the daily panels render with ink in their
+// plot area and nothing but paper beyond the image; the report's DOM holds
+// the verdict and the first failure's timeline. Skipped visibly without
+// Chromium, a failure under RACESIM_REQUIRE_TOOLS=1 (.ci/run).
+#[test]
+fn sweep_charts_daily_panels_and_the_report_render_in_chromium() {
+    if !crate::util::tools_available(
+        "sweep_charts_daily_panels_and_the_report_render_in_chromium",
+        &["/usr/bin/chromium"],
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    racesim()
+        .args(["sweep", "scenarios/lisa.toml"])
+        .args(["--vary", "hosts.transfer.clock.offset=0m..10m/4"])
+        .args(["--vary", "transfer.grace=2m,4m,6m"])
+        .args([
+            "--replications",
+            "2",
+            "--set",
+            "horizon=\"1d\"",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let lisa = dir.path().join("lisa");
+    for (file, (w, h)) in [
+        ("sweep-error_page_rate.svg", (900, 540)),
+        ("daily.svg", (900, 540)),
+    ] {
+        let svg = lisa.join(file);
+        assert!(svg.exists(), "{file} was not written");
+        // a window larger than the image: what lies beyond it must be blank
+        let shot = dir.path().join(format!("{file}.png"));
+        chromium(
+            &format!("file://{}", svg.display()),
+            Some((&shot, (w + 100, h + 100))),
+        );
+        let (sw, sh, n, pixels) = read_png(&shot);
+        let at = |x: usize, y: usize| &pixels[(y * sw + x) * n..(y * sw + x) * n + 3];
+        let ink = |xs: std::ops::Range<usize>, ys: std::ops::Range<usize>| {
+            ys.flat_map(|y| xs.clone().map(move |x| (x, y)))
+                .filter(|&(x, y)| at(x, y) != [255, 255, 255])
+                .count()
+        };
+        // the plot area (the middle of the image) has lines in it
+        let drawn = ink(
+            w as usize / 4..w as usize * 3 / 4,
+            h as usize / 3..h as usize * 3 / 4,
+        );
+        assert!(
+            drawn > 500,
+            "{file}: the plot area is (nearly) blank ({drawn} pixels)"
+        );
+        // right of and below the image: nothing
+        let beyond = ink(w as usize + 2..sw, 0..sh) + ink(0..sw, h as usize + 2..sh);
+        assert_eq!(beyond, 0, "{file}: {beyond} pixels drawn outside the image");
+    }
+    // the report: its verdict and timeline are in the page the browser built
+    racesim()
+        .args(["report", "scenarios/lisa.toml", "--replications", "3"])
+        .args(["--set", "horizon=\"1d\"", "--quiet", "--out"])
+        .arg(dir.path().join("report"))
+        .assert()
+        .success();
+    let page = dir.path().join("report/lisa/report.html");
+    let dom = chromium(&format!("file://{}", page.display()), None);
+    assert!(dom.contains("<h2>Verdict</h2>"), "no verdict in the DOM");
+    let verdict = &dom[dom.find("<h2>Verdict</h2>").unwrap()..];
+    assert!(
+        ["Pass", "Fail", "Inconclusive"]
+            .iter()
+            .any(|w| verdict[..300.min(verdict.len())].contains(w)),
+        "the verdict does not open with its outcome: {}",
+        &verdict[..300.min(verdict.len())]
+    );
+    assert!(dom.contains("<h2>First failure</h2>") && dom.contains("user sees an error page"));
+    let shot = dir.path().join("report.png");
+    chromium(
+        &format!("file://{}", page.display()),
+        Some((&shot, (1000, 1400))),
+    );
+    let (_, _, n, pixels) = read_png(&shot);
+    let inked = pixels
+        .chunks(n)
+        .filter(|p| p[..3] != [255, 255, 255])
+        .count();
+    assert!(
+        inked > pixels.len() / n / 100,
+        "the report screenshot is (nearly) blank"
+    );
+}

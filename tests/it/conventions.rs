@@ -519,3 +519,96 @@ fn an_estimator_a_model_refuses_is_shown_where_it_is_written() {
         )))
         .stderr(predicate::str::contains("the terminal model supports"));
 }
+
+/// Numbers in `text` with more than `max` significant digits, outside
+/// `[...]` (an interval prints as many digits as it takes for its ends to
+/// differ) and outside code fences (the scenario file as typed).
+fn noisy_numbers(text: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let mut number = String::new();
+        for c in line.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_digit() || (c == '.' && !number.is_empty()) {
+                number.push(c);
+                continue;
+            }
+            let digits: String = number
+                .chars()
+                .filter(char::is_ascii_digit)
+                .skip_while(|d| *d == '0')
+                .collect();
+            if depth == 0 && number.contains('.') && digits.len() > max {
+                out.push(format!("{number} in {line:?}"));
+            }
+            number.clear();
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        depth = 0;
+    }
+    out
+}
+
+#[test]
+fn check_and_report_print_no_float_noise() {
+    let mut shipped: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    shipped.sort();
+    let dir = tempfile::tempdir().unwrap();
+    let mut noisy = Vec::new();
+    for file in &shipped {
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let a = racesim()
+            .arg("check")
+            .arg(file)
+            .args(["--replications", "2", "--set", "horizon=\"1d\""])
+            .assert();
+        let out = a.get_output();
+        noisy.extend(noisy_numbers(&String::from_utf8_lossy(&out.stdout), 8));
+        racesim()
+            .arg("report")
+            .arg(file)
+            .args([
+                "--replications",
+                "2",
+                "--set",
+                "horizon=\"1d\"",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path())
+            .assert()
+            .success();
+        let md = std::fs::read_to_string(dir.path().join(&name).join("report.md")).unwrap();
+        noisy.extend(
+            noisy_numbers(&md, 8)
+                .into_iter()
+                .map(|n| format!("{name}/report.md: {n}")),
+        );
+    }
+    assert!(
+        noisy.is_empty(),
+        "numbers with float noise:\n{}",
+        noisy.join("\n")
+    );
+    assert_eq!(
+        noisy_numbers("upper bound 0.006174044401554835 [0.0061740444015, 0.0061740444016]", 8),
+        vec!["0.006174044401554835 in \"upper bound 0.006174044401554835 [0.0061740444015, 0.0061740444016]\"".to_string()]
+    );
+}

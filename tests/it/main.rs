@@ -1,6 +1,7 @@
 //! racesim's integration tests: one binary, a module per behaviour.
 
 mod analytic;
+mod charts;
 mod check_report;
 mod ci_examples;
 mod ci_scripts;
