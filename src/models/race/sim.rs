@@ -761,7 +761,11 @@ pub(super) fn run_with(
         output: RepOutput {
             values,
             daily: run.daily,
-            histogram: if run.cond.is_some() { Vec::new() } else { run.hist },
+            histogram: if run.cond.is_some() {
+                Vec::new()
+            } else {
+                run.hist
+            },
             events: items + polls + run.walked,
             exact: None,
         },

@@ -242,7 +242,6 @@ pub enum Jumpers {
     Share(f64),
 }
 
-
 impl Clocks {
     /// True when every terminal and the processor always read the same time
     /// in the same zone: no day can differ.
@@ -263,7 +262,9 @@ impl Clocks {
             let jumps = match &s.who {
                 Jumpers::Listed(v) => v.binary_search(&t).is_ok(),
                 Jumpers::Share(p) => {
-                    let r = rng.get_or_insert_with(|| streams.indexed(super::streams::CLOCK_STEPS, u64::from(t)));
+                    let r = rng.get_or_insert_with(|| {
+                        streams.indexed(super::streams::CLOCK_STEPS, u64::from(t))
+                    });
                     // A uniform in [0, 1) from the high 53 bits.
                     let u = (rand::Rng::next_u64(r) >> 11) as f64 / 9_007_199_254_740_992.0;
                     u < *p
@@ -292,7 +293,10 @@ impl Clocks {
 
     /// The processor's clock in replication `streams`.
     pub fn processor_clock(&self, streams: &Streams) -> Clock {
-        Clock::new(&self.processor, streams.indexed(super::streams::PROCESSOR_CLOCK, 0))
+        Clock::new(
+            &self.processor,
+            streams.indexed(super::streams::PROCESSOR_CLOCK, 0),
+        )
     }
 }
 
