@@ -124,6 +124,10 @@ const MARK_ROW_PX: i32 = 16;
 const MARK_ROWS: usize = 3;
 /// The volume chart cuts intervals at this multiple of its largest value.
 const VOLUME_BAND_CAP: f64 = 2.0;
+/// With no false reversal anywhere, a volume bin whose upper bound is above
+/// this multiple of the median bin's upper bound has too few terminal-days
+/// to show a bar (its bound says "no data", not "risk").
+const VOLUME_ZERO_BAND_CAP: f64 = 4.0;
 /// The sweep and history charts stop their axis at this multiple of the
 /// largest value or limit; an interval reaching higher is cut at the top.
 const BAND_CAP: f64 = 2.0;
@@ -1855,6 +1859,50 @@ mod tests {
                 Some(999.0)
             )
             .unwrap()
+        );
+    }
+
+    /// With no false reversal anywhere (the bins all 0, the curve 0), the
+    /// bins with many days show their bounds and a bin of one day, whose
+    /// bound is hundreds of times taller, is drawn as "too few days" with
+    /// no bar: its bound would read as risk.
+    #[test]
+    fn volume_with_no_event_marks_sparse_bins_instead_of_drawing_their_bounds() {
+        let points: Vec<BandPoint> = [
+            (400.0, 900.0),
+            (425.0, 1400.0),
+            (450.0, 1200.0),
+            (880.0, 1.0),
+        ]
+        .iter()
+        .map(|&(x, days)| {
+            let (lo, hi) = crate::stats::garwood(0, 0.95);
+            BandPoint {
+                x,
+                value: 0.0,
+                low: lo / days,
+                high: hi / days,
+                estimate: None,
+            }
+        })
+        .collect();
+        let chart = volume(
+            "no event",
+            &points,
+            &[(400.0, 0.0), (880.0, 0.0)],
+            Some(999.0),
+        )
+        .unwrap();
+        check(
+            "volume_no_event",
+            &chart,
+            &["no event", "95% interval", "too few days to tell"],
+        );
+        // The axis is scaled to the informative bounds (about 0.004), so the
+        // ticks are thousandths, not the one-day bin's 3.7.
+        assert!(
+            chart.svg.contains("\n0.003\n") && !chart.svg.contains("\n3.5\n"),
+            "axis not zoomed to the informative bounds"
         );
     }
 

@@ -29,7 +29,11 @@ impl Figure for VolumeFigure<'_> {
         // Bins with few terminal-days have intervals far taller than any
         // value: they say "not enough data", not "risk". Such a bin (its
         // upper bound above a multiple of the largest value) gets no bar,
-        // and its point is drawn hollow and grey.
+        // and its point is drawn hollow and grey. When every bin and the
+        // back-of-envelope are 0 there is no largest value: the bins' upper
+        // bounds are then all the chart says (what the data rule out), and
+        // a bin whose bound is above a multiple of the median bin's has too
+        // few days to say it.
         let top = values
             .iter()
             .chain(&curve)
@@ -38,7 +42,16 @@ impl Figure for VolumeFigure<'_> {
         let cap = if top > 0.0 {
             top * VOLUME_BAND_CAP
         } else {
-            f64::INFINITY
+            let mut highs: Vec<f64> = self
+                .points
+                .iter()
+                .map(|p| p.low.max(p.high))
+                .filter(|h| h.is_finite() && *h > 0.0)
+                .collect();
+            highs.sort_by(f64::total_cmp);
+            highs
+                .get(highs.len() / 2)
+                .map_or(f64::INFINITY, |m| m * VOLUME_ZERO_BAND_CAP)
         };
         let informative = |p: &BandPoint| p.low.max(p.high) <= cap;
         let bands = runs(&self.points, |p| {
