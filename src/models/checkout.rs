@@ -63,6 +63,7 @@ pub(crate) use config::arrivals as parse_arrivals;
 pub use config::{Arrivals, CheckoutConfig, expected_users, read_trace};
 pub use log::{LogRow, RequestLog};
 pub use margin::{MarginKind, MarginTable, margin_edges};
+pub(crate) use margin::{bin_bounds, edge_cell, parse_edge};
 pub use raw::{
     LatencyUnit, RawArrivals, RawCheckout, RawLog, RawLogColumns, RawSections, RawTransfer,
     Resample, ShortLog, TimestampFormat,

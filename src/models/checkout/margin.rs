@@ -48,14 +48,13 @@ pub(crate) fn bins(reps: &[(u64, RepOutput)]) -> Vec<Bin> {
         .iter()
         .enumerate()
         .filter(|(_, c)| **c > 0)
-        .map(|(b, c)| Bin {
-            low: if b == 0 {
-                f64::NEG_INFINITY
-            } else {
-                edges[b - 1]
-            },
-            high: edges.get(b).copied().unwrap_or(f64::INFINITY),
-            count: *c,
+        .map(|(b, c)| {
+            let (low, high) = bin_bounds(&edges, b);
+            Bin {
+                low,
+                high,
+                count: *c,
+            }
         })
         .collect()
 }
@@ -108,12 +107,33 @@ impl MarginTable {
     }
 }
 
+/// The edges of bin `b` of `edges` in seconds (`-inf`, `inf` for the open
+/// ends).
+pub(crate) fn bin_bounds(edges: &[f64], b: usize) -> (f64, f64) {
+    let low = if b == 0 {
+        f64::NEG_INFINITY
+    } else {
+        edges[b - 1]
+    };
+    (low, edges.get(b).copied().unwrap_or(f64::INFINITY))
+}
+
 /// An edge as a cell: empty for an open end.
-fn edge_cell(x: f64) -> String {
+pub(crate) fn edge_cell(x: f64) -> String {
     if x.is_finite() {
         fmt_exact(x)
     } else {
         String::new()
+    }
+}
+
+/// A cell read back as an edge: empty is the open end `open`.
+pub(crate) fn parse_edge(cell: &str, open: f64) -> f64 {
+    let s = cell.trim();
+    if s.is_empty() {
+        open
+    } else {
+        s.parse().unwrap_or(f64::NAN)
     }
 }
 
@@ -183,14 +203,7 @@ impl TableKind for MarginKind {
             for c in [point, lo, hi, count] {
                 t.number(r, c)?;
             }
-            let edge = |c: usize, open: f64| {
-                let s = cells[c].trim();
-                if s.is_empty() {
-                    open
-                } else {
-                    s.parse().unwrap_or(f64::NAN)
-                }
-            };
+            let edge = |c: usize, open: f64| parse_edge(&cells[c], open);
             rows.push(Row {
                 point: cells[point].trim().parse().unwrap_or(usize::MAX),
                 params: cells[point + 1..lo]

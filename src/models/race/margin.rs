@@ -16,10 +16,10 @@
 
 use super::Race;
 use crate::charts::{self, Bin, ChartError, ChartSection, NamedChart};
-use crate::fmt::{csv_text, csv_writer, escape_cell, fmt_exact, unescape_cell};
+use crate::fmt::{csv_text, csv_writer, escape_cell, unescape_cell};
 use crate::input::Table;
 use crate::model::{ModelTable, PointView, TableKind, TableShape};
-use crate::models::checkout::margin_edges;
+use crate::models::checkout::{bin_bounds, edge_cell, margin_edges, parse_edge};
 
 /// The file name.
 const FILE: &str = "margin.csv";
@@ -78,16 +78,6 @@ fn counts(reps: &[(u64, crate::model::RepOutput)], nf: usize, nb: usize) -> Vec<
     c
 }
 
-/// The edges of bin `b` in seconds (`-inf`, `inf` for the open ends).
-fn bounds(edges: &[f64], b: usize) -> (f64, f64) {
-    let low = if b == 0 {
-        f64::NEG_INFINITY
-    } else {
-        edges[b - 1]
-    };
-    (low, edges.get(b).copied().unwrap_or(f64::INFINITY))
-}
-
 impl MarginTable {
     /// The table of a run's points (points of another model are left out).
     pub fn of(points: &[PointView<'_>]) -> Self {
@@ -118,7 +108,7 @@ impl MarginTable {
                 if counts.iter().all(|&n| n == 0) {
                     continue;
                 }
-                let (low, high) = bounds(&edges, b);
+                let (low, high) = bin_bounds(&edges, b);
                 rows.push(Row {
                     point: pi,
                     params: p.params.iter().map(|(_, v)| v.clone()).collect(),
@@ -146,15 +136,6 @@ impl MarginTable {
                 count: r.counts[k],
             })
             .collect()
-    }
-}
-
-/// An edge as a cell: empty for an open end.
-fn edge_cell(x: f64) -> String {
-    if x.is_finite() {
-        fmt_exact(x)
-    } else {
-        String::new()
     }
 }
 
@@ -248,14 +229,7 @@ impl TableKind for MarginKind {
             for c in lo..t.header.len() {
                 t.number(r, c)?;
             }
-            let edge = |c: usize, open: f64| {
-                let s = cells[c].trim();
-                if s.is_empty() {
-                    open
-                } else {
-                    s.parse().unwrap_or(f64::NAN)
-                }
-            };
+            let edge = |c: usize, open: f64| parse_edge(&cells[c], open);
             rows.push(Row {
                 point: cells[point].trim().parse().unwrap_or(usize::MAX),
                 params: cells[point + 1..lo]
@@ -324,7 +298,7 @@ pub(super) fn report_charts(
             .enumerate()
             .filter(|(_, cb)| cb[k] > 0)
             .map(|(b, cb)| {
-                let (low, high) = bounds(&edges, b);
+                let (low, high) = bin_bounds(&edges, b);
                 Bin {
                     low,
                     high,
